@@ -1,0 +1,63 @@
+// lua-batteries: lifecycle events of std.task (spec section 5).
+//
+// A host installs one Observer through Config::observer. Every callback is
+// made on the loop thread, outside any running Lua code, and must not call
+// into the Lua state. Strings are valid only during the call.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "lua_batteries/task.hpp"
+
+namespace lua_batteries {
+
+/// How a task ended.
+enum class Outcome { returned, failed, cancelled, aborted };
+
+/// "returned", "failed", "cancelled" or "aborted".
+const char* outcome_name(Outcome outcome);
+
+/// A task as observers see it. `number` is N of the id "t<N>".
+struct TaskEvent {
+  std::uint64_t number = 0;
+  std::string_view name;  ///< empty when the task has no name
+  bool has_name = false;
+  Driver driver = Driver::async_fn;
+};
+
+/// A scope as observers see it.
+struct ScopeEvent {
+  enum class Kind { root, scope, with_timeout };
+  Kind kind = Kind::scope;
+  std::string_view name;  ///< empty when unnamed
+  /// The task whose code opened the scope; number 0 for the main chunk.
+  std::uint64_t opener_task = 0;
+};
+
+class Observer {
+ public:
+  virtual ~Observer() = default;
+
+  virtual void task_spawned(const TaskEvent&) {}
+  virtual void task_started(const TaskEvent&) {}
+  /// `error_text` is the error's text for Outcome::failed, else empty.
+  virtual void task_finished(const TaskEvent&, Outcome, std::string_view error_text) {}
+  virtual void scope_opened(const ScopeEvent&) {}
+  virtual void scope_closed(const ScopeEvent&) {}
+  /// A with_timeout deadline passed; its grace window starts.
+  virtual void deadline_hit(const ScopeEvent&, double deadline_ms) {}
+  /// A grace window ran out and `hard_aborted` tasks (and bodies) were
+  /// hard-aborted. `scope` is null for a runtime shutdown.
+  virtual void grace_expired(const ScopeEvent* scope, std::size_t hard_aborted) {}
+  /// A task failed with an error other than a cancellation or an abort and
+  /// nobody had joined it when its scope ended. `traceback` is where it
+  /// was raised.
+  virtual void unobserved_error(const TaskEvent&, std::string_view error_text,
+                                std::string_view traceback) {}
+  /// A __close handler raised while a task or body was being hard-aborted;
+  /// the remaining handlers still ran. `task` is null outside any task.
+  virtual void close_error(const TaskEvent* task, std::string_view error_text) {}
+};
+
+}  // namespace lua_batteries

@@ -1,0 +1,188 @@
+// lua-batteries: structured concurrency for Lua 5.4 on a libuv loop.
+//
+// Host API of the std.task module (spec section 4). A host owns a lua_State
+// and a uv_loop_t; it installs the module with register_task/register_with,
+// then either drives its own loop (uv_run) or uses the blocking run_*
+// entries, which run a chunk as the main chunk until it and every task of
+// the root scope are done.
+//
+// Threading: everything here belongs to the thread that drives the loop.
+//
+// Lifetime: the runtime lives inside the Lua state. lua_close (or shutdown)
+// hard-aborts every live task, runs its pending __close handlers and closes
+// the runtime's libuv handles; their memory is released by libuv's close
+// callbacks, so run the loop once more (uv_run(loop, UV_RUN_NOWAIT)) before
+// uv_loop_close, as with any libuv handle owner. Close the Lua state before
+// the loop.
+#pragma once
+
+#include <lua.hpp>
+#include <uv.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lua_batteries {
+
+namespace detail {
+struct Fiber;
+class Runtime;
+}  // namespace detail
+
+class Observer;
+
+/// How a task's function is driven (spec "Drivers").
+enum class Driver { async_fn, coroutine };
+
+/// Name of a driver as Lua sees it: "async_fn" or "coroutine".
+const char* driver_name(Driver driver);
+
+/// Runtime configuration. The library reads no environment variables; the
+/// host maps its own settings onto this.
+struct Config {
+  /// Driver of std.task.spawn when opts.driver is absent.
+  Driver default_driver = Driver::async_fn;
+  /// Grace window of with_timeout (and of the shutdown entries below) when
+  /// the caller gives none, in milliseconds. 0 means hard abort at once.
+  double grace_ms = 1000;
+  /// Receives lifecycle events; not owned, must outlive the Lua state.
+  Observer* observer = nullptr;
+};
+
+/// Installs std.task and std.time into L (creating the global `std` if
+/// absent, and package.loaded["std.task"] / ["std.time"]), and replaces the
+/// coroutine library's resume/wrap/yield/status/close with versions that
+/// let task suspension pass through the script's own coroutines.
+/// `register` is a C++ keyword, hence the name. Throws std::runtime_error
+/// if the module is already installed or Lua runs out of memory.
+void register_task(lua_State* L, uv_loop_t* loop);
+void register_with(lua_State* L, uv_loop_t* loop, const Config& config);
+
+/// Outcome of a blocking run.
+struct RunResult {
+  enum class Status {
+    ok,           ///< main chunk returned and every root task finished
+    error,        ///< the main chunk raised (message holds text + traceback)
+    interrupted,  ///< request_shutdown/abort_all ended the run
+    deadlock,     ///< nothing could ever wake the main chunk again
+  };
+  Status status = Status::ok;
+  std::string message;
+  /// Process exit status a command-line runner uses: 0, 1 or 130.
+  int exit_code() const;
+};
+
+/// Runs the function at the top of L's stack, called with the `nargs`
+/// values above it (both popped), as the main chunk: on a coroutine, in the
+/// root scope's context. Drives the loop until the main chunk and every
+/// task of the root scope are done. When the main chunk raises, the root
+/// scope is cancelled, its tasks get the grace window, whatever is left is
+/// hard-aborted, and the error is returned with its traceback.
+RunResult run_function(lua_State* L, int nargs);
+/// Loads `path` (nullptr: standard input) and runs it as above with the
+/// `nargs` values at the top of L's stack as its `...` (popped).
+RunResult run_file(lua_State* L, const char* path, int nargs = 0);
+/// Loads `chunk` under `chunk_name` and runs it as above.
+RunResult run_string(lua_State* L, std::string_view chunk, const char* chunk_name);
+
+/// Graceful shutdown (what a runner does on Ctrl-C): cancels the root
+/// scope, gives everything the grace window, then hard-aborts what is left.
+/// A blocking run in progress then ends with Status::interrupted.
+void request_shutdown(lua_State* L);
+/// Hard-aborts every task and the main chunk now (second Ctrl-C).
+void abort_all(lua_State* L);
+/// Hard-aborts everything and closes the runtime's libuv handles; std.task
+/// calls raise "std.task: runtime is shut down" afterwards. lua_close does
+/// this implicitly.
+void shutdown(lua_State* L);
+
+/// A reference to a cancel token of the runtime's token tree.
+class CancelTokenRef {
+ public:
+  CancelTokenRef() = default;
+  bool is_cancelled() const;
+  /// Cancels the token and every token below it.
+  void cancel();
+  explicit operator bool() const { return token_ != nullptr; }
+
+  CancelTokenRef(const CancelTokenRef& other);
+  CancelTokenRef& operator=(const CancelTokenRef& other);
+  ~CancelTokenRef();
+
+ private:
+  friend CancelTokenRef effective_token(lua_State* L);
+  void* token_ = nullptr;  // detail::CancelToken
+};
+
+/// The token that governs code running in L right now (spec "effective
+/// token"): the innermost scope around the running task or body, the root
+/// scope's token elsewhere. Empty if std.task is not installed.
+CancelTokenRef effective_token(lua_State* L);
+
+/// Identity of a task, for logs and observers.
+struct TaskInfo {
+  std::string id;                   ///< "t<N>"
+  std::optional<std::string> name;  ///< spawn's opts.name
+  Driver driver = Driver::async_fn;
+  bool cancelled = false;           ///< state of the effective token
+};
+
+/// The task whose code is running in L (also inside scope bodies it
+/// opened); nullopt in the main chunk, outside the runtime, or if std.task
+/// is not installed.
+std::optional<TaskInfo> current_task(lua_State* L);
+
+/// Why a wait ended without its completion.
+enum class Interruption { cancelled, aborted };
+
+/// One pending operation of a host bridge (SQL, subprocess, HTTP ...) that
+/// a task waits for; see await(). The bridge owns it and keeps it alive
+/// until the wait ends: complete() was called, or on_interrupt ran.
+class Awaiter {
+ public:
+  /// Called at most once, when the waiting task is cancelled or aborted
+  /// (or the runtime shuts down) before complete(): the bridge interrupts
+  /// its work. After it returns the runtime no longer touches the Awaiter.
+  /// It must not call into Lua.
+  using InterruptFn = void (*)(Awaiter&, Interruption);
+
+  explicit Awaiter(InterruptFn on_interrupt = nullptr, void* user_data = nullptr)
+      : on_interrupt_(on_interrupt), user_data_(user_data) {}
+  Awaiter(const Awaiter&) = delete;
+  Awaiter& operator=(const Awaiter&) = delete;
+  ~Awaiter();
+
+  /// The completion arrived (call from a libuv callback): the task resumes
+  /// on a later loop turn. No effect if the wait already ended. Calling it
+  /// before await() makes await() continue after one loop turn.
+  void complete();
+  /// True while a task is suspended on this Awaiter.
+  bool is_waiting() const { return fiber_ != nullptr; }
+  void* user_data() const { return user_data_; }
+
+ private:
+  friend class detail::Runtime;
+  friend int await(lua_State*, Awaiter&, const char*, lua_KFunction, lua_KContext);
+  InterruptFn on_interrupt_;
+  void* user_data_;
+  detail::Fiber* fiber_ = nullptr;
+  bool completed_early_ = false;
+  bool used_ = false;
+  lua_KFunction continuation_ = nullptr;
+  lua_KContext context_ = 0;
+};
+
+/// [-0, +0, e] Suspends the running task until awaiter.complete(), from
+/// inside a lua_CFunction: `return await(L, a, "mybridge.read", k, ctx);`.
+/// Like lua_yieldk it does not return to its caller; the task continues in
+/// k(L, LUA_YIELD, ctx) with the C function's stack as it was. If the task
+/// is cancelled before or during the wait it raises `task cancelled` at
+/// that point instead (on_interrupt runs first, k does not); if it is
+/// hard-aborted, k never runs. Where the running code cannot suspend it
+/// raises "<what>: cannot suspend here".
+int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k,
+          lua_KContext ctx);
+
+}  // namespace lua_batteries

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test suite against one build directory and reports per suite.
+#   scripts/test-all.sh BUILD_DIR
+# Suites: the GoogleTest suite, the project's Lua tests, the runner's
+# end-to-end tests and the shared conformance suite (../shared).
+set -u
+build=${1:?usage: test-all.sh BUILD_DIR}
+top=$(cd "$(dirname "$0")/.." && pwd)
+shared="$top/../shared"
+bin="$build/lua-batteries"
+passed=0; failed=0; failed_names=()
+
+suite() {
+  local name=$1; shift
+  echo "=== $name ($build)"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_names+=("$name"); fi
+}
+
+suite unit "$build/unit_tests" --gtest_brief=1
+suite lua "$top/tests/lua/run.sh" "$bin"
+suite runner "$top/tests/runner/run.sh" "$bin"
+if [ -x "$shared/conformance/run.sh" ]; then
+  suite conformance "$shared/conformance/run.sh" "$bin"
+else
+  echo "=== conformance: $shared/conformance/run.sh not found"
+  failed=$((failed + 1)); failed_names+=(conformance)
+fi
+
+[ ${#failed_names[@]} -eq 0 ] || echo "failed suites in $build: ${failed_names[*]}"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,30 @@
+// Duration arguments (spec section 3, "Duration validation"): milliseconds
+// as a Lua number, checked and formatted exactly as the reference does.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace lua_batteries::detail {
+
+/// 2^64 / 10^6: the largest duration in milliseconds (u64 nanoseconds).
+inline constexpr double kMaxDurationMs = 18446744073709551616.0 / 1e6;
+
+enum class DurationCheck { ok, invalid, out_of_range };
+
+/// NaN, infinite or negative: invalid; above kMaxDurationMs: out of range.
+DurationCheck check_duration(double ms);
+
+/// Nanoseconds of a valid duration.
+std::uint64_t duration_ns(double ms);
+
+/// The shortest text that reads back as `ms`, without a trailing ".0";
+/// "NaN", "inf", "-inf" for the special values.
+std::string format_ms(double ms);
+
+/// "<context>: invalid duration (ms=<ms>)" or
+/// "<context>: duration out of range (ms=<ms>, max≈1.845e13)".
+std::string duration_error(std::string_view context, double ms, DurationCheck check);
+
+}  // namespace lua_batteries::detail

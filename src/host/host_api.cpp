@@ -1,0 +1,279 @@
+// The public host API (include/lua_batteries/task.hpp) on top of the
+// runtime.
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#include "lua/bindings.hpp"
+#include "lua/error_object.hpp"
+#include "lua/time_module.hpp"
+#include "lua_batteries/observer.hpp"
+#include "lua_batteries/task.hpp"
+#include "runtime/runtime.hpp"
+
+namespace lua_batteries {
+namespace detail {
+const void* runtime_registry_key();
+}
+
+using detail::Fiber;
+using detail::Runtime;
+
+const char* driver_name(Driver driver) { return driver == Driver::coroutine ? "coroutine" : "async_fn"; }
+
+const char* outcome_name(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::returned: return "returned";
+    case Outcome::failed: return "failed";
+    case Outcome::cancelled: return "cancelled";
+    case Outcome::aborted: return "aborted";
+  }
+  return "?";
+}
+
+int RunResult::exit_code() const {
+  switch (status) {
+    case Status::ok: return 0;
+    case Status::interrupted: return 130;
+    case Status::error:
+    case Status::deadlock: return 1;
+  }
+  return 1;
+}
+
+namespace {
+
+struct Installation {
+  uv_loop_t* loop;
+  const Config* config;
+};
+
+int runtime_gc(lua_State* L) {
+  static_cast<Runtime*>(lua_touserdata(L, 1))->~Runtime();
+  return 0;
+}
+
+// [-1, +0, e] The whole installation, run in protected mode.
+int install(lua_State* L) {
+  const auto& inst = *static_cast<const Installation*>(lua_touserdata(L, 1));
+  lua_pop(L, 1);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, detail::runtime_registry_key()) != LUA_TNIL)
+    return luaL_error(L, "std.task is already installed in this Lua state");
+  lua_pop(L, 1);
+
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  lua_State* main_thread = lua_tothread(L, -1);
+  lua_pop(L, 1);
+
+  // The runtime is the first object of the module with a __gc, so lua_close
+  // finalizes it after every handle, scope and token.
+  void* memory = lua_newuserdatauv(L, sizeof(Runtime), 0);
+  Runtime* rt = nullptr;
+  try {
+    rt = new (memory) Runtime(main_thread, inst.loop, *inst.config);
+  } catch (const std::bad_alloc&) {
+    rt = nullptr;
+  }
+  if (!rt) return luaL_error(L, "not enough memory");
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, runtime_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, detail::runtime_registry_key());
+
+  rt->set_service_thread(lua_newthread(L));
+  rt->refs.service_thread = luaL_ref(L, LUA_REGISTRYINDEX);
+  detail::init_error_objects(L, *rt);
+  detail::init_objects(L, *rt);
+
+  if (lua_getglobal(L, "std") != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setglobal(L, "std");
+  }
+  detail::push_task_module(L, *rt);
+  lua_setfield(L, -2, "task");
+  detail::open_time_module(L);
+  lua_setfield(L, -2, "time");
+
+  // require("std.task") / require("std.time") where package is loaded.
+  if (lua_getglobal(L, "package") == LUA_TTABLE && lua_getfield(L, -1, "loaded") == LUA_TTABLE) {
+    lua_getfield(L, -3, "task");
+    lua_setfield(L, -2, "std.task");
+    lua_getfield(L, -3, "time");
+    lua_setfield(L, -2, "std.time");
+  }
+  lua_settop(L, 0);
+  detail::install_coroutine_library(L, *rt);
+  return 0;
+}
+
+Runtime* runtime_or_null(lua_State* L) { return L ? Runtime::from(L) : nullptr; }
+
+}  // namespace
+
+void register_task(lua_State* L, uv_loop_t* loop) { register_with(L, loop, Config{}); }
+
+void register_with(lua_State* L, uv_loop_t* loop, const Config& config) {
+  Installation inst{loop, &config};
+  lua_pushcfunction(L, install);
+  lua_pushlightuserdata(L, &inst);
+  if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+    std::string message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "std.task: installation failed";
+    lua_pop(L, 1);
+    throw std::runtime_error(message);
+  }
+}
+
+RunResult run_function(lua_State* L, int nargs) {
+  Runtime* rt = runtime_or_null(L);
+  if (!rt) {
+    lua_pop(L, nargs + 1);
+    RunResult r;
+    r.status = RunResult::Status::error;
+    r.message = "std.task is not installed in this Lua state";
+    return r;
+  }
+  return rt->run(L, nargs);
+}
+
+RunResult run_file(lua_State* L, const char* path, int nargs) {
+  if (luaL_loadfile(L, path) != LUA_OK) {
+    RunResult r;
+    r.status = RunResult::Status::error;
+    r.message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "cannot load the script";
+    lua_pop(L, nargs + 1);
+    return r;
+  }
+  lua_insert(L, -(nargs + 1));
+  return run_function(L, nargs);
+}
+
+RunResult run_string(lua_State* L, std::string_view chunk, const char* chunk_name) {
+  if (luaL_loadbuffer(L, chunk.data(), chunk.size(), chunk_name) != LUA_OK) {
+    RunResult r;
+    r.status = RunResult::Status::error;
+    r.message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "cannot load the chunk";
+    lua_pop(L, 1);
+    return r;
+  }
+  return run_function(L, 0);
+}
+
+void request_shutdown(lua_State* L) {
+  if (Runtime* rt = runtime_or_null(L)) rt->request_shutdown();
+}
+
+void abort_all(lua_State* L) {
+  if (Runtime* rt = runtime_or_null(L)) rt->abort_all();
+}
+
+void shutdown(lua_State* L) {
+  if (Runtime* rt = runtime_or_null(L)) rt->close();
+}
+
+// --- tokens and task info -------------------------------------------------------
+
+namespace {
+detail::CancelToken* as_token(void* p) { return static_cast<detail::CancelToken*>(p); }
+}  // namespace
+
+bool CancelTokenRef::is_cancelled() const { return token_ && as_token(token_)->is_cancelled(); }
+
+void CancelTokenRef::cancel() {
+  if (token_) as_token(token_)->cancel();
+}
+
+CancelTokenRef::CancelTokenRef(const CancelTokenRef& other) : token_(other.token_) {
+  if (token_) as_token(token_)->retain();
+}
+
+CancelTokenRef& CancelTokenRef::operator=(const CancelTokenRef& other) {
+  if (other.token_) as_token(other.token_)->retain();
+  if (token_) as_token(token_)->release();
+  token_ = other.token_;
+  return *this;
+}
+
+CancelTokenRef::~CancelTokenRef() {
+  if (token_) as_token(token_)->release();
+}
+
+CancelTokenRef effective_token(lua_State* L) {
+  CancelTokenRef ref;
+  Runtime* rt = runtime_or_null(L);
+  if (!rt) return ref;
+  Fiber* f = rt->running();
+  detail::CancelToken* token = f ? f->token() : rt->root_scope().token.get();
+  token->retain();
+  ref.token_ = token;
+  return ref;
+}
+
+std::optional<TaskInfo> current_task(lua_State* L) {
+  Runtime* rt = runtime_or_null(L);
+  Fiber* f = rt ? rt->running() : nullptr;
+  if (!f || !f->task) return std::nullopt;
+  TaskInfo info;
+  info.id = "t" + std::to_string(f->task->number);
+  if (f->task->name) info.name = std::string(f->task->name, f->task->name_len);
+  info.driver = f->task->driver;
+  info.cancelled = f->is_cancelled();
+  return info;
+}
+
+// --- the await helper -------------------------------------------------------------
+
+Awaiter::~Awaiter() {
+  if (fiber_) fiber_->rt.on_awaiter_destroyed(*this);
+}
+
+void Awaiter::complete() {
+  if (fiber_) {
+    fiber_->rt.on_awaiter_completed(*this);
+  } else if (!used_) {
+    completed_early_ = true;
+  }
+}
+
+namespace {
+
+int await_continue(lua_State* L, int, lua_KContext ctx) {
+  Fiber& f = *reinterpret_cast<Fiber*>(ctx);
+  switch (f.await_end) {
+    case Fiber::AwaitEnd::interrupted:
+      detail::raise_error(L, f.rt, detail::ErrorKind::cancelled);
+    case Fiber::AwaitEnd::abandoned:
+      return luaL_error(L, "%s: the operation was abandoned before it completed", f.await_what);
+    case Fiber::AwaitEnd::completed:
+      break;
+  }
+  return f.await_k(L, LUA_YIELD, f.await_ctx);
+}
+
+}  // namespace
+
+int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k, lua_KContext ctx) {
+  Runtime* rt = runtime_or_null(L);
+  if (!rt) return luaL_error(L, "%s: std.task is not installed", what);
+  Fiber& f = detail::check_suspendable(L, *rt, what);
+  if (f.is_cancelled()) {
+    awaiter.used_ = true;
+    if (awaiter.on_interrupt_) awaiter.on_interrupt_(awaiter, Interruption::cancelled);
+    detail::raise_error(L, *rt, detail::ErrorKind::cancelled);
+  }
+  awaiter.used_ = true;
+  f.await_what = what;
+  f.await_k = k;
+  f.await_ctx = ctx;
+  f.await_end = Fiber::AwaitEnd::completed;
+  if (awaiter.completed_early_) {
+    rt->wait_turn(f);
+  } else {
+    rt->wait_await(f, awaiter);
+  }
+  return rt->suspend(L, f, &await_continue, reinterpret_cast<lua_KContext>(&f));
+}
+
+}  // namespace lua_batteries

@@ -1,0 +1,57 @@
+// The Lua-facing side of std.task: the module table, its object types
+// (Handle, Scope, CancelToken) and the coroutine library replacements.
+//
+// Every function here that touches a Lua stack is marked as Lua's manual
+// does: [-pop, +push, x] with x = '-' (never raises), 'm' (memory errors
+// only), 'e' (any error), 'v' (raises on purpose). Lua is the C build, so
+// a raise longjmps: no C++ object with a destructor may be alive in a
+// frame that raises.
+#pragma once
+
+#include <lua.hpp>
+
+#include "runtime/fiber.hpp"
+
+namespace lua_batteries::detail {
+
+class Runtime;
+
+/// [-0, +0, e] Creates the metatables of Handle, Scope and CancelToken.
+void init_objects(lua_State* L, Runtime& rt);
+void init_handle_metatable(lua_State* L, Runtime& rt);
+void init_scope_metatable(lua_State* L, Runtime& rt);
+void init_token_metatable(lua_State* L, Runtime& rt);
+/// [-0, +1, e] Pushes the std.task table.
+void push_task_module(lua_State* L, Runtime& rt);
+/// [-0, +0, e] Replaces coroutine.resume/wrap/yield/status/close/isyieldable.
+void install_coroutine_library(lua_State* L, Runtime& rt);
+
+/// [-0, +1, e] Spawns fn (at fn_index) into `scope`; opts at opts_index (0:
+/// none). Pushes the Handle.
+int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_index);
+/// [-0, +1, m] A new CancelToken object sharing `token`.
+void push_token_object(lua_State* L, Runtime& rt, CancelToken* token);
+/// [-0, +0, v] The Scope of the Scope object at `index`.
+Scope& check_scope(lua_State* L, int index);
+
+/// [-0, +0, v] Raises "std.task.<fn>: cannot suspend here" (fn given whole).
+[[noreturn]] void raise_cannot_suspend(lua_State* L, const char* what);
+/// [-0, +0, v] The fiber code on L may suspend; raises otherwise.
+Fiber& check_suspendable(lua_State* L, Runtime& rt, const char* what);
+/// [-0, +0, v] Raises `task cancelled` if f's token is cancelled.
+void check_cancel(lua_State* L, Fiber& f);
+/// [-0, +0, v] A duration argument: a number, validated with `context`.
+double check_duration_arg(lua_State* L, int index, const char* context);
+/// [-0, +0, v] Raises the duration error text for ms.
+[[noreturn]] void raise_duration_error(lua_State* L, const char* context, double ms);
+/// [-0, +0, v] Raises "not enough memory" (a C++ allocation failed).
+[[noreturn]] void raise_out_of_memory(lua_State* L);
+/// [-0, +0, -] The type name used in opts errors: integer/number/...
+const char* value_type_name(lua_State* L, int index);
+
+/// The suspension points shared by std.task and coroutine.yield.
+/// [-0, +0, v] (yield)
+int suspend_for_turn(lua_State* L, Fiber& f);
+int suspend_for_sleep(lua_State* L, Fiber& f, double ms);
+
+}  // namespace lua_batteries::detail

@@ -1,0 +1,259 @@
+// The coroutine library, made to carry task suspension through the
+// script's own coroutines (spec "Drivers").
+//
+// std.task.sleep inside a coroutine.wrap generator yields from the
+// generator's thread with Fiber::suspend_pending set. The resume that is
+// waiting for that thread sees the flag, records the thread as parked and
+// yields its own thread in turn, until the scheduler holds the fiber. When
+// the fiber is resumed, each resume continues the thread it parked, so the
+// sleep returns inside the generator as if nothing had happened. Parked
+// threads (and fiber threads) are guarded: the script cannot resume them
+// from elsewhere. Everything else behaves as Lua's own functions do.
+#include "core/duration.hpp"
+#include "lua/bindings.hpp"
+#include "runtime/runtime.hpp"
+
+namespace lua_batteries::detail {
+namespace {
+
+Runtime& runtime_of(lua_State* L) { return *static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1))); }
+
+lua_State* check_coroutine(lua_State* L) {
+  lua_State* co = lua_tothread(L, 1);
+  luaL_argexpected(L, co, 1, "coroutine");
+  return co;
+}
+
+constexpr int kFailed = -1;      // error value on top of L
+constexpr int kPassedOn = -2;    // co is parked inside a task suspension
+
+// [-narg, +(n|1), m] Resumes co with narg values from L (continuing: co
+// was parked and gets none) and reports what it did.
+int resume_step(lua_State* L, Runtime& rt, lua_State* co, int narg, bool continuing) {
+  Fiber* f = rt.running();
+  if (!continuing) {
+    if (rt.is_guarded(co)) {
+      lua_pop(L, narg);
+      lua_pushliteral(L, "cannot resume non-suspended coroutine");
+      return kFailed;
+    }
+    if (!lua_checkstack(co, narg)) {
+      lua_pop(L, narg);
+      lua_pushliteral(L, "too many arguments to resume");
+      return kFailed;
+    }
+    if (f) {
+      const bool through = L == f->innermost() && (f->nested.empty() || f->nested.back().through) &&
+                           lua_isyieldable(L);
+      bool out_of_memory = false;
+      try {
+        f->nested.push_back(NestedCoroutine{co, through});
+      } catch (const std::bad_alloc&) {
+        out_of_memory = true;
+      }
+      if (out_of_memory) {
+        lua_pop(L, narg);
+        lua_pushliteral(L, "not enough memory");
+        return kFailed;
+      }
+    }
+    lua_xmove(L, co, narg);
+  }
+  int nresults = 0;
+  const int status = lua_resume(co, L, continuing ? 0 : narg, &nresults);
+  if (status == LUA_YIELD && f && f->suspend_pending) {
+    lua_pop(co, nresults);
+    bool out_of_memory = false;
+    try {
+      rt.guard(co);
+    } catch (const std::bad_alloc&) {
+      out_of_memory = true;  // unguarded: a stray resume would be refused by nothing
+    }
+    (void)out_of_memory;
+    return kPassedOn;
+  }
+  if (f && !f->nested.empty() && f->nested.back().thread == co) f->nested.pop_back();
+  if (status == LUA_OK || status == LUA_YIELD) {
+    if (!lua_checkstack(L, nresults + 1)) {
+      lua_pop(co, nresults);
+      lua_pushliteral(L, "too many results to resume");
+      return kFailed;
+    }
+    lua_xmove(co, L, nresults);
+    return nresults;
+  }
+  lua_xmove(co, L, 1);
+  return kFailed;
+}
+
+// --- coroutine.resume ---------------------------------------------------------
+
+int finish_resume(lua_State* L, int r);
+
+int resume_continue(lua_State* L, int, lua_KContext) {
+  Runtime& rt = runtime_of(L);
+  lua_State* co = lua_tothread(L, 1);
+  rt.unguard(co);
+  return finish_resume(L, resume_step(L, rt, co, 0, true));
+}
+
+int finish_resume(lua_State* L, int r) {
+  if (r == kPassedOn) return lua_yieldk(L, 0, 0, resume_continue);
+  if (r == kFailed) {
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  lua_insert(L, -(r + 1));
+  return r + 1;
+}
+
+int coroutine_resume(lua_State* L) {
+  lua_State* co = check_coroutine(L);
+  return finish_resume(L, resume_step(L, runtime_of(L), co, lua_gettop(L) - 1, false));
+}
+
+// --- coroutine.wrap -----------------------------------------------------------
+
+lua_State* wrapped_thread(lua_State* L) { return lua_tothread(L, lua_upvalueindex(2)); }
+
+int finish_wrap(lua_State* L, Runtime& rt, lua_State* co, int r);
+
+int wrap_continue(lua_State* L, int, lua_KContext) {
+  Runtime& rt = runtime_of(L);
+  lua_State* co = wrapped_thread(L);
+  rt.unguard(co);
+  return finish_wrap(L, rt, co, resume_step(L, rt, co, 0, true));
+}
+
+int finish_wrap(lua_State* L, Runtime& rt, lua_State* co, int r) {
+  if (r == kPassedOn) return lua_yieldk(L, 0, 0, wrap_continue);
+  if (r != kFailed) return r;
+  // As Lua's auxwrap: close the dead coroutine, add position information
+  // to a string error, propagate.
+  int status = lua_status(co);
+  if (status != LUA_OK && status != LUA_YIELD) {
+    status = rt.reset_thread(co);
+    lua_xmove(co, L, 1);
+  }
+  if (status != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
+    luaL_where(L, 1);
+    lua_insert(L, -2);
+    lua_concat(L, 2);
+  }
+  return lua_error(L);
+}
+
+int wrap_call(lua_State* L) {
+  Runtime& rt = runtime_of(L);
+  lua_State* co = wrapped_thread(L);
+  return finish_wrap(L, rt, co, resume_step(L, rt, co, lua_gettop(L), false));
+}
+
+int coroutine_wrap(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_State* co = lua_newthread(L);
+  lua_pushvalue(L, 1);
+  lua_xmove(L, co, 1);
+  lua_pushcclosure(L, wrap_call, 2);
+  return 1;
+}
+
+// --- coroutine.yield ----------------------------------------------------------
+
+// coroutine.yield at the level of a fiber (not inside the script's own
+// coroutine) talks to the scheduler: the coroutine driver's cooperative
+// yield and sleep; an error for async_fn tasks and the main chunk.
+int coroutine_yield(lua_State* L) {
+  Runtime& rt = runtime_of(L);
+  Fiber* f = rt.running();
+  if (!f || L != f->thread || !f->nested.empty() || rt.is_closing_thread(L)) return lua_yield(L, lua_gettop(L));
+  if (!f->task) return luaL_error(L, "attempt to yield from outside a coroutine");
+  if (f->driver == Driver::async_fn)
+    return luaL_error(L, "std.task: coroutine.yield outside a coroutine in an async_fn task");
+  if (!lua_isyieldable(L)) return luaL_error(L, "attempt to yield across a C-call boundary");
+  switch (lua_type(L, 1)) {
+    case LUA_TNONE:
+    case LUA_TNIL:
+      return suspend_for_turn(L, *f);
+    case LUA_TNUMBER: {
+      const double ms = lua_tonumber(L, 1);
+      if (check_duration(ms) != DurationCheck::ok) raise_duration_error(L, "coroutine yield", ms);
+      check_cancel(L, *f);
+      return ms == 0 ? suspend_for_turn(L, *f) : suspend_for_sleep(L, *f, ms);
+    }
+    default:
+      return luaL_error(L, "coroutine yield: unsupported value type '%s' (expected nil or number)",
+                        value_type_name(L, 1));
+  }
+}
+
+// --- coroutine.status / close / isyieldable -----------------------------------
+
+const char* status_of(lua_State* L, Runtime& rt, lua_State* co) {
+  if (L == co) return "running";
+  if (rt.is_guarded(co)) return "normal";  // driven by the scheduler
+  switch (lua_status(co)) {
+    case LUA_YIELD:
+      return "suspended";
+    case LUA_OK: {
+      lua_Debug ar;
+      if (lua_getstack(co, 0, &ar)) return "normal";
+      return lua_gettop(co) == 0 ? "dead" : "suspended";
+    }
+    default:
+      return "dead";
+  }
+}
+
+int coroutine_status(lua_State* L) {
+  Runtime& rt = runtime_of(L);
+  lua_pushstring(L, status_of(L, rt, check_coroutine(L)));
+  return 1;
+}
+
+int coroutine_close(lua_State* L) {
+  Runtime& rt = runtime_of(L);
+  lua_State* co = check_coroutine(L);
+  const std::string_view status = status_of(L, rt, co);
+  if (status != "dead" && status != "suspended") return luaL_error(L, "cannot close a %s coroutine", status.data());
+  if (rt.reset_thread(co) == LUA_OK) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  lua_pushboolean(L, 0);
+  lua_xmove(co, L, 1);
+  return 2;
+}
+
+int coroutine_isyieldable(lua_State* L) {
+  Runtime& rt = runtime_of(L);
+  lua_State* co = lua_isnone(L, 1) ? L : check_coroutine(L);
+  Fiber* f = rt.running();
+  if (f && co == f->thread) {
+    // At fiber level only the coroutine driver gives coroutine.yield a meaning.
+    lua_pushboolean(L, f->task && f->driver == Driver::coroutine && lua_isyieldable(co));
+  } else {
+    lua_pushboolean(L, lua_isyieldable(co));
+  }
+  return 1;
+}
+
+}  // namespace
+
+void install_coroutine_library(lua_State* L, Runtime& rt) {
+  if (lua_getglobal(L, "coroutine") != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return;  // the host did not open the coroutine library
+  }
+  const luaL_Reg functions[] = {{"resume", coroutine_resume}, {"wrap", coroutine_wrap},   {"yield", coroutine_yield},
+                                {"status", coroutine_status}, {"close", coroutine_close}, {"isyieldable", coroutine_isyieldable},
+                                {nullptr, nullptr}};
+  lua_pushlightuserdata(L, &rt);
+  luaL_setfuncs(L, functions, 1);
+  lua_pop(L, 1);
+}
+
+}  // namespace lua_batteries::detail

@@ -1,0 +1,137 @@
+// Handle: what spawn returns. The Task lives inside the userdata; user
+// value 1 is the task's thread, 2 its name.
+#include <new>
+
+#include "lua/bindings.hpp"
+#include "lua/error_object.hpp"
+#include "runtime/runtime.hpp"
+
+namespace lua_batteries::detail {
+namespace {
+
+constexpr const char* kHandleMetatable = "std.task.Handle";
+
+Task& check_handle(lua_State* L, int index) { return *static_cast<Task*>(luaL_checkudata(L, index, kHandleMetatable)); }
+
+// [-0, +(n|0), v] Hands the finished task's outcome to the joiner.
+int deliver(lua_State* L, Task& t) {
+  Runtime& rt = t.rt;
+  rt.mark_joined(t);
+  switch (t.outcome) {
+    case Outcome::returned: {
+      const int n = t.nresults;
+      if (!lua_checkstack(L, n)) return luaL_error(L, "std.task.join: too many results");
+      lua_xmove(t.thread, L, n);
+      t.nresults = 0;
+      return n;
+    }
+    case Outcome::aborted:
+      raise_error(L, rt, ErrorKind::aborted);
+    case Outcome::failed:
+    case Outcome::cancelled:
+      lua_xmove(t.thread, L, 1);
+      t.nresults = 0;
+      return lua_error(L);
+  }
+  return 0;
+}
+
+int after_join(lua_State* L, int, lua_KContext ctx) {
+  Fiber& f = *reinterpret_cast<Fiber*>(ctx);
+  Task& t = check_handle(L, 1);
+  f.join_target = nullptr;
+  t.joiner = nullptr;
+  check_cancel(L, f);  // a cancel in the same turn wins; the handle stays joinable
+  return deliver(L, t);
+}
+
+int handle_join(lua_State* L) {
+  Task& t = check_handle(L, 1);
+  Runtime& rt = t.rt;
+  Fiber* running = rt.running();
+  if (running && running->task == &t) return luaL_error(L, "std.task: a task cannot join itself");
+  if (t.joined || t.joiner) raise_error(L, rt, ErrorKind::joined);
+  if (t.state == FiberState::done) {
+    if (running) check_cancel(L, *running);
+    return deliver(L, t);
+  }
+  Fiber& f = check_suspendable(L, rt, "std.task.join");
+  check_cancel(L, f);
+  rt.wait_join(f, t);
+  return rt.suspend(L, f, &after_join, reinterpret_cast<lua_KContext>(&f));
+}
+
+int handle_abort(lua_State* L) {
+  Task& t = check_handle(L, 1);
+  if (!t.rt.is_closed()) t.rt.hard_abort(t);
+  return 0;
+}
+
+int handle_is_finished(lua_State* L) {
+  lua_pushboolean(L, check_handle(L, 1).state == FiberState::done);
+  return 1;
+}
+
+int handle_elapsed(lua_State* L) {
+  const Task& t = check_handle(L, 1);
+  const std::uint64_t end = t.state == FiberState::done ? t.finished_ns : t.rt.now_ns();
+  lua_pushnumber(L, static_cast<double>(end - t.spawned_ns) / 1e6);
+  return 1;
+}
+
+int handle_index(lua_State* L) {
+  const Task& t = check_handle(L, 1);
+  const char* key = lua_tostring(L, 2);
+  if (key && std::string_view(key) == "id") {
+    lua_pushfstring(L, "t%I", static_cast<lua_Integer>(t.number));
+  } else if (key && std::string_view(key) == "name") {
+    lua_getiuservalue(L, 1, 2);
+  } else {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));  // methods
+  }
+  return 1;
+}
+
+int handle_tostring(lua_State* L) {
+  const Task& t = check_handle(L, 1);
+  if (t.name)
+    lua_pushfstring(L, "task t%I (%s)", static_cast<lua_Integer>(t.number), t.name);
+  else
+    lua_pushfstring(L, "task t%I", static_cast<lua_Integer>(t.number));
+  return 1;
+}
+
+int handle_gc(lua_State* L) {
+  auto* t = static_cast<Task*>(lua_touserdata(L, 1));
+  // A live task is pinned, so its handle is collected only by lua_close:
+  // tear the whole runtime down while every object is still intact.
+  if (t->state != FiberState::done && !t->rt.is_closed()) t->rt.close();
+  t->~Task();
+  return 0;
+}
+
+}  // namespace
+
+void init_handle_metatable(lua_State* L, Runtime& rt) {
+  luaL_newmetatable(L, kHandleMetatable);
+  const luaL_Reg methods[] = {{"join", handle_join},
+                              {"abort", handle_abort},
+                              {"is_finished", handle_is_finished},
+                              {"elapsed", handle_elapsed},
+                              {nullptr, nullptr}};
+  luaL_newlib(L, methods);
+  lua_pushcclosure(L, handle_index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, handle_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushcfunction(L, handle_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushliteral(L, "std.task.Handle");
+  lua_setfield(L, -2, "__name");
+  lua_pushliteral(L, "Handle");
+  lua_setfield(L, -2, "__metatable");
+  rt.refs.handle_mt = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+}  // namespace lua_batteries::detail

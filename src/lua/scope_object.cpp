@@ -1,0 +1,83 @@
+// Scope: the argument of a scope body. The Scope (with its body fiber)
+// lives inside the userdata; user value 1 is the body's thread, 2 the
+// name, 3 the CancelToken object once :token() made it.
+#include "lua/bindings.hpp"
+#include "runtime/runtime.hpp"
+
+namespace lua_batteries::detail {
+namespace {
+
+constexpr const char* kScopeMetatable = "std.task.Scope";
+
+int scope_spawn(lua_State* L) {
+  Scope& s = check_scope(L, 1);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  return spawn_into(L, s.rt, s, 2, lua_isnoneornil(L, 3) ? 0 : 3);
+}
+
+int scope_cancel(lua_State* L) {
+  check_scope(L, 1).token->cancel();
+  return 0;
+}
+
+int scope_token(lua_State* L) {
+  Scope& s = check_scope(L, 1);
+  if (lua_getiuservalue(L, 1, 3) != LUA_TNIL) return 1;
+  lua_pop(L, 1);
+  push_token_object(L, s.rt, s.token.get());
+  lua_pushvalue(L, -1);
+  lua_setiuservalue(L, 1, 3);
+  return 1;
+}
+
+int scope_index(lua_State* L) {
+  check_scope(L, 1);
+  const char* key = lua_tostring(L, 2);
+  if (key && std::string_view(key) == "name") {
+    lua_getiuservalue(L, 1, 2);
+  } else {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+  }
+  return 1;
+}
+
+int scope_tostring(lua_State* L) {
+  const Scope& s = check_scope(L, 1);
+  if (s.name)
+    lua_pushfstring(L, "scope (%s)", s.name);
+  else
+    lua_pushliteral(L, "scope");
+  return 1;
+}
+
+int scope_gc(lua_State* L) {
+  auto* s = static_cast<Scope*>(lua_touserdata(L, 1));
+  // An open scope is pinned: only lua_close collects it (see handle_gc).
+  if (!s->closed && !s->rt.is_closed()) s->rt.close();
+  s->~Scope();
+  return 0;
+}
+
+}  // namespace
+
+Scope& check_scope(lua_State* L, int index) { return *static_cast<Scope*>(luaL_checkudata(L, index, kScopeMetatable)); }
+
+void init_scope_metatable(lua_State* L, Runtime& rt) {
+  luaL_newmetatable(L, kScopeMetatable);
+  const luaL_Reg methods[] = {{"spawn", scope_spawn}, {"cancel", scope_cancel}, {"token", scope_token}, {nullptr, nullptr}};
+  luaL_newlib(L, methods);
+  lua_pushcclosure(L, scope_index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, scope_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushcfunction(L, scope_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushliteral(L, "std.task.Scope");
+  lua_setfield(L, -2, "__name");
+  lua_pushliteral(L, "Scope");
+  lua_setfield(L, -2, "__metatable");
+  rt.refs.scope_mt = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+}  // namespace lua_batteries::detail

@@ -1,0 +1,391 @@
+// std.task: spawn, sleep, yield, checkpoint, scope, with_timeout,
+// cancel_token, current, is_cancelled.
+#include <new>
+#include <string>
+
+#include "core/duration.hpp"
+#include "lua/bindings.hpp"
+#include "lua/error_object.hpp"
+#include "runtime/runtime.hpp"
+
+namespace lua_batteries::detail {
+namespace {
+
+Runtime& runtime_of(lua_State* L) { return *static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1))); }
+
+// Continuation of every plain wait (turn, sleep): the fiber is back; a
+// cancellation that landed meanwhile wins over the wake-up.
+int after_wait(lua_State* L, int, lua_KContext ctx) {
+  check_cancel(L, *reinterpret_cast<Fiber*>(ctx));
+  return 0;
+}
+
+// --- spawn --------------------------------------------------------------------
+
+struct SpawnOptions {
+  int name_index = 0;  // stack index of the name string, 0: none
+  Driver driver;
+};
+
+Driver parse_driver(lua_State* L, int index) {
+  if (lua_type(L, index) != LUA_TSTRING)
+    luaL_error(L, "std.task: opts.driver: expected string, got %s", value_type_name(L, index));
+  const std::string_view d(lua_tostring(L, index));
+  if (d == "async_fn" || d == "async") return Driver::async_fn;
+  if (d == "coroutine") return Driver::coroutine;
+  luaL_error(L, "std.task: unknown driver '%s' (expected 'async_fn' or 'coroutine')", lua_tostring(L, index));
+  return Driver::async_fn;
+}
+
+// [-0, +1 (name, if any), v]
+SpawnOptions parse_spawn_options(lua_State* L, Runtime& rt, int opts_index) {
+  SpawnOptions opts{0, rt.config().default_driver};
+  if (!opts_index) return opts;
+  luaL_argexpected(L, lua_istable(L, opts_index), opts_index, "table");
+  lua_pushnil(L);
+  while (lua_next(L, opts_index)) {
+    if (lua_type(L, -2) != LUA_TSTRING)
+      luaL_error(L, "std.task: opts keys must be strings, got %s", value_type_name(L, -2));
+    const std::string_view key(lua_tostring(L, -2));
+    if (key == "name") {
+      if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "std.task: opts.name: expected string, got %s", value_type_name(L, -1));
+    } else if (key == "driver") {
+      opts.driver = parse_driver(L, -1);
+    } else {
+      luaL_error(L, "std.task: unknown opts key '%s' (expected 'name' or 'driver')", lua_tostring(L, -2));
+    }
+    lua_pop(L, 1);
+  }
+  if (lua_getfield(L, opts_index, "name") == LUA_TSTRING) {
+    opts.name_index = lua_gettop(L);
+  } else {
+    lua_pop(L, 1);
+  }
+  return opts;
+}
+
+int l_spawn(lua_State* L) {
+  Runtime& rt = runtime_of(L);
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  Fiber* f = rt.running();
+  Scope& scope = f ? *f->scope : rt.root_scope();
+  return spawn_into(L, rt, scope, 1, lua_isnoneornil(L, 2) ? 0 : 2);
+}
+
+// --- plain suspension points ------------------------------------------------
+
+int l_sleep(lua_State* L) {
+  Runtime& rt = runtime_of(L);
+  const double ms = check_duration_arg(L, 1, "std.task.sleep");
+  Fiber& f = check_suspendable(L, rt, "std.task.sleep");
+  check_cancel(L, f);
+  return ms == 0 ? suspend_for_turn(L, f) : suspend_for_sleep(L, f, ms);
+}
+
+int l_yield(lua_State* L) { return suspend_for_turn(L, check_suspendable(L, runtime_of(L), "std.task.yield")); }
+
+int l_checkpoint(lua_State* L) {
+  Fiber& f = check_suspendable(L, runtime_of(L), "std.task.checkpoint");
+  check_cancel(L, f);
+  return suspend_for_turn(L, f);
+}
+
+// --- scopes -----------------------------------------------------------------
+
+// The caller is back: its scope has settled. Deliver the scope's result.
+int after_scope(lua_State* L, int, lua_KContext ctx) {
+  Scope& s = *reinterpret_cast<Scope*>(ctx);
+  Runtime& rt = s.rt;
+  lua_State* body = s.body.thread;
+  if (s.deadline_hit) {
+    rt.release_scope(s);
+    push_timeout_error(L, s.timeout_ms);
+    return lua_error(L);
+  }
+  if (s.body_outcome == Outcome::aborted) {
+    rt.release_scope(s);
+    raise_error(L, rt, ErrorKind::aborted);
+  }
+  if (s.body_outcome != Outcome::returned) {
+    lua_pushvalue(body, 1);
+    lua_xmove(body, L, 1);
+    rt.release_scope(s);
+    return lua_error(L);
+  }
+  const int n = s.body_nresults;
+  if (!lua_checkstack(L, n)) {
+    rt.release_scope(s);
+    return luaL_error(L, "std.task.scope: too many results");
+  }
+  lua_xmove(body, L, n);
+  rt.release_scope(s);
+  return n;
+}
+
+struct ScopeRequest {
+  ScopeKind kind;
+  const char* what;  // for "cannot suspend here"
+  int name_index;
+  int fn_index;
+  double timeout_ms;
+  double grace_ms;
+};
+
+// [-0, +2, v] (yields) Opens a scope around fn and suspends the caller
+// until the body and every child are done.
+int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
+  Fiber& f = check_suspendable(L, rt, req.what);
+  lua_State* body = lua_newthread(L);
+  void* memory = lua_newuserdatauv(L, sizeof(Scope), 3);
+  Scope* s = nullptr;
+  try {
+    s = new (memory) Scope(rt, req.kind, f.token());
+  } catch (const std::bad_alloc&) {
+    s = nullptr;
+  }
+  if (!s) raise_out_of_memory(L);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, rt.refs.scope_mt);
+  lua_setmetatable(L, -2);
+  lua_pushvalue(L, -2);
+  lua_setiuservalue(L, -2, 1);
+  if (req.name_index) {
+    s->name = lua_tolstring(L, req.name_index, &s->name_len);
+    lua_pushvalue(L, req.name_index);
+    lua_setiuservalue(L, -2, 2);
+  }
+  s->body.thread = body;
+  s->body.task = f.task;
+  s->body.driver = f.driver;
+  s->body.start_nargs = 1;
+  s->opener_task = f.task ? f.task->number : 0;
+  s->timeout_ms = req.timeout_ms;
+  s->grace_ms = req.grace_ms;
+  lua_pushvalue(L, req.fn_index);
+  lua_pushvalue(L, -2);
+  lua_xmove(L, body, 2);
+  lua_pushvalue(L, -1);
+  s->pin_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+
+  bool out_of_memory = false;
+  try {
+    if (req.kind == ScopeKind::with_timeout) rt.arm_deadline(*s, req.timeout_ms);
+    rt.start_fiber(s->body);
+  } catch (const std::bad_alloc&) {
+    out_of_memory = true;
+  }
+  if (out_of_memory) {
+    rt.forget_deadlines(*s);
+    s->closed = true;
+    rt.release_scope(*s);
+    raise_out_of_memory(L);
+  }
+  rt.wait_scope(f, *s);
+  if (rt.observer()) rt.observer()->scope_opened(s->event());
+  return rt.suspend(L, f, &after_scope, reinterpret_cast<lua_KContext>(s));
+}
+
+int l_scope(lua_State* L) {
+  Runtime& rt = runtime_of(L);
+  ScopeRequest req{ScopeKind::scope, "std.task.scope", 0, 1, 0, 0};
+  switch (lua_type(L, 1)) {
+    case LUA_TNONE:
+      return luaL_error(L, "task.scope requires at least a function");
+    case LUA_TFUNCTION:
+      break;
+    case LUA_TSTRING:
+      if (lua_isnone(L, 2)) return luaL_error(L, "task.scope(name, fn) requires a function");
+      if (lua_type(L, 2) != LUA_TFUNCTION) return luaL_error(L, "task.scope: second argument must be a function");
+      req.name_index = 1;
+      req.fn_index = 2;
+      break;
+    default:
+      return luaL_error(L, "task.scope: first argument must be a function or a name string");
+  }
+  return open_scope(L, rt, req);
+}
+
+int l_with_timeout(lua_State* L) {
+  Runtime& rt = runtime_of(L);
+  const double ms = check_duration_arg(L, 1, "task.with_timeout");
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  double grace_ms = rt.config().grace_ms;
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_argexpected(L, lua_istable(L, 3), 3, "table");
+    lua_pushnil(L);
+    while (lua_next(L, 3)) {
+      if (lua_type(L, -2) != LUA_TSTRING)
+        luaL_error(L, "task.with_timeout: opts keys must be strings, got %s", value_type_name(L, -2));
+      if (std::string_view(lua_tostring(L, -2)) != "grace_ms")
+        luaL_error(L, "task.with_timeout: unknown opts key '%s' (expected 'grace_ms')", lua_tostring(L, -2));
+      if (lua_type(L, -1) != LUA_TNUMBER)
+        luaL_error(L, "task.with_timeout: opts.grace_ms must be a number, got %s", value_type_name(L, -1));
+      grace_ms = lua_tonumber(L, -1);
+      if (check_duration(grace_ms) != DurationCheck::ok)
+        raise_duration_error(L, "task.with_timeout: opts.grace_ms", grace_ms);
+      lua_pop(L, 1);
+    }
+  }
+  return open_scope(L, rt, ScopeRequest{ScopeKind::with_timeout, "std.task.with_timeout", 0, 2, ms, grace_ms});
+}
+
+// --- tokens and introspection -------------------------------------------------
+
+int l_cancel_token(lua_State* L) {
+  Runtime& rt = runtime_of(L);
+  CancelToken* token = nullptr;
+  try {
+    token = CancelToken::create(nullptr);
+  } catch (const std::bad_alloc&) {
+    token = nullptr;
+  }
+  if (!token) raise_out_of_memory(L);
+  // push_token_object shares; drop the creation reference only after it
+  // holds one (it may raise, leaving the token to leak rather than dangle).
+  push_token_object(L, rt, token);
+  token->release();
+  return 1;
+}
+
+int l_current(lua_State* L) {
+  Runtime& rt = runtime_of(L);
+  Fiber* f = rt.running();
+  if (!f || !f->task) {
+    lua_pushnil(L);
+    return 1;
+  }
+  Task& t = *f->task;
+  lua_createtable(L, 0, 4);
+  lua_pushfstring(L, "t%I", static_cast<lua_Integer>(t.number));
+  lua_setfield(L, -2, "id");
+  if (t.name) {
+    lua_pushlstring(L, t.name, t.name_len);
+    lua_setfield(L, -2, "name");
+  }
+  lua_pushboolean(L, f->is_cancelled());
+  lua_setfield(L, -2, "cancelled");
+  lua_pushstring(L, driver_name(t.driver));
+  lua_setfield(L, -2, "driver");
+  return 1;
+}
+
+int l_is_cancelled(lua_State* L) {
+  lua_pushboolean(L, error_kind(L, 1) == ErrorKind::cancelled);
+  return 1;
+}
+
+}  // namespace
+
+// --- shared helpers -----------------------------------------------------------
+
+const char* value_type_name(lua_State* L, int index) {
+  if (lua_type(L, index) == LUA_TNUMBER) return lua_isinteger(L, index) ? "integer" : "number";
+  return luaL_typename(L, index);
+}
+
+void raise_cannot_suspend(lua_State* L, const char* what) { luaL_error(L, "%s: cannot suspend here", what); __builtin_unreachable(); }
+
+void raise_out_of_memory(lua_State* L) {
+  lua_pushliteral(L, "not enough memory");
+  lua_error(L);
+  __builtin_unreachable();
+}
+
+Fiber& check_suspendable(lua_State* L, Runtime& rt, const char* what) {
+  if (rt.is_closed()) luaL_error(L, "std.task: runtime is shut down");
+  Fiber* f = rt.suspendable_fiber(L);
+  if (!f) raise_cannot_suspend(L, what);
+  return *f;
+}
+
+void check_cancel(lua_State* L, Fiber& f) {
+  if (f.is_cancelled()) raise_error(L, f.rt, ErrorKind::cancelled);
+}
+
+void raise_duration_error(lua_State* L, const char* context, double ms) {
+  char text[160];
+  {
+    const std::string message = duration_error(context, ms, check_duration(ms));
+    std::snprintf(text, sizeof text, "%s", message.c_str());
+  }
+  luaL_error(L, "%s", text);
+  __builtin_unreachable();
+}
+
+double check_duration_arg(lua_State* L, int index, const char* context) {
+  const double ms = luaL_checknumber(L, index);
+  if (check_duration(ms) != DurationCheck::ok) raise_duration_error(L, context, ms);
+  return ms;
+}
+
+int suspend_for_turn(lua_State* L, Fiber& f) {
+  f.rt.wait_turn(f);
+  return f.rt.suspend(L, f, &after_wait, reinterpret_cast<lua_KContext>(&f));
+}
+
+int suspend_for_sleep(lua_State* L, Fiber& f, double ms) {
+  Runtime& rt = f.rt;
+  bool out_of_memory = false;
+  try {
+    rt.wait_sleep(f, rt.now_ns() + duration_ns(ms));
+  } catch (const std::bad_alloc&) {
+    out_of_memory = true;
+  }
+  if (out_of_memory) raise_out_of_memory(L);
+  return rt.suspend(L, f, &after_wait, reinterpret_cast<lua_KContext>(&f));
+}
+
+int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_index) {
+  const SpawnOptions opts = parse_spawn_options(L, rt, opts_index);
+  if (rt.is_closed()) return luaL_error(L, "std.task: runtime is shut down");
+  if (!scope.accepts_spawns()) return luaL_error(L, "std.task: scope is closed");
+
+  lua_State* thread = lua_newthread(L);
+  lua_pushvalue(L, fn_index);
+  lua_xmove(L, thread, 1);
+  void* memory = lua_newuserdatauv(L, sizeof(Task), 2);
+  Task* t = new (memory) Task(rt, scope, rt.next_task_number(), opts.driver);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, rt.refs.handle_mt);
+  lua_setmetatable(L, -2);  // from here on __gc destroys the Task
+  t->thread = thread;
+  lua_pushvalue(L, -2);
+  lua_setiuservalue(L, -2, 1);
+  if (opts.name_index) {
+    t->name = lua_tolstring(L, opts.name_index, &t->name_len);
+    lua_pushvalue(L, opts.name_index);
+    lua_setiuservalue(L, -2, 2);
+  }
+  lua_pushvalue(L, -1);
+  t->pin_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  t->spawned_ns = rt.now_ns();
+
+  bool out_of_memory = false;
+  try {
+    rt.task_spawned(*t);
+  } catch (const std::bad_alloc&) {
+    out_of_memory = true;
+  }
+  if (out_of_memory) {
+    rt.unpin(*t);
+    raise_out_of_memory(L);
+  }
+  return 1;
+}
+
+void push_task_module(lua_State* L, Runtime& rt) {
+  const luaL_Reg functions[] = {{"spawn", l_spawn},
+                                {"sleep", l_sleep},
+                                {"yield", l_yield},
+                                {"checkpoint", l_checkpoint},
+                                {"scope", l_scope},
+                                {"with_timeout", l_with_timeout},
+                                {"cancel_token", l_cancel_token},
+                                {"current", l_current},
+                                {"is_cancelled", l_is_cancelled},
+                                {nullptr, nullptr}};
+  lua_createtable(L, 0, 9);
+  lua_pushlightuserdata(L, &rt);
+  luaL_setfuncs(L, functions, 1);
+}
+
+}  // namespace lua_batteries::detail

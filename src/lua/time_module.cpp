@@ -1,0 +1,84 @@
+// lua-batteries: std.time (see time_module.hpp for the API surface).
+//
+// Every function here is a lua_CFunction that keeps no C++ object with a
+// destructor alive, so Lua errors and yields may longjmp through it.
+#include "lua/time_module.hpp"
+
+#include <uv.h>
+
+#include <cstdint>
+
+namespace lua_batteries::detail {
+namespace {
+
+// measure() carries its start time through a yield in the lua_KContext.
+static_assert(sizeof(lua_KContext) >= sizeof(std::uint64_t),
+              "lua_KContext must hold a uv_hrtime() value");
+
+/// Nanoseconds on libuv's monotonic clock.
+std::uint64_t monotonic_ns() { return uv_hrtime(); }
+
+/// [-0, +1, -] now(): seconds since the Unix epoch, as a float.
+int time_now(lua_State* L) {
+  uv_timeval64_t tv{};
+  if (uv_gettimeofday(&tv) != 0) return luaL_error(L, "std.time.now: clock unavailable");
+  lua_pushnumber(L, static_cast<lua_Number>(tv.tv_sec) +
+                        static_cast<lua_Number>(tv.tv_usec) / 1e6);
+  return 1;
+}
+
+/// [-0, +1, -] millis(): milliseconds since the Unix epoch, as an integer.
+int time_millis(lua_State* L) {
+  uv_timeval64_t tv{};
+  if (uv_gettimeofday(&tv) != 0) return luaL_error(L, "std.time.millis: clock unavailable");
+  lua_pushinteger(L, static_cast<lua_Integer>(tv.tv_sec) * 1000 +
+                         static_cast<lua_Integer>(tv.tv_usec) / 1000);
+  return 1;
+}
+
+/// [-0, +1, -] monotonic(): seconds on a monotonic clock (arbitrary origin).
+int time_monotonic(lua_State* L) {
+  lua_pushnumber(L, static_cast<lua_Number>(monotonic_ns()) / 1e9);
+  return 1;
+}
+
+/// [-0, +1, m] Continuation of measure(): fn's results fill the stack;
+/// prepends the elapsed seconds since the start time held in `ctx`. Runs
+/// directly after a call that did not yield, or on resume after one that
+/// did; `status` does not matter (errors never reach here).
+int measure_finish(lua_State* L, int /*status*/, lua_KContext ctx) {
+  const auto start = static_cast<std::uint64_t>(ctx);
+  const std::uint64_t elapsed_ns = monotonic_ns() - start;
+  luaL_checkstack(L, 1, "too many results to measure");
+  lua_pushnumber(L, static_cast<lua_Number>(elapsed_ns) / 1e9);
+  lua_insert(L, 1);
+  return lua_gettop(L);
+}
+
+/// [-n, +(1+r), e] measure(fn, ...): calls fn(...) and returns the elapsed
+/// seconds followed by its results. fn may yield: the call is a lua_callk
+/// whose continuation measure_finish finishes the job after a resume.
+int time_measure(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  const int nargs = lua_gettop(L) - 1;
+  const auto ctx = static_cast<lua_KContext>(monotonic_ns());
+  lua_callk(L, nargs, LUA_MULTRET, ctx, measure_finish);
+  return measure_finish(L, LUA_OK, ctx);
+}
+
+constexpr luaL_Reg kTimeFunctions[] = {
+    {"now", time_now},
+    {"millis", time_millis},
+    {"monotonic", time_monotonic},
+    {"measure", time_measure},
+    {nullptr, nullptr},
+};
+
+}  // namespace
+
+int open_time_module(lua_State* L) {
+  luaL_newlib(L, kTimeFunctions);
+  return 1;
+}
+
+}  // namespace lua_batteries::detail

@@ -1,0 +1,24 @@
+// lua-batteries: the std.time companion module (Lua-facing).
+//
+// API surface (same names as the reference's std.time):
+//   std.time.now()            epoch seconds, float, microsecond precision
+//   std.time.millis()         epoch milliseconds, integer
+//   std.time.monotonic()      seconds on a monotonic clock, float
+//   std.time.measure(fn, ...) calls fn(...); returns the elapsed seconds
+//                             (float, monotonic) followed by all of fn's
+//                             results. fn may suspend (the measurement then
+//                             includes the time spent suspended); its errors
+//                             propagate unchanged.
+//
+// The module holds no state and needs no runtime: it works on any
+// lua_State, with or without std.task installed.
+#pragma once
+
+#include <lua.hpp>
+
+namespace lua_batteries::detail {
+
+/// [-0, +1, m] Pushes a new table holding the std.time functions.
+int open_time_module(lua_State* L);
+
+}  // namespace lua_batteries::detail

@@ -1,0 +1,83 @@
+// CancelToken: a Lua reference to a node of the token tree.
+#include "lua/bindings.hpp"
+#include "lua/error_object.hpp"
+#include "runtime/runtime.hpp"
+
+namespace lua_batteries::detail {
+namespace {
+
+constexpr const char* kTokenMetatable = "std.task.CancelToken";
+
+struct TokenObject {
+  CancelToken* token;
+  Runtime* rt;
+};
+
+TokenObject& check_token(lua_State* L, int index) {
+  return *static_cast<TokenObject*>(luaL_checkudata(L, index, kTokenMetatable));
+}
+
+int token_cancel(lua_State* L) {
+  check_token(L, 1).token->cancel();
+  return 0;
+}
+
+int token_is_cancelled(lua_State* L) {
+  lua_pushboolean(L, check_token(L, 1).token->is_cancelled());
+  return 1;
+}
+
+int token_check(lua_State* L) {
+  TokenObject& t = check_token(L, 1);
+  if (t.token->is_cancelled()) raise_error(L, *t.rt, ErrorKind::cancelled);
+  return 0;
+}
+
+int token_tostring(lua_State* L) {
+  lua_pushstring(L, check_token(L, 1).token->is_cancelled() ? "CancelToken (cancelled)" : "CancelToken");
+  return 1;
+}
+
+int token_gc(lua_State* L) {
+  auto& t = *static_cast<TokenObject*>(lua_touserdata(L, 1));
+  if (t.token) t.token->release();
+  t.token = nullptr;
+  return 0;
+}
+
+}  // namespace
+
+void push_token_object(lua_State* L, Runtime& rt, CancelToken* token) {
+  auto* t = static_cast<TokenObject*>(lua_newuserdatauv(L, sizeof(TokenObject), 0));
+  t->token = nullptr;
+  t->rt = &rt;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, rt.refs.token_mt);
+  lua_setmetatable(L, -2);
+  token->retain();
+  t->token = token;
+}
+
+void init_token_metatable(lua_State* L, Runtime& rt) {
+  luaL_newmetatable(L, kTokenMetatable);
+  const luaL_Reg methods[] = {
+      {"cancel", token_cancel}, {"is_cancelled", token_is_cancelled}, {"check", token_check}, {nullptr, nullptr}};
+  luaL_newlib(L, methods);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, token_tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushcfunction(L, token_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushliteral(L, "std.task.CancelToken");
+  lua_setfield(L, -2, "__name");
+  lua_pushliteral(L, "CancelToken");
+  lua_setfield(L, -2, "__metatable");
+  rt.refs.token_mt = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void init_objects(lua_State* L, Runtime& rt) {
+  init_handle_metatable(L, rt);
+  init_scope_metatable(L, rt);
+  init_token_metatable(L, rt);
+}
+
+}  // namespace lua_batteries::detail

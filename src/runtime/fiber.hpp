@@ -1,0 +1,161 @@
+// The runtime's units of execution.
+//
+// A Fiber is one Lua thread the scheduler resumes: a task, the body of a
+// scope, or the main chunk. A Task is a fiber with an identity, a handle
+// and a result. A Scope groups the tasks spawned into it under one cancel
+// token and owns its body fiber. Tasks live inside their Handle userdata
+// and scopes inside their Scope userdata, so Lua's collector frees them;
+// the runtime pins them with a registry reference while they are live.
+#pragma once
+
+#include <lua.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/cancel_token.hpp"
+#include "core/deadline_heap.hpp"
+#include "core/intrusive_list.hpp"
+#include "lua_batteries/observer.hpp"
+#include "lua_batteries/task.hpp"
+
+namespace lua_batteries::detail {
+
+class Runtime;
+struct Task;
+struct Scope;
+
+enum class FiberKind : std::uint8_t { task, body, main };
+
+enum class FiberState : std::uint8_t {
+  created,   // never resumed; its function waits on its thread's stack
+  runnable,  // on the run queue
+  running,   // resumed by the scheduler right now
+  waiting,   // suspended until a wake-up (see Wait)
+  done,      // finished: returned, failed or aborted
+};
+
+/// What a waiting fiber waits for.
+enum class Wait : std::uint8_t { none, turn, sleep, join, scope, await };
+
+/// A user coroutine entered through coroutine.resume/wrap while a fiber
+/// runs. `through` says whether a suspension from inside it can travel all
+/// the way out to the scheduler.
+struct NestedCoroutine {
+  lua_State* thread;
+  bool through;
+};
+
+struct Fiber {
+  Fiber(Runtime& rt, FiberKind kind);
+  Fiber(const Fiber&) = delete;
+  Fiber& operator=(const Fiber&) = delete;
+
+  /// The innermost thread running this fiber's code.
+  lua_State* innermost() const { return nested.empty() ? thread : nested.back().thread; }
+  /// The token cancellation of this fiber's code follows.
+  CancelToken* token() const;
+  bool is_cancelled() const { return token()->is_cancelled(); }
+
+  Runtime& rt;
+  const FiberKind kind;
+  FiberState state = FiberState::created;
+  Wait wait = Wait::none;
+  Driver driver = Driver::async_fn;
+  /// A runtime suspension is unwinding from innermost() to the scheduler.
+  bool suspend_pending = false;
+  /// Hard abort asked while the fiber could not be torn down at once.
+  bool abort_requested = false;
+  lua_State* thread = nullptr;
+  int start_nargs = 0;
+  Scope* scope = nullptr;  // spawns go here; its token governs this fiber
+  Task* task = nullptr;    // the task whose code this is (null: main chunk)
+
+  ListHook run_hook{this};
+  CancelWaiter cancel_waiter;
+  DeadlineEntry sleep_entry;
+  Task* join_target = nullptr;
+  Scope* awaited_scope = nullptr;
+  // Host bridge wait (Awaiter): the continuation to call after completion.
+  Awaiter* awaiter = nullptr;
+  const char* await_what = nullptr;
+  lua_KFunction await_k = nullptr;
+  lua_KContext await_ctx = 0;
+  enum class AwaitEnd : std::uint8_t { completed, interrupted, abandoned };
+  AwaitEnd await_end = AwaitEnd::completed;
+
+  std::vector<NestedCoroutine> nested;
+};
+
+struct Task : Fiber {
+  Task(Runtime& rt, Scope& scope, std::uint64_t number, Driver driver);
+  ~Task();
+
+  std::uint64_t number;
+  const char* name = nullptr;  // Lua string pinned by the handle
+  std::size_t name_len = 0;
+  std::uint64_t spawned_ns = 0;
+  std::uint64_t finished_ns = 0;
+  Outcome outcome = Outcome::returned;
+  bool started = false;
+  bool joined = false;    // a join consumed the outcome
+  Fiber* joiner = nullptr;
+  int nresults = 0;       // values left on the finished thread's stack
+  int pin_ref = LUA_NOREF;  // registry reference to the handle while pinned
+  bool released = false;  // the handle was collected or the runtime closed
+  std::string traceback;  // where a failure was raised
+  ListHook scope_hook{this};  // Scope::live or Scope::unjoined_failures
+
+  TaskEvent event() const;
+};
+
+enum class ScopeKind : std::uint8_t { root, scope, with_timeout };
+
+struct Scope {
+  Scope(Runtime& rt, ScopeKind kind, CancelToken* parent_token);
+  ~Scope();
+  Scope(const Scope&) = delete;
+  Scope& operator=(const Scope&) = delete;
+
+  ScopeEvent event() const;
+  bool accepts_spawns() const { return !closed && !aborting; }
+  void add_live(Task& t) {
+    live.push_back(t);
+    ++live_count;
+  }
+  static void remove_live(Scope& s, Task& t) {
+    t.scope_hook.unlink();
+    --s.live_count;
+  }
+  bool is_settled() const { return (kind == ScopeKind::root || body.state == FiberState::done) && live_count == 0; }
+
+  Runtime& rt;
+  const ScopeKind kind;
+  TokenRef token;
+  const char* name = nullptr;  // Lua string pinned by the scope object
+  std::size_t name_len = 0;
+  std::uint64_t opener_task = 0;
+
+  IntrusiveList<Task, &Task::scope_hook> live;
+  std::size_t live_count = 0;
+  IntrusiveList<Task, &Task::scope_hook> unjoined_failures;
+
+  Fiber body;
+  Fiber* caller = nullptr;  // waits for the scope to settle
+  bool closed = false;      // settled: no more spawns
+  bool aborting = false;    // being torn down by a hard abort: no more spawns
+  Outcome body_outcome = Outcome::returned;
+  int body_nresults = 0;
+  int pin_ref = LUA_NOREF;  // registry reference to the scope object while open
+
+  // with_timeout
+  double timeout_ms = 0;
+  double grace_ms = 0;
+  bool deadline_hit = false;
+  bool grace_running = false;
+  DeadlineEntry deadline_entry;
+  DeadlineEntry grace_entry;
+};
+
+}  // namespace lua_batteries::detail

@@ -1,0 +1,306 @@
+// How fibers end and scopes settle: outcomes, joiners, unobserved errors,
+// with_timeout deadlines and grace windows.
+#include <string>
+
+#include "runtime/runtime.hpp"
+#include "core/duration.hpp"
+#include "lua/error_object.hpp"
+#include "runtime/gc_pause.hpp"
+
+namespace lua_batteries::detail {
+
+Task::Task(Runtime& runtime, Scope& spawn_scope, std::uint64_t task_number, Driver task_driver)
+    : Fiber(runtime, FiberKind::task), number(task_number) {
+  scope = &spawn_scope;
+  task = this;
+  driver = task_driver;
+}
+
+Task::~Task() = default;
+
+TaskEvent Task::event() const {
+  TaskEvent e;
+  e.number = number;
+  e.has_name = name != nullptr;
+  if (name) e.name = std::string_view(name, name_len);
+  e.driver = driver;
+  return e;
+}
+
+Scope::Scope(Runtime& runtime, ScopeKind scope_kind, CancelToken* parent_token)
+    : rt(runtime),
+      kind(scope_kind),
+      token(TokenRef::adopt(CancelToken::create(parent_token))),
+      body(runtime, FiberKind::body),
+      deadline_entry(&Runtime::on_deadline_due, this),
+      grace_entry(&Runtime::on_grace_due, this) {
+  body.scope = this;
+}
+
+Scope::~Scope() {
+  if (!rt.is_closed()) rt.forget_deadlines(*this);
+}
+
+ScopeEvent Scope::event() const {
+  ScopeEvent e;
+  e.kind = kind == ScopeKind::root        ? ScopeEvent::Kind::root
+           : kind == ScopeKind::with_timeout ? ScopeEvent::Kind::with_timeout
+                                             : ScopeEvent::Kind::scope;
+  if (name) e.name = std::string_view(name, name_len);
+  e.opener_task = opener_task;
+  return e;
+}
+
+void Runtime::forget_deadlines(Scope& s) {
+  deadlines_.remove(s.deadline_entry);
+  deadlines_.remove(s.grace_entry);
+}
+
+// --- values and text --------------------------------------------------------
+
+namespace {
+int describe_value(lua_State* L) {
+  luaL_tolstring(L, 1, nullptr);
+  return 1;
+}
+int take_traceback(lua_State* L) {
+  auto* thread = static_cast<lua_State*>(lua_touserdata(L, 1));
+  luaL_traceback(L, thread, nullptr, 0);
+  return 1;
+}
+}  // namespace
+
+std::string Runtime::describe(lua_State* from, int index) {
+  lua_State* S = service_;
+  if (!lua_checkstack(S, 3)) return "?";
+  lua_pushcfunction(S, &describe_value);
+  lua_pushvalue(from, index);
+  lua_xmove(from, S, 1);
+  std::string text;
+  if (lua_pcall(S, 1, 1, 0) == LUA_OK) {
+    size_t len = 0;
+    const char* s = lua_tolstring(S, -1, &len);
+    text.assign(s, len);
+  } else if (lua_type(S, -1) == LUA_TSTRING) {
+    text = "(error while converting an error to text: ";
+    text += lua_tostring(S, -1);
+    text += ")";
+  } else {
+    text = "(an error value that cannot be converted to text)";
+  }
+  lua_pop(S, 1);
+  return text;
+}
+
+std::string Runtime::traceback_of(lua_State* thread) {
+  lua_State* S = service_;
+  std::string text;
+  if (!lua_checkstack(S, 3)) return text;
+  lua_pushcfunction(S, &take_traceback);
+  lua_pushlightuserdata(S, thread);
+  if (lua_pcall(S, 1, 1, 0) == LUA_OK) text = lua_tostring(S, -1);
+  lua_pop(S, 1);
+  return text;
+}
+
+// --- how fibers end -----------------------------------------------------------
+
+void Runtime::finish_returned(Fiber& f, int nresults) {
+  if (f.kind == FiberKind::task) {
+    static_cast<Task&>(f).nresults = nresults;
+  } else if (f.kind == FiberKind::body) {
+    f.scope->body_nresults = nresults;
+  } else {
+    lua_settop(f.thread, 0);
+  }
+  complete(f, Outcome::returned);
+}
+
+void Runtime::finish_failed(Fiber& f) {
+  // Lua has not closed the dead coroutine's pending to-be-closed variables:
+  // take the traceback while the stack is there, then reset the thread,
+  // which runs the __close handlers with the error (a handler's error
+  // replaces it, as in Lua). The final error is left at index 1.
+  std::string traceback;
+  if (f.kind == FiberKind::main || (f.kind == FiberKind::task && observer())) traceback = traceback_of(f.thread);
+  reset_thread(f.thread);
+  lua_settop(f.thread, 1);
+  const ErrorKind kind = error_kind(f.thread, 1);
+  Outcome outcome = Outcome::failed;
+  if (kind == ErrorKind::cancelled) outcome = Outcome::cancelled;
+  if (kind == ErrorKind::aborted) outcome = Outcome::aborted;
+  if (f.kind == FiberKind::task) {
+    auto& t = static_cast<Task&>(f);
+    t.nresults = 1;
+    t.traceback = std::move(traceback);
+  } else if (f.kind == FiberKind::main && run_) {
+    run_main_failed(f, std::move(traceback));
+  }
+  complete(f, outcome);
+}
+
+void Runtime::finish_stray_yield(Fiber& f) {
+  reset_thread(f.thread);
+  lua_settop(f.thread, 0);
+  lua_pushliteral(f.thread, "std.task: coroutine.yield outside a coroutine in an async_fn task");
+  if (f.kind == FiberKind::task) static_cast<Task&>(f).nresults = 1;
+  if (f.kind == FiberKind::main && run_) run_main_failed(f, std::string());
+  complete(f, Outcome::failed);
+}
+
+void Runtime::complete(Fiber& f, Outcome outcome) {
+  f.state = FiberState::done;
+  f.wait = Wait::none;
+  f.abort_requested = false;
+  unguard(f.thread);
+  Scope& s = *f.scope;
+
+  if (f.kind == FiberKind::main) {
+    check_run_complete();
+    return;
+  }
+  if (f.kind == FiberKind::body) {
+    body_completed(s, outcome);
+    return;
+  }
+
+  auto& t = static_cast<Task&>(f);
+  t.outcome = outcome;
+  t.finished_ns = now_ns();
+  Scope::remove_live(s, t);
+  if (observer()) {
+    std::string text;
+    if (outcome == Outcome::failed) text = describe(t.thread, -1);
+    observer()->task_finished(t.event(), outcome, text);
+  }
+  if (Fiber* joiner = t.joiner) {
+    resume_later(*joiner);
+    unpin(t);
+  } else if (outcome == Outcome::failed) {
+    s.unjoined_failures.push_back(t);  // stays pinned until joined or reported
+  } else {
+    unpin(t);
+  }
+  settle(s);
+}
+
+void Runtime::body_completed(Scope& s, Outcome outcome) {
+  s.body_outcome = outcome;
+  if (outcome == Outcome::returned) {
+    settle(s);
+    return;
+  }
+  // A failed (or cancelled) body cancels its scope. task.scope then waits
+  // for the children without bound; with_timeout runs stages 1-3 from now
+  // unless its deadline already did.
+  s.token->cancel();
+  if (s.kind == ScopeKind::with_timeout && !s.deadline_hit && !s.grace_running) {
+    deadlines_.remove(s.deadline_entry);
+    if (!s.is_settled()) start_grace(s);
+  }
+  settle(s);
+}
+
+void Runtime::settle(Scope& s) {
+  if (s.kind == ScopeKind::root) {
+    check_run_complete();
+    return;
+  }
+  if (s.closed || !s.is_settled()) return;
+  s.closed = true;
+  forget_deadlines(s);
+  report_unjoined(s);
+  if (observer()) observer()->scope_closed(s.event());
+  if (Fiber* caller = s.caller) resume_later(*caller);
+}
+
+void Runtime::report_unjoined(Scope& s) {
+  while (Task* t = s.unjoined_failures.pop_front()) {
+    if (observer()) observer()->unobserved_error(t->event(), describe(t->thread, -1), t->traceback);
+    unpin(*t);
+  }
+}
+
+void Runtime::mark_joined(Task& t) {
+  t.joined = true;
+  if (t.scope_hook.is_linked()) {  // on unjoined_failures: now observed
+    t.scope_hook.unlink();
+    unpin(t);
+  }
+}
+
+void Runtime::unpin(Task& t) {
+  if (t.pin_ref == LUA_NOREF) return;
+  luaL_unref(main_L_, LUA_REGISTRYINDEX, t.pin_ref);
+  t.pin_ref = LUA_NOREF;
+}
+
+void Runtime::release_scope(Scope& s) {
+  if (s.caller && s.caller->awaited_scope == &s) s.caller->awaited_scope = nullptr;
+  s.caller = nullptr;
+  if (s.pin_ref == LUA_NOREF) return;
+  luaL_unref(main_L_, LUA_REGISTRYINDEX, s.pin_ref);
+  s.pin_ref = LUA_NOREF;
+}
+
+// --- with_timeout -------------------------------------------------------------
+
+void Runtime::arm_deadline(Scope& s, double timeout_ms) {
+  deadlines_.insert(s.deadline_entry, now_ns() + duration_ns(timeout_ms));
+}
+
+void Runtime::on_deadline_due(DeadlineEntry& entry) {
+  auto& s = *static_cast<Scope*>(entry.owner);
+  Runtime& rt = s.rt;
+  s.deadline_hit = true;
+  if (rt.observer()) rt.observer()->deadline_hit(s.event(), s.timeout_ms);
+  rt.start_grace(s);
+}
+
+void Runtime::start_grace(Scope& s) {
+  // Stage 1: cancel; stage 2: grace window; stage 3: hard abort.
+  s.grace_running = true;
+  s.token->cancel();
+  if (s.grace_ms <= 0) {
+    expire_grace(s);
+    return;
+  }
+  try {
+    deadlines_.insert(s.grace_entry, now_ns() + duration_ns(s.grace_ms));
+  } catch (const std::bad_alloc&) {
+    expire_grace(s);  // no room for a timer: no grace rather than no bound
+  }
+}
+
+void Runtime::on_grace_due(DeadlineEntry& entry) {
+  auto& s = *static_cast<Scope*>(entry.owner);
+  s.rt.expire_grace(s);
+}
+
+void Runtime::expire_grace(Scope& s) {
+  if (s.closed) return;
+  GcPause pause(main_L_);  // keeps the fibers below alive while __close handlers run
+  std::vector<Fiber*> targets;
+  if (s.body.state != FiberState::done) targets.push_back(&s.body);
+  s.live.for_each([&](Task& t) { targets.push_back(&t); });
+  std::size_t aborted = 0;
+  for (Fiber* f : targets) aborted += hard_abort(*f);
+  if (observer() && aborted > 0) {
+    ScopeEvent e = s.event();
+    observer()->grace_expired(&e, aborted);
+  }
+  settle(s);
+}
+
+}  // namespace lua_batteries::detail
+
+namespace lua_batteries::detail {
+
+void Runtime::task_spawned(Task& t) {
+  guard(t.thread);  // the only step that can throw: nothing is linked yet
+  t.scope->add_live(t);
+  make_runnable(t);
+  if (observer()) observer()->task_spawned(t.event());
+}
+
+}  // namespace lua_batteries::detail

@@ -1,0 +1,173 @@
+// Blocking runs of a main chunk, shutdown and teardown.
+#include <memory>
+#include <string>
+
+#include "lua/error_object.hpp"
+#include "runtime/gc_pause.hpp"
+#include "runtime/runtime.hpp"
+
+namespace lua_batteries::detail {
+namespace {
+
+struct MainSetup {
+  int nargs;
+  lua_State* thread = nullptr;
+  int thread_ref = LUA_NOREF;
+};
+
+// [-(nargs+2), +0, m] Moves the function and its arguments onto a new
+// thread pinned in the registry. Runs in protected mode.
+int setup_main_thread(lua_State* L) {
+  auto* setup = static_cast<MainSetup*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  setup->thread = lua_newthread(L);
+  lua_insert(L, -(setup->nargs + 2));
+  lua_xmove(L, setup->thread, setup->nargs + 1);
+  setup->thread_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  return 0;
+}
+
+RunResult run_error(std::string message) {
+  RunResult r;
+  r.status = RunResult::Status::error;
+  r.message = std::move(message);
+  return r;
+}
+
+}  // namespace
+
+RunResult Runtime::run(lua_State* L, int nargs) {
+  if (closed_ || run_) {
+    lua_pop(L, nargs + 1);
+    return run_error(closed_ ? "std.task: runtime is shut down" : "std.task: a run is already in progress");
+  }
+  MainSetup setup{nargs};
+  lua_pushcfunction(L, &setup_main_thread);
+  lua_insert(L, -(nargs + 2));
+  lua_pushlightuserdata(L, &setup);
+  if (lua_pcall(L, nargs + 2, 0, 0) != LUA_OK) {
+    std::string message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "not enough memory";
+    lua_pop(L, 1);
+    return run_error(std::move(message));
+  }
+
+  auto main = std::make_unique<Fiber>(*this, FiberKind::main);
+  main->scope = root_.get();
+  main->thread = setup.thread;
+  main->start_nargs = nargs;
+  RunState state;
+  state.main = main.get();
+  run_ = &state;
+  try {
+    start_fiber(*main);
+  } catch (const std::bad_alloc&) {
+    run_ = nullptr;
+    luaL_unref(L, LUA_REGISTRYINDEX, setup.thread_ref);
+    return run_error("not enough memory");
+  }
+
+  while (!state.complete) {
+    const int alive = uv_run(loop_, UV_RUN_DEFAULT);
+    if (state.complete) break;
+    if (alive == 0) {
+      // Nothing can wake anyone: tear down what waits, like a shutdown.
+      state.result.status = RunResult::Status::deadlock;
+      state.result.message = "std.task: deadlock: " + std::to_string(root_->live_count + (main->state != FiberState::done)) +
+                             " fiber(s) wait for each other and nothing can wake them";
+      abort_everything();
+      break;
+    }
+  }
+
+  // check_run_complete may have called uv_stop outside uv_run (after a
+  // deadlock teardown); a stale flag would end the host's next uv_run early.
+  loop_->stop_flag = 0;
+  report_unjoined(*root_);
+  deadlines_.remove(shutdown_grace_entry_);
+  if (interrupted_ && state.result.status == RunResult::Status::ok)
+    state.result.status = RunResult::Status::interrupted;
+  run_ = nullptr;
+  luaL_unref(L, LUA_REGISTRYINDEX, setup.thread_ref);
+  // A shutdown cancelled the root token; later runs get a fresh one.
+  if (root_->token->is_cancelled() && root_->live_count == 0) {
+    root_->token = TokenRef::adopt(CancelToken::create(nullptr));
+    shutting_down_ = false;
+    interrupted_ = false;
+  }
+  sync_loop_handles();
+  return state.result;
+}
+
+void Runtime::run_main_failed(Fiber& main, std::string traceback) {
+  const bool cancelled = error_kind(main.thread, 1) == ErrorKind::cancelled;
+  if (interrupted_ && cancelled) {
+    run_->result.status = RunResult::Status::interrupted;
+  } else {
+    run_->result.status = RunResult::Status::error;
+    run_->result.message = describe(main.thread, 1);
+    if (!traceback.empty()) run_->result.message += "\n" + traceback;
+  }
+  begin_shutdown();
+}
+
+void Runtime::run_main_aborted() {
+  if (run_->result.status == RunResult::Status::ok) run_->result.status = RunResult::Status::interrupted;
+}
+
+void Runtime::check_run_complete() {
+  if (!run_ || run_->complete) return;
+  if (run_->main->state != FiberState::done || root_->live_count != 0) return;
+  run_->complete = true;
+  deadlines_.remove(shutdown_grace_entry_);
+  uv_stop(loop_);
+}
+
+void Runtime::begin_shutdown() {
+  if (shutting_down_) return;
+  shutting_down_ = true;
+  root_->token->cancel();
+  if (config_.grace_ms <= 0) {
+    shutdown_grace_expired();
+    return;
+  }
+  try {
+    deadlines_.insert(shutdown_grace_entry_, now_ns() + static_cast<std::uint64_t>(config_.grace_ms * 1e6));
+  } catch (const std::bad_alloc&) {
+    shutdown_grace_expired();
+  }
+}
+
+void Runtime::on_shutdown_grace_due(DeadlineEntry& entry) {
+  static_cast<Runtime*>(entry.owner)->shutdown_grace_expired();
+}
+
+void Runtime::shutdown_grace_expired() {
+  const std::size_t aborted = abort_everything();
+  if (observer() && aborted > 0) observer()->grace_expired(nullptr, aborted);
+}
+
+void Runtime::request_shutdown() {
+  if (closed_) return;
+  interrupted_ = true;
+  begin_shutdown();
+  if (!dispatching_) sync_loop_handles();
+}
+
+void Runtime::abort_all() {
+  if (closed_) return;
+  interrupted_ = true;
+  abort_everything();
+  if (!dispatching_) sync_loop_handles();
+}
+
+void Runtime::close() {
+  if (closed_) return;
+  abort_everything();
+  report_unjoined(*root_);
+  closed_ = true;
+  while (DeadlineEntry* entry = deadlines_.top()) deadlines_.remove(*entry);
+  run_queue_.clear();
+  close_loop_handles();
+}
+
+}  // namespace lua_batteries::detail

@@ -1,0 +1,310 @@
+// Scheduler core: loop handles, the run queue, waits and wake-ups.
+#include "runtime/runtime.hpp"
+
+#include <cmath>
+
+namespace lua_batteries::detail {
+namespace {
+
+// How long one dispatch may keep resuming fibers before it lets libuv poll
+// for I/O. Timers are checked between turns, so they stay punctual anyway.
+constexpr std::uint64_t kDispatchBudgetNs = 1'000'000;
+// Turns between two looks at the clock inside one dispatch.
+constexpr unsigned kTurnsPerClockCheck = 16;
+
+const char kRuntimeKey = 0;  // address is the registry key of the runtime
+
+}  // namespace
+
+struct Runtime::LoopHandles {
+  uv_idle_t idle;
+  uv_timer_t timer;
+  int open = 0;
+};
+
+Fiber::Fiber(Runtime& runtime, FiberKind fiber_kind)
+    : rt(runtime),
+      kind(fiber_kind),
+      cancel_waiter(&Runtime::on_cancelled, this),
+      sleep_entry(&Runtime::on_sleep_due, this) {}
+
+CancelToken* Fiber::token() const { return scope->token.get(); }
+
+Runtime::Runtime(lua_State* L, uv_loop_t* loop, const Config& config)
+    : main_L_(L),
+      service_(nullptr),
+      loop_(loop),
+      config_(config),
+      handles_(new LoopHandles),
+      root_(std::make_unique<Scope>(*this, ScopeKind::root, nullptr)),
+      shutdown_grace_entry_(&Runtime::on_shutdown_grace_due, this) {
+  uv_idle_init(loop_, &handles_->idle);
+  uv_timer_init(loop_, &handles_->timer);
+  handles_->idle.data = this;
+  handles_->timer.data = this;
+  handles_->open = 2;
+}
+
+Runtime::~Runtime() { close(); }
+
+Runtime* Runtime::from(lua_State* L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kRuntimeKey);
+  auto* rt = static_cast<Runtime*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return rt;
+}
+
+const void* runtime_registry_key() { return &kRuntimeKey; }
+
+void Runtime::set_service_thread(lua_State* service) { service_ = service; }
+
+// --- suspension -----------------------------------------------------------
+
+Fiber* Runtime::suspendable_fiber(lua_State* L) const {
+  Fiber* f = running_;
+  if (!f || L != f->innermost() || !lua_isyieldable(L)) return nullptr;
+  if (!f->nested.empty() && !f->nested.back().through) return nullptr;
+  if (is_closing_thread(L)) return nullptr;
+  return f;
+}
+
+int Runtime::suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx) {
+  f.suspend_pending = true;
+  return lua_yieldk(L, 0, ctx, k);
+}
+
+void Runtime::wait_sleep(Fiber& f, std::uint64_t due_ns) {
+  deadlines_.insert(f.sleep_entry, due_ns);
+  f.wait = Wait::sleep;
+  f.token()->add_waiter(f.cancel_waiter);
+}
+
+void Runtime::wait_join(Fiber& f, Task& target) {
+  f.wait = Wait::join;
+  f.join_target = &target;
+  target.joiner = &f;
+  f.token()->add_waiter(f.cancel_waiter);
+}
+
+void Runtime::wait_scope(Fiber& f, Scope& scope) {
+  // Not cancel-aware itself: cancellation reaches the scope's body and
+  // children through the token tree, and the scope settles.
+  f.wait = Wait::scope;
+  f.awaited_scope = &scope;
+  scope.caller = &f;
+}
+
+void Runtime::wait_await(Fiber& f, Awaiter& awaiter) {
+  f.wait = Wait::await;
+  f.awaiter = &awaiter;
+  awaiter.fiber_ = &f;
+  f.token()->add_waiter(f.cancel_waiter);
+}
+
+void Runtime::end_wait(Fiber& f, Interruption why) {
+  deadlines_.remove(f.sleep_entry);
+  f.cancel_waiter.unregister();
+  if (Task* target = f.join_target) {
+    if (target->joiner == &f) target->joiner = nullptr;
+    f.join_target = nullptr;
+  }
+  if (Awaiter* awaiter = f.awaiter) {
+    f.awaiter = nullptr;
+    f.await_end = Fiber::AwaitEnd::interrupted;
+    awaiter->fiber_ = nullptr;
+    if (awaiter->on_interrupt_) awaiter->on_interrupt_(*awaiter, why);
+  }
+  f.wait = Wait::none;
+}
+
+void Runtime::wake(Fiber& f) {
+  if (f.state != FiberState::waiting) return;
+  end_wait(f, Interruption::cancelled);
+  make_runnable(f);
+}
+
+void Runtime::resume_later(Fiber& f) {
+  if (f.state != FiberState::waiting) return;
+  f.cancel_waiter.unregister();
+  deadlines_.remove(f.sleep_entry);
+  make_runnable(f);
+}
+
+void Runtime::make_runnable(Fiber& f) {
+  f.state = FiberState::runnable;
+  run_queue_.push_back(f);
+  if (!dispatching_ && !closed_) uv_idle_start(&handles_->idle, &Runtime::on_idle);
+}
+
+void Runtime::on_cancelled(CancelWaiter& waiter) {
+  auto* f = static_cast<Fiber*>(waiter.owner);
+  f->rt.wake(*f);
+}
+
+void Runtime::on_sleep_due(DeadlineEntry& entry) {
+  auto* f = static_cast<Fiber*>(entry.owner);
+  f->rt.wake(*f);
+}
+
+void Runtime::on_awaiter_completed(Awaiter& awaiter) {
+  Fiber* f = awaiter.fiber_;
+  awaiter.fiber_ = nullptr;
+  f->awaiter = nullptr;
+  resume_later(*f);
+}
+
+void Runtime::on_awaiter_destroyed(Awaiter& awaiter) {
+  Fiber* f = awaiter.fiber_;
+  awaiter.fiber_ = nullptr;
+  f->awaiter = nullptr;
+  f->await_end = Fiber::AwaitEnd::abandoned;
+  resume_later(*f);
+}
+
+// --- the loop ---------------------------------------------------------------
+
+void Runtime::on_idle(uv_idle_t* idle) { static_cast<Runtime*>(idle->data)->dispatch(); }
+
+void Runtime::on_timer(uv_timer_t* timer) {
+  auto* rt = static_cast<Runtime*>(timer->data);
+  rt->armed_due_ = UINT64_MAX;
+  rt->fire_due(uv_hrtime());
+  rt->sync_loop_handles();
+}
+
+void Runtime::fire_due(std::uint64_t now) {
+  while (DeadlineEntry* entry = deadlines_.pop_due(now)) entry->fire(*entry);
+}
+
+void Runtime::sync_loop_handles() {
+  if (closed_) return;
+  if (run_queue_.empty())
+    uv_idle_stop(&handles_->idle);
+  else
+    uv_idle_start(&handles_->idle, &Runtime::on_idle);
+
+  DeadlineEntry* first = deadlines_.top();
+  if (!first) {
+    if (armed_due_ != UINT64_MAX) uv_timer_stop(&handles_->timer);
+    armed_due_ = UINT64_MAX;
+    return;
+  }
+  if (first->due_ns == armed_due_) return;
+  const std::uint64_t now = uv_hrtime();
+  // libuv counts whole milliseconds from its cached loop time; round up
+  // and let on_timer re-arm if it fires a little early.
+  const std::uint64_t delay_ms = first->due_ns > now ? (first->due_ns - now + 999'999) / 1'000'000 : 0;
+  uv_update_time(loop_);
+  uv_timer_start(&handles_->timer, &Runtime::on_timer, delay_ms, 0);
+  armed_due_ = first->due_ns;
+}
+
+void Runtime::dispatch() {
+  if (dispatching_ || closed_) return;
+  dispatching_ = true;
+  const std::uint64_t budget_end = uv_hrtime() + kDispatchBudgetNs;
+  for (unsigned turn = 1; !run_queue_.empty(); ++turn) {
+    // One turn: everything runnable now, in FIFO order. What becomes
+    // runnable meanwhile waits for the next turn.
+    IntrusiveList<Fiber, &Fiber::run_hook> batch;
+    batch.splice_back(run_queue_);
+    while (Fiber* f = batch.pop_front()) resume(*f);
+    if (turn % kTurnsPerClockCheck == 0) {
+      const std::uint64_t now = uv_hrtime();
+      fire_due(now);
+      if (now >= budget_end) break;
+    }
+  }
+  dispatching_ = false;
+  sync_loop_handles();
+}
+
+void Runtime::resume(Fiber& f) {
+  if (f.abort_requested) {
+    hard_abort(f);
+    return;
+  }
+  f.state = FiberState::running;
+  f.wait = Wait::none;
+  if (f.kind == FiberKind::task) {
+    auto& t = static_cast<Task&>(f);
+    if (!t.started) {
+      t.started = true;
+      if (observer()) observer()->task_started(t.event());
+    }
+  }
+  const int nargs = f.start_nargs;
+  f.start_nargs = 0;
+  int nresults = 0;
+  running_ = &f;
+  const int status = lua_resume(f.thread, nullptr, nargs, &nresults);
+  running_ = nullptr;
+
+  if (status == LUA_YIELD) {
+    if (!f.suspend_pending) {
+      // A raw lua_yield from host C code reached the scheduler: there is
+      // nothing to resume it with, so the fiber fails.
+      lua_pop(f.thread, nresults);
+      finish_stray_yield(f);
+      return;
+    }
+    f.suspend_pending = false;
+    f.state = FiberState::waiting;
+    if (f.abort_requested) {
+      hard_abort(f);
+    } else if (f.wait == Wait::turn) {
+      f.wait = Wait::none;
+      make_runnable(f);
+    }
+    return;
+  }
+  if (f.abort_requested) {
+    // Aborted while running: the abort wins over how it ended.
+    if (status != LUA_OK) reset_thread(f.thread);
+    lua_settop(f.thread, 0);
+    complete(f, Outcome::aborted);
+  } else if (status == LUA_OK) {
+    finish_returned(f, nresults);
+  } else {
+    finish_failed(f);
+  }
+}
+
+bool Runtime::is_closing_thread(lua_State* co) const {
+  for (lua_State* closing : closing_threads_)
+    if (closing == co) return true;
+  return false;
+}
+
+int Runtime::reset_thread(lua_State* co) {
+  closing_threads_.push_back(co);
+#if LUA_VERSION_RELEASE_NUM >= 50406
+  const int status = lua_closethread(co, nullptr);
+#else
+  const int status = lua_resetthread(co);
+#endif
+  closing_threads_.pop_back();
+  return status;
+}
+
+void Runtime::start_fiber(Fiber& f) {
+  guard(f.thread);
+  make_runnable(f);
+}
+
+void Runtime::close_loop_handles() {
+  LoopHandles* handles = handles_;
+  handles_ = nullptr;
+  uv_idle_stop(&handles->idle);
+  uv_timer_stop(&handles->timer);
+  auto on_close = [](uv_handle_t* handle) {
+    auto* owner = static_cast<LoopHandles*>(handle->data);
+    if (--owner->open == 0) delete owner;
+  };
+  handles->idle.data = handles;
+  handles->timer.data = handles;
+  uv_close(reinterpret_cast<uv_handle_t*>(&handles->idle), on_close);
+  uv_close(reinterpret_cast<uv_handle_t*>(&handles->timer), on_close);
+}
+
+}  // namespace lua_batteries::detail

@@ -1,0 +1,200 @@
+// The scheduler: one per Lua state, driven by one libuv loop.
+//
+// libuv callbacks only mark fibers runnable; dispatch() is the one place
+// that resumes coroutines, always from the loop, never nested inside
+// another fiber's resume. A suspending std.task function records what its
+// fiber waits for and yields; wake-ups (timers, cancellation, completions)
+// end that wait and queue the fiber again.
+#pragma once
+
+#include <lua.hpp>
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cancel_token.hpp"
+#include "core/deadline_heap.hpp"
+#include "core/intrusive_list.hpp"
+#include "core/pointer_set.hpp"
+#include "runtime/fiber.hpp"
+
+namespace lua_batteries::detail {
+
+/// Registry slots of the Lua objects the runtime needs on hot paths.
+struct LuaRefs {
+  int handle_mt = LUA_NOREF;
+  int scope_mt = LUA_NOREF;
+  int token_mt = LUA_NOREF;
+  int error_mt = LUA_NOREF;
+  int cancelled_error = LUA_NOREF;
+  int aborted_error = LUA_NOREF;
+  int joined_error = LUA_NOREF;
+  int service_thread = LUA_NOREF;
+};
+
+class Runtime {
+ public:
+  Runtime(lua_State* L, uv_loop_t* loop, const Config& config);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  /// The runtime installed in L's state, or null. [-0, +0, -]
+  static Runtime* from(lua_State* L);
+  void set_service_thread(lua_State* service);
+
+  // --- identity and configuration
+  lua_State* main_state() const { return main_L_; }
+  /// A thread of the runtime's own for protected calls made from the loop.
+  lua_State* service() const { return service_; }
+  uv_loop_t* loop() const { return loop_; }
+  const Config& config() const { return config_; }
+  LuaRefs refs;
+  bool is_closed() const { return closed_; }
+
+  // --- scheduling
+  Fiber* running() const { return running_; }
+  /// The fiber that code on thread L may suspend, or null where it cannot
+  /// (a C boundary, a thread the runtime does not drive, a __close handler
+  /// run by an abort).
+  Fiber* suspendable_fiber(lua_State* L) const;
+  /// Yields L to the scheduler; `f.wait` must be set. [-0, +0, -] (yields)
+  int suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx);
+  void wait_turn(Fiber& f) { f.wait = Wait::turn; }
+  /// May throw std::bad_alloc (the deadline heap grows).
+  void wait_sleep(Fiber& f, std::uint64_t due_ns);
+  void wait_join(Fiber& f, Task& target);
+  void wait_scope(Fiber& f, Scope& scope);
+  void wait_await(Fiber& f, Awaiter& awaiter);
+  /// Ends f's wait and queues it; no effect unless f is waiting.
+  void wake(Fiber& f);
+  void make_runnable(Fiber& f);
+  /// Queues a waiting fiber whose wait completed (its continuation reads
+  /// the result). No effect unless f is waiting.
+  void resume_later(Fiber& f);
+  /// Starts or stops the idle and timer handles to match the run queue
+  /// and the deadline heap.
+  void sync_loop_handles();
+  void on_awaiter_completed(Awaiter& awaiter);
+  void on_awaiter_destroyed(Awaiter& awaiter);
+
+  // --- fibers, tasks and scopes
+  Scope& root_scope() { return *root_; }
+  std::uint64_t next_task_number() { return next_task_number_++; }
+  /// Registers a new fiber thread and queues it. May throw std::bad_alloc.
+  void start_fiber(Fiber& f);
+  void task_spawned(Task& t);
+  /// Starts a scope's deadline (with_timeout). May throw std::bad_alloc.
+  void arm_deadline(Scope& s, double timeout_ms);
+  /// Hard abort (spec section 2) of f and everything below it. Returns how
+  /// many fibers were torn down now; running ones stop at their next
+  /// suspension point.
+  std::size_t hard_abort(Fiber& f);
+  /// The caller of `s` stopped waiting for it: drop its pin.
+  void release_scope(Scope& s);
+  /// A join consumed t's outcome.
+  void mark_joined(Task& t);
+  /// Drops the runtime's pin on a finished task's handle.
+  void unpin(Task& t);
+
+  // --- guarded threads: the script may not resume these itself
+  bool is_guarded(lua_State* co) const { return guarded_.contains(co); }
+  void guard(lua_State* co) { guarded_.insert(co); }
+  void unguard(lua_State* co) { guarded_.erase(co); }
+  /// lua_resetthread with the thread marked as closing, so that its
+  /// __close handlers cannot suspend. Returns Lua's status.
+  int reset_thread(lua_State* co);
+  bool is_closing_thread(lua_State* co) const;
+
+  // --- host entries
+  struct RunState {
+    Fiber* main = nullptr;
+    RunResult result;
+    bool complete = false;
+  };
+  RunResult run(lua_State* L, int nargs);
+  void request_shutdown();
+  void abort_all();
+  /// Tears everything down; the runtime stays unusable afterwards.
+  void close();
+
+  // --- observer helpers
+  Observer* observer() const { return config_.observer; }
+  /// tostring(v) for the value at `index` of thread `from`, computed in
+  /// protected mode; never raises.
+  std::string describe(lua_State* from, int index);
+  /// The traceback of a (dead) thread, taken in protected mode.
+  std::string traceback_of(lua_State* thread);
+  void forget_deadlines(Scope& s);
+  std::uint64_t now_ns() const { return uv_hrtime(); }
+
+  /// The live objects count, for leak tests.
+  std::size_t guarded_count() const { return guarded_.size(); }
+
+ private:
+  struct LoopHandles;
+  static void on_idle(uv_idle_t* idle);
+ public:
+  static void on_timer(uv_timer_t* timer);
+  static void on_sleep_due(DeadlineEntry& entry);
+  static void on_deadline_due(DeadlineEntry& entry);
+  static void on_grace_due(DeadlineEntry& entry);
+  static void on_shutdown_grace_due(DeadlineEntry& entry);
+  static void on_cancelled(CancelWaiter& waiter);
+
+ private:
+  void close_loop_handles();
+  void finish_stray_yield(Fiber& f);
+  void run_main_failed(Fiber& main, std::string traceback);
+  void run_main_aborted();
+  void shutdown_grace_expired();
+
+  void dispatch();
+  void resume(Fiber& f);
+  void fire_due(std::uint64_t now);
+  void arm_timer();
+  void update_idle();
+  void end_wait(Fiber& f, Interruption why);
+  void finish_returned(Fiber& f, int nresults);
+  void finish_failed(Fiber& f);
+  void finish_aborted(Fiber& f);
+  void complete(Fiber& f, Outcome outcome);
+  void body_completed(Scope& s, Outcome outcome);
+  void settle(Scope& s);
+  void start_grace(Scope& s);
+  void expire_grace(Scope& s);
+  bool finalize_abort(Fiber& f);
+  void close_threads(Fiber& f);
+  void report_close_error(Fiber& f, lua_State* thread);
+  void report_unjoined(Scope& s);
+  void begin_shutdown();
+  void check_run_complete();
+  std::size_t abort_everything();
+
+  lua_State* main_L_;
+  lua_State* service_;
+  uv_loop_t* loop_;
+  Config config_;
+  LoopHandles* handles_;
+  std::unique_ptr<Scope> root_;
+  Fiber* running_ = nullptr;
+  IntrusiveList<Fiber, &Fiber::run_hook> run_queue_;
+  DeadlineHeap deadlines_;
+  std::uint64_t armed_due_ = UINT64_MAX;
+  PointerSet guarded_;
+  std::vector<lua_State*> closing_threads_;
+  std::uint64_t next_task_number_ = 1;
+  bool dispatching_ = false;
+  bool closed_ = false;
+
+  // The blocking run in progress (run()), if any.
+  RunState* run_ = nullptr;
+  bool shutting_down_ = false;
+  bool interrupted_ = false;
+  DeadlineEntry shutdown_grace_entry_;
+};
+
+}  // namespace lua_batteries::detail

@@ -1,0 +1,484 @@
+// lua-batteries: the command-line runner (spec section 4a).
+//
+//   lua-batteries [options] [script [args]]
+//
+// Behaves like the `lua` interpreter where that makes sense: the same `arg`
+// table, `-e chunk`, `-` for standard input, `--`, `-v`. Every -e chunk and
+// then the script run, in order, as main chunks of std.task on a libuv loop
+// owned by this process; a run ends when its main chunk and every task of
+// the root scope are done. Unobserved task errors, grace expiries and
+// __close failures during aborts are printed to stderr as warnings.
+//
+// Exit status: 0 when every run ended ok; 1 on an uncaught error, a
+// deadlock or a usage error; 130 when interrupted by SIGINT (the first
+// Ctrl-C cancels the root scope and starts the grace window, the second
+// hard-aborts everything at once).
+#include <unistd.h>
+
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lua_batteries/observer.hpp"
+#include "lua_batteries/task.hpp"
+
+namespace {
+
+using lua_batteries::Config;
+using lua_batteries::Driver;
+using lua_batteries::RunResult;
+
+constexpr const char* kProgram = "lua-batteries";
+// Keep in step with project(... VERSION) in CMakeLists.txt.
+constexpr const char* kVersion = "0.1.0";
+// Durations above 2^64 / 10^6 ms are out of range for the runtime (spec 3).
+constexpr double kMaxDurationMs = 18446744073709.551616;
+
+constexpr const char* kUsage =
+    "usage: lua-batteries [options] [script [args]]\n"
+    "Available options are:\n"
+    "  -e chunk          execute string 'chunk' (may be repeated)\n"
+    "  -v, --version     show version information\n"
+    "  -h, --help        show this help and exit\n"
+    "  --grace-ms N      grace window in ms before a shutdown hard-aborts\n"
+    "                    (also with_timeout's default; default 1000)\n"
+    "  --driver NAME     default task driver: async_fn (default) or coroutine\n"
+    "  --                stop handling options\n"
+    "  -                 stop handling options and execute stdin\n"
+    "With no script and no -e, standard input is executed unless it is a terminal.\n"
+    "Ctrl-C cancels every task (grace window, then hard abort); a second\n"
+    "Ctrl-C hard-aborts at once. Exit status: 0 ok, 1 error, 130 interrupted.\n";
+
+// ---------------------------------------------------------------------------
+// Command line
+
+/// What the command line asks for. The script is an index into argv, as the
+/// `arg` table is built from argv and that index.
+struct CommandLine {
+  std::vector<const char*> chunks;  ///< -e chunks, in order
+  int script = 0;                   ///< argv index of the script; 0 when none
+  bool script_is_stdin = false;     ///< the script is "-" (or implied stdin)
+  bool show_help = false;
+  bool show_version = false;
+  Config config;
+};
+
+/// A command line we refuse; `show_usage` adds the usage text, as lua does
+/// for options it does not know.
+struct UsageError {
+  std::string message;
+  bool show_usage = false;
+};
+
+/// Matches argv[i] against the long option `name`, which takes a value as
+/// "--name=value" or as the next argument. On a match advances `i` past the
+/// value and stores it in `value` (nullptr when the value is missing).
+bool match_valued_option(int argc, char** argv, int& i, std::string_view name,
+                         const char*& value) {
+  const std::string_view arg = argv[i];
+  if (!arg.starts_with(name)) return false;
+  if (arg.size() == name.size()) {
+    value = i + 1 < argc ? argv[++i] : nullptr;
+    return true;
+  }
+  if (arg[name.size()] != '=') return false;
+  value = argv[i] + name.size() + 1;
+  return true;
+}
+
+/// Parses a --grace-ms value: a finite, non-negative number of ms in the
+/// runtime's range. A bad value is a user error, not something to clamp.
+std::optional<double> parse_grace_ms(const char* text) {
+  char* end = nullptr;
+  const double ms = std::strtod(text, &end);
+  if (end == text || *end != '\0') return std::nullopt;
+  if (!std::isfinite(ms) || ms < 0 || ms > kMaxDurationMs) return std::nullopt;
+  return ms;
+}
+
+/// Parses a --driver value with the names spawn's opts.driver accepts.
+std::optional<Driver> parse_driver(std::string_view text) {
+  if (text == "async_fn" || text == "async") return Driver::async_fn;
+  if (text == "coroutine") return Driver::coroutine;
+  return std::nullopt;
+}
+
+/// Handles one option that carries a value (-e, --grace-ms, --driver) at
+/// argv[i]. Returns false if argv[i] is none of them.
+bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
+                         std::optional<UsageError>& error) {
+  const std::string_view arg = argv[i];
+  const char* value = nullptr;
+  if (arg.starts_with("-e")) {
+    // As lua: "-echunk" or "-e chunk", and the chunk may not look like an option.
+    value = arg.size() > 2 ? argv[i] + 2 : (i + 1 < argc ? argv[++i] : nullptr);
+    if (value == nullptr || (arg.size() == 2 && value[0] == '-')) {
+      error = UsageError{"'-e' needs argument", true};
+    } else {
+      cmd.chunks.push_back(value);
+    }
+    return true;
+  }
+  if (match_valued_option(argc, argv, i, "--grace-ms", value)) {
+    const auto ms = value != nullptr ? parse_grace_ms(value) : std::nullopt;
+    if (value == nullptr) {
+      error = UsageError{"'--grace-ms' needs argument", true};
+    } else if (!ms) {
+      error = UsageError{std::string("invalid value '") + value +
+                         "' for --grace-ms (expected milliseconds: a number from 0 to 1.845e13)"};
+    } else {
+      cmd.config.grace_ms = *ms;
+    }
+    return true;
+  }
+  if (match_valued_option(argc, argv, i, "--driver", value)) {
+    const auto driver = value != nullptr ? parse_driver(value) : std::nullopt;
+    if (value == nullptr) {
+      error = UsageError{"'--driver' needs argument", true};
+    } else if (!driver) {
+      error = UsageError{std::string("unknown driver '") + value +
+                         "' for --driver (expected 'async_fn' or 'coroutine')"};
+    } else {
+      cmd.config.default_driver = *driver;
+    }
+    return true;
+  }
+  return false;
+}
+
+/// Reads the options up to the script, as lua.c's collectargs does: the
+/// first argument that is not an option is the script, "--" ends the
+/// options, "-" is the script "standard input" (unless it follows "--").
+std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine& cmd) {
+  int i = 1;
+  for (; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.empty() || arg[0] != '-' || arg == "-") break;
+    if (arg == "--") {
+      ++i;
+      break;
+    }
+    if (arg == "-h" || arg == "--help") {
+      cmd.show_help = true;
+      return std::nullopt;
+    }
+    if (arg == "-v" || arg == "--version") {
+      cmd.show_version = true;
+      continue;
+    }
+    std::optional<UsageError> error;
+    if (parse_valued_option(argc, argv, i, cmd, error)) {
+      if (error) return error;
+      continue;
+    }
+    return UsageError{"unrecognized option '" + std::string(arg) + "'", true};
+  }
+  if (i < argc) {
+    cmd.script = i;
+    cmd.script_is_stdin = std::string_view(argv[i]) == "-" && std::string_view(argv[i - 1]) != "--";
+  }
+  return std::nullopt;
+}
+
+void print_usage(std::FILE* out) { std::fputs(kUsage, out); }
+
+void print_version() {
+  std::printf("%s %s (%s, libuv %s)\n", kProgram, kVersion, LUA_RELEASE, uv_version_string());
+}
+
+/// Writes "lua-batteries: <text>\n" to stderr in one call, so that lines
+/// do not interleave with other writers.
+void print_message(std::string_view text) {
+  std::string line = std::string(kProgram) + ": ";
+  line.append(text);
+  if (line.back() != '\n') line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+// ---------------------------------------------------------------------------
+// Warnings
+
+/// The observer of the runner: prints the events a user must not miss
+/// (spec section 5) to stderr as warnings and ignores the rest.
+class WarningObserver final : public lua_batteries::Observer {
+ public:
+  void unobserved_error(const lua_batteries::TaskEvent& task, std::string_view error_text,
+                        std::string_view traceback) override {
+    std::string text = "task " + label(task) + " failed and was never joined: ";
+    text.append(error_text);
+    if (!traceback.empty()) {
+      text += '\n';
+      text.append(traceback);
+    }
+    warn(text);
+  }
+
+  void grace_expired(const lua_batteries::ScopeEvent* /*scope*/,
+                     std::size_t hard_aborted) override {
+    warn("grace window expired: " + std::to_string(hard_aborted) + " task(s) hard-aborted");
+  }
+
+  void close_error(const lua_batteries::TaskEvent* task, std::string_view error_text) override {
+    std::string text = "__close handler failed during abort";
+    if (task != nullptr) text += " of task " + label(*task);
+    text += ": ";
+    text.append(error_text);
+    warn(text);
+  }
+
+ private:
+  /// "t3 (name)", or "t3" for a task without a name.
+  static std::string label(const lua_batteries::TaskEvent& task) {
+    std::string text = "t" + std::to_string(task.number);
+    if (task.has_name) {
+      text += " (";
+      text.append(task.name);
+      text += ')';
+    }
+    return text;
+  }
+
+  static void warn(std::string_view text) { print_message("warning: " + std::string(text)); }
+};
+
+// ---------------------------------------------------------------------------
+// Ctrl-C
+
+/// What the SIGINT handler needs; reached through the handle's data so that
+/// there is no global state.
+struct Interrupts {
+  lua_State* L = nullptr;  ///< null once the state is closed
+  int count = 0;
+};
+
+/// SIGINT: the first one shuts the runtime down gracefully (cancel the root
+/// scope, grace window, hard abort); every later one skips what is left of
+/// the grace window.
+void on_sigint(uv_signal_t* handle, int /*signum*/) {
+  auto* interrupts = static_cast<Interrupts*>(handle->data);
+  ++interrupts->count;
+  if (interrupts->L == nullptr) return;
+  if (interrupts->count == 1) {
+    lua_batteries::request_shutdown(interrupts->L);
+  } else {
+    lua_batteries::abort_all(interrupts->L);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Session: the loop, the Lua state and the SIGINT handle
+
+/// Owns the loop, the Lua state and the SIGINT handle, and releases them in
+/// the order the runtime and libuv require: close the state (which aborts
+/// what is left and closes the runtime's handles), close the signal handle,
+/// let the loop run the close callbacks, close the loop.
+class Session {
+ public:
+  Session() = default;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  ~Session() {
+    if (L_ != nullptr) {
+      lua_close(L_);
+      L_ = nullptr;
+      interrupts_.L = nullptr;
+    }
+    if (sigint_open_) uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+    if (loop_open_) {
+      uv_run(&loop_, UV_RUN_NOWAIT);
+      if (uv_loop_close(&loop_) != 0) print_message("warning: libuv handles still open at exit");
+    }
+  }
+
+  /// Creates the loop and the state, installs std.task/std.time and the
+  /// SIGINT handler. Returns why it failed, if it did.
+  std::optional<std::string> open(const Config& config) {
+    if (uv_loop_init(&loop_) != 0) return "cannot initialise the libuv loop";
+    loop_open_ = true;
+    L_ = luaL_newstate();
+    if (L_ == nullptr) return "cannot create the Lua state: not enough memory";
+    luaL_openlibs(L_);
+    Config with_observer = config;
+    with_observer.observer = &observer_;
+    lua_batteries::register_with(L_, &loop_, with_observer);  // throws on failure
+    return start_sigint();
+  }
+
+  lua_State* state() const { return L_; }
+  int interrupt_count() const { return interrupts_.count; }
+
+ private:
+  /// Handles SIGINT on the loop; unreferenced, so that waiting for a Ctrl-C
+  /// never keeps a finished run alive.
+  std::optional<std::string> start_sigint() {
+    if (uv_signal_init(&loop_, &sigint_) != 0) return "cannot create the SIGINT handle";
+    sigint_open_ = true;
+    interrupts_.L = L_;
+    sigint_.data = &interrupts_;
+    if (uv_signal_start(&sigint_, on_sigint, SIGINT) != 0) return "cannot handle SIGINT";
+    uv_unref(reinterpret_cast<uv_handle_t*>(&sigint_));
+    return std::nullopt;
+  }
+
+  uv_loop_t loop_{};
+  uv_signal_t sigint_{};
+  bool loop_open_ = false;
+  bool sigint_open_ = false;
+  WarningObserver observer_;  // outlives L_: lua_close may still report
+  Interrupts interrupts_;
+  lua_State* L_ = nullptr;
+};
+
+// ---------------------------------------------------------------------------
+// The arg table and the script's `...`
+
+/// argv and the script's index, handed to the protected builders below.
+struct ArgvView {
+  char** argv;
+  int argc;
+  int script;  ///< 0 when there is no script
+};
+
+/// [-0, +0, m] Protected (lua_pcall, light userdata ArgvView at 1): sets the
+/// global `arg` exactly as lua.c's createargtable does: arg[0] is the
+/// script, arg[1..n] its arguments, the interpreter and the options at
+/// negative indices. Without a script everything after argv[0] is positive.
+int create_arg_table(lua_State* L) {
+  const auto* view = static_cast<const ArgvView*>(lua_touserdata(L, 1));
+  const int script = view->script;
+  const int positives = view->argc - (script + 1);
+  lua_createtable(L, positives > 0 ? positives : 0, script + 1);
+  for (int i = 0; i < view->argc; ++i) {
+    lua_pushstring(L, view->argv[i]);
+    lua_rawseti(L, -2, i - script);
+  }
+  lua_setglobal(L, "arg");
+  return 0;
+}
+
+/// [-0, +n, e] Protected: returns arg[1] .. arg[#arg], the script's `...`,
+/// read from the global `arg` at this moment (an -e chunk may change it), as
+/// lua.c's pushargs does.
+int push_script_args(lua_State* L) {
+  if (lua_getglobal(L, "arg") != LUA_TTABLE) return luaL_error(L, "'arg' is not a table");
+  const int n = static_cast<int>(luaL_len(L, -1));
+  luaL_checkstack(L, n + 3, "too many arguments to script");
+  for (int i = 1; i <= n; ++i) lua_rawgeti(L, -i, i);
+  lua_remove(L, -n - 1);
+  return n;
+}
+
+/// Calls `fn` (with `view` as its argument) in protected mode, leaving its
+/// results on the stack. Returns the number of results, or the error text.
+int call_protected(lua_State* L, lua_CFunction fn, ArgvView* view, std::string& error) {
+  const int base = lua_gettop(L);
+  lua_pushcfunction(L, fn);
+  lua_pushlightuserdata(L, view);
+  if (lua_pcall(L, 1, LUA_MULTRET, 0) != LUA_OK) {
+    const char* text = lua_tostring(L, -1);
+    error = text != nullptr ? text : "(error object is not a string)";
+    lua_settop(L, base);
+    return -1;
+  }
+  return lua_gettop(L) - base;
+}
+
+// ---------------------------------------------------------------------------
+// Running
+
+/// Prints why a run did not end ok, in lua.c's "progname: message" form.
+/// The message of an error already holds its traceback.
+void report(const RunResult& result) {
+  switch (result.status) {
+    case RunResult::Status::ok:
+      return;
+    case RunResult::Status::interrupted:
+      print_message(result.message.empty() ? "interrupted" : result.message);
+      return;
+    case RunResult::Status::error:
+    case RunResult::Status::deadlock:
+      print_message(result.message);
+      return;
+  }
+}
+
+/// Runs the -e chunks, then the script (with its arguments as `...`), each
+/// as a main chunk, stopping at the first run that does not end ok.
+/// Returns the process exit status.
+int run_program(Session& session, const CommandLine& cmd, int argc, char** argv) {
+  lua_State* L = session.state();
+  ArgvView view{argv, argc, cmd.script};
+  std::string error;
+  if (call_protected(L, create_arg_table, &view, error) < 0) {
+    print_message(error);
+    return 1;
+  }
+  // A Ctrl-C that arrived during a run makes the exit status 130, whatever
+  // the run's own outcome.
+  auto exit_status = [&session](const RunResult& result) {
+    report(result);
+    return session.interrupt_count() > 0 ? 130 : result.exit_code();
+  };
+  for (const char* chunk : cmd.chunks) {
+    const RunResult result = lua_batteries::run_string(L, chunk, "=(command line)");
+    if (result.status != RunResult::Status::ok || session.interrupt_count() > 0) {
+      return exit_status(result);
+    }
+  }
+  if (cmd.script == 0 && !cmd.script_is_stdin) return 0;
+  int nargs = 0;
+  if (cmd.script != 0) {  // an implied stdin (no script given) gets no `...`
+    nargs = call_protected(L, push_script_args, &view, error);
+    if (nargs < 0) {
+      print_message(error);
+      return 1;
+    }
+  }
+  const char* path = cmd.script_is_stdin ? nullptr : argv[cmd.script];
+  return exit_status(lua_batteries::run_file(L, path, nargs));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CommandLine cmd;
+  if (auto error = parse_command_line(argc, argv, cmd)) {
+    print_message(error->message);
+    if (error->show_usage) print_usage(stderr);
+    return 1;
+  }
+  if (cmd.show_help) {
+    print_usage(stdout);
+    return 0;
+  }
+  if (cmd.show_version) print_version();
+  if (cmd.script == 0 && cmd.chunks.empty()) {
+    // As lua: -v alone just prints the version; otherwise read a piped
+    // standard input, but do not wait on a terminal (there is no REPL).
+    if (cmd.show_version) return 0;
+    if (isatty(STDIN_FILENO)) {
+      print_usage(stderr);
+      return 1;
+    }
+    cmd.script_is_stdin = true;
+  }
+  std::fflush(stdout);
+  try {
+    Session session;
+    if (auto error = session.open(cmd.config)) {
+      print_message(*error);
+      return 1;
+    }
+    return run_program(session, cmd, argc, argv);
+  } catch (const std::exception& e) {
+    print_message(e.what());
+    return 1;
+  }
+}
