@@ -55,6 +55,11 @@ class Observer {
   /// was raised.
   virtual void unobserved_error(const TaskEvent&, std::string_view error_text,
                                 std::string_view traceback) {}
+  /// The main chunk of a blocking run raised: `error_text` holds the error
+  /// and its traceback (the same text as RunResult::message). Called before
+  /// the root scope is cancelled and its grace window starts, so that a
+  /// runner can show the error at once.
+  virtual void main_chunk_failed(std::string_view error_text) {}
   /// A __close handler raised while a task or body was being hard-aborted;
   /// the remaining handlers still ran. `task` is null outside any task.
   virtual void close_error(const TaskEvent* task, std::string_view error_text) {}

@@ -26,8 +26,9 @@ std::size_t Runtime::hard_abort(Fiber& root) {
     if (f->wait == Wait::scope && f->awaited_scope) {
       Scope& s = *f->awaited_scope;
       s.aborting = true;
-      if (s.body.state != FiberState::done) pending.push_back(&s.body);
+      // Children before the body: popped last, so torn down first.
       s.live.for_each([&](Task& t) { pending.push_back(&t); });
+      if (s.body.state != FiberState::done) pending.push_back(&s.body);
     }
   }
   std::size_t torn_down = 0;

@@ -121,8 +121,12 @@ void Runtime::finish_failed(Fiber& f) {
   // take the traceback while the stack is there, then reset the thread,
   // which runs the __close handlers with the error (a handler's error
   // replaces it, as in Lua). The final error is left at index 1.
+  // Tracebacks are for reports: the main chunk's error, and task errors an
+  // observer may hear about as unobserved (never cancellations).
   std::string traceback;
-  if (f.kind == FiberKind::main || (f.kind == FiberKind::task && observer())) traceback = traceback_of(f.thread);
+  const bool reportable = f.kind == FiberKind::main ||
+                          (f.kind == FiberKind::task && observer() && error_kind(f.thread, -1) == ErrorKind::none);
+  if (reportable) traceback = traceback_of(f.thread);
   reset_thread(f.thread);
   lua_settop(f.thread, 1);
   const ErrorKind kind = error_kind(f.thread, 1);
@@ -194,7 +198,7 @@ void Runtime::body_completed(Scope& s, Outcome outcome) {
   // for the children without bound; with_timeout runs stages 1-3 from now
   // unless its deadline already did.
   s.token->cancel();
-  if (s.kind == ScopeKind::with_timeout && !s.deadline_hit && !s.grace_running) {
+  if (s.kind == ScopeKind::with_timeout && !s.deadline_hit && !s.grace_running && !s.aborting) {
     deadlines_.remove(s.deadline_entry);
     if (!s.is_settled()) start_grace(s);
   }

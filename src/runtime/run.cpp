@@ -106,6 +106,7 @@ void Runtime::run_main_failed(Fiber& main, std::string traceback) {
     run_->result.status = RunResult::Status::error;
     run_->result.message = describe(main.thread, 1);
     if (!traceback.empty()) run_->result.message += "\n" + traceback;
+    if (observer()) observer()->main_chunk_failed(run_->result.message);
   }
   begin_shutdown();
 }

@@ -11,7 +11,7 @@ set -u
 bin=${1:?usage: run.sh BIN}
 [ -x "$bin" ] || { echo "run.sh: $bin is not an executable" >&2; exit 2; }
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
-limit=${RUNNER_TEST_TIMEOUT:-20}  # seconds any one run may take
+limit=${RUNNER_TEST_TIMEOUT:-${LB_TEST_TIMEOUT:-20}}  # seconds any one run may take
 tmp=$(mktemp -d)
 pid=""
 cleanup() {
@@ -50,7 +50,15 @@ want_out_is() {
   [ "$(cat out)" = "$1" ] || fail_with "stdout is not: $(printf '%s' "$1" | tr '\n\t' '|>')"
 }
 
+# Whatever a case expects, a sanitizer report or a handle left open fails it.
+want_clean_exit() {
+  grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error: ' err && fail_with "sanitizer report on stderr"
+  grep -qF 'libuv handles still open at exit' err && fail_with "libuv handles left open"
+  return 0
+}
+
 finish() {
+  want_clean_exit
   if [ -z "$why" ]; then
     pass=$((pass + 1)); echo "PASS $name"
   else
@@ -168,6 +176,9 @@ print("sleep returned")
 EOF
 
 # A task that swallows every cancellation: only a hard abort stops it.
+# Once cancelled, sleep raises without suspending, so the loop also calls
+# yield, which gives the event loop a turn before it raises: without that
+# turn the task would spin and no signal could be handled (no preemption yet).
 cat >stubborn.lua <<'EOF'
 std.task.spawn(function()
   local guard <close> = setmetatable({}, { __close = function()
@@ -181,6 +192,7 @@ std.task.spawn(function()
       told = true
       print("ignoring " .. tostring(err)); io.stdout:flush()
     end
+    pcall(std.task.yield)
   end
 end)
 EOF
@@ -274,6 +286,15 @@ run_stdin 'print("piped")'
 want_rc 0
 want_out_is "piped"
 finish
+
+# Needs a terminal as stdin: util-linux's script(1) provides one.
+if command -v script >/dev/null; then
+  begin no_script_on_a_terminal_prints_usage
+  timeout -k 2 "$limit" script -qec "'$bin'" /dev/null >out 2>err </dev/null; rc=$?
+  want_rc 1
+  want_out "usage: lua-batteries"
+  finish
+fi
 
 begin version_alone_does_not_read_stdin
 run_stdin 'print("should not run")' -v

@@ -208,6 +208,14 @@ void print_message(std::string_view text) {
 /// (spec section 5) to stderr as warnings and ignores the rest.
 class WarningObserver final : public lua_batteries::Observer {
  public:
+  /// Printed when it happens, before the grace window of the shutdown it
+  /// starts; report() then does not print it again.
+  void main_chunk_failed(std::string_view error_text) override {
+    print_message(error_text);
+    main_error_printed_ = true;
+  }
+  bool main_error_printed() const { return main_error_printed_; }
+
   void unobserved_error(const lua_batteries::TaskEvent& task, std::string_view error_text,
                         std::string_view traceback) override {
     std::string text = "task " + label(task) + " failed and was never joined: ";
@@ -245,6 +253,8 @@ class WarningObserver final : public lua_batteries::Observer {
   }
 
   static void warn(std::string_view text) { print_message("warning: " + std::string(text)); }
+
+  bool main_error_printed_ = false;
 };
 
 // ---------------------------------------------------------------------------
@@ -313,6 +323,7 @@ class Session {
 
   lua_State* state() const { return L_; }
   int interrupt_count() const { return interrupts_.count; }
+  bool main_error_printed() const { return observer_.main_error_printed(); }
 
  private:
   /// Handles SIGINT on the loop; unreferenced, so that waiting for a Ctrl-C
@@ -394,8 +405,9 @@ int call_protected(lua_State* L, lua_CFunction fn, ArgvView* view, std::string& 
 // Running
 
 /// Prints why a run did not end ok, in lua.c's "progname: message" form.
-/// The message of an error already holds its traceback.
-void report(const RunResult& result) {
+/// The message of an error already holds its traceback; a main chunk's
+/// error was printed by the observer as it happened.
+void report(const RunResult& result, bool error_already_printed) {
   switch (result.status) {
     case RunResult::Status::ok:
       return;
@@ -403,6 +415,8 @@ void report(const RunResult& result) {
       print_message(result.message.empty() ? "interrupted" : result.message);
       return;
     case RunResult::Status::error:
+      if (!error_already_printed) print_message(result.message);
+      return;
     case RunResult::Status::deadlock:
       print_message(result.message);
       return;
@@ -420,16 +434,16 @@ int run_program(Session& session, const CommandLine& cmd, int argc, char** argv)
     print_message(error);
     return 1;
   }
-  // A Ctrl-C that arrived during a run makes the exit status 130, whatever
-  // the run's own outcome.
-  auto exit_status = [&session](const RunResult& result) {
-    report(result);
+  // Reports how the last run ended and picks the exit status: a Ctrl-C that
+  // arrived during a run makes it 130, whatever the run's own outcome.
+  auto finish = [&session](const RunResult& result) {
+    report(result, session.main_error_printed());
     return session.interrupt_count() > 0 ? 130 : result.exit_code();
   };
   for (const char* chunk : cmd.chunks) {
     const RunResult result = lua_batteries::run_string(L, chunk, "=(command line)");
     if (result.status != RunResult::Status::ok || session.interrupt_count() > 0) {
-      return exit_status(result);
+      return finish(result);
     }
   }
   if (cmd.script == 0 && !cmd.script_is_stdin) return 0;
@@ -442,7 +456,7 @@ int run_program(Session& session, const CommandLine& cmd, int argc, char** argv)
     }
   }
   const char* path = cmd.script_is_stdin ? nullptr : argv[cmd.script];
-  return exit_status(lua_batteries::run_file(L, path, nargs));
+  return finish(lua_batteries::run_file(L, path, nargs));
 }
 
 }  // namespace
