@@ -241,6 +241,16 @@ int coroutine_isyieldable(lua_State* L) {
   return 1;
 }
 
+// The main chunk runs on a coroutine of the runtime, but to the script it
+// is the main thread, as under `lua`.
+int coroutine_running(lua_State* L) {
+  Runtime& rt = runtime_of(L);
+  Fiber* f = rt.running();
+  const bool is_main_thread = lua_pushthread(L) == 1;
+  lua_pushboolean(L, is_main_thread || (f && f->kind == FiberKind::main && L == f->thread));
+  return 2;
+}
+
 }  // namespace
 
 void install_coroutine_library(lua_State* L, Runtime& rt) {
@@ -250,6 +260,7 @@ void install_coroutine_library(lua_State* L, Runtime& rt) {
   }
   const luaL_Reg functions[] = {{"resume", coroutine_resume}, {"wrap", coroutine_wrap},   {"yield", coroutine_yield},
                                 {"status", coroutine_status}, {"close", coroutine_close}, {"isyieldable", coroutine_isyieldable},
+                                {"running", coroutine_running},
                                 {nullptr, nullptr}};
   lua_pushlightuserdata(L, &rt);
   luaL_setfuncs(L, functions, 1);

@@ -8,12 +8,12 @@ local owner = task.spawn(function()
   local closed = 0
   co = coroutine.create(function(a)
     local g <close> = setmetatable({}, { __close = function() closed = closed + 1 end })
-    task.sleep(60) -- parked here while others try to interfere
+    task.sleep(200) -- parked here while others try to interfere
     local b = coroutine.yield(a + 1)
     return b * 2
   end)
   gen = coroutine.wrap(function()
-    task.sleep(60)
+    task.sleep(200)
     coroutine.yield("gen value")
   end)
   local ok1, v1 = coroutine.resume(co, 1)

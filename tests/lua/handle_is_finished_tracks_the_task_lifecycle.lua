@@ -2,11 +2,11 @@
 -- and true once it returned, failed, was cancelled or aborted - before
 -- anyone joins it.
 local task = std.task
-local h = task.spawn(function() task.sleep(20); return 1 end)
+local h = task.spawn(function() task.sleep(100); return 1 end)
 assert(h:is_finished() == false, "finished before it started")
 task.sleep(5)
 assert(h:is_finished() == false, "finished while sleeping")
-task.sleep(40)
+task.sleep(150)
 assert(h:is_finished() == true, "not finished after returning")
 assert(h:join() == 1)
 assert(h:is_finished() == true)

@@ -18,11 +18,11 @@ end)
 task.spawn(function()
   task.yield()
   first_signal = clock()
-  os.execute("kill -INT " .. pid)
+  io.popen("kill -INT " .. pid):close()
   pcall(task.sleep, 10) -- cancelled by the first signal
   local t0 = clock()
   while clock() - t0 < 0.05 do pcall(task.yield) end
-  os.execute("kill -INT " .. pid)
+  io.popen("kill -INT " .. pid):close()
   while true do pcall(task.yield) end
 end)
 task.sleep(100000)
