@@ -16,6 +16,21 @@ namespace lua_batteries::detail {
 
 class Runtime;
 
+/// A Lua-visible object type: a userdata with a metatable named
+/// `metatable_name` (luaL_checkudata), whose getmetatable() is `short_name`.
+struct ObjectType {
+  const char* metatable_name;
+  const char* short_name;
+  const luaL_Reg* methods;
+  /// __index: called with the methods table as upvalue 1 (for fields);
+  /// null makes the methods table itself the __index.
+  lua_CFunction index;
+  lua_CFunction tostring;
+  lua_CFunction gc;
+};
+/// [-0, +0, e] Creates the metatable of `type`; returns its registry reference.
+int register_object_type(lua_State* L, const ObjectType& type);
+
 /// [-0, +0, e] Creates the metatables of Handle, Scope and CancelToken.
 void init_objects(lua_State* L, Runtime& rt);
 void init_handle_metatable(lua_State* L, Runtime& rt);

@@ -114,24 +114,13 @@ int handle_gc(lua_State* L) {
 }  // namespace
 
 void init_handle_metatable(lua_State* L, Runtime& rt) {
-  luaL_newmetatable(L, kHandleMetatable);
-  const luaL_Reg methods[] = {{"join", handle_join},
-                              {"abort", handle_abort},
-                              {"is_finished", handle_is_finished},
-                              {"elapsed", handle_elapsed},
-                              {nullptr, nullptr}};
-  luaL_newlib(L, methods);
-  lua_pushcclosure(L, handle_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, handle_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushcfunction(L, handle_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushliteral(L, "std.task.Handle");
-  lua_setfield(L, -2, "__name");
-  lua_pushliteral(L, "Handle");
-  lua_setfield(L, -2, "__metatable");
-  rt.refs.handle_mt = luaL_ref(L, LUA_REGISTRYINDEX);
+  static const luaL_Reg methods[] = {{"join", handle_join},
+                                     {"abort", handle_abort},
+                                     {"is_finished", handle_is_finished},
+                                     {"elapsed", handle_elapsed},
+                                     {nullptr, nullptr}};
+  rt.refs.handle_mt = register_object_type(
+      L, ObjectType{kHandleMetatable, "Handle", methods, handle_index, handle_tostring, handle_gc});
 }
 
 }  // namespace lua_batteries::detail

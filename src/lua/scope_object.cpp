@@ -64,20 +64,10 @@ int scope_gc(lua_State* L) {
 Scope& check_scope(lua_State* L, int index) { return *static_cast<Scope*>(luaL_checkudata(L, index, kScopeMetatable)); }
 
 void init_scope_metatable(lua_State* L, Runtime& rt) {
-  luaL_newmetatable(L, kScopeMetatable);
-  const luaL_Reg methods[] = {{"spawn", scope_spawn}, {"cancel", scope_cancel}, {"token", scope_token}, {nullptr, nullptr}};
-  luaL_newlib(L, methods);
-  lua_pushcclosure(L, scope_index, 1);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, scope_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pushcfunction(L, scope_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushliteral(L, "std.task.Scope");
-  lua_setfield(L, -2, "__name");
-  lua_pushliteral(L, "Scope");
-  lua_setfield(L, -2, "__metatable");
-  rt.refs.scope_mt = luaL_ref(L, LUA_REGISTRYINDEX);
+  static const luaL_Reg methods[] = {
+      {"spawn", scope_spawn}, {"cancel", scope_cancel}, {"token", scope_token}, {nullptr, nullptr}};
+  rt.refs.scope_mt = register_object_type(
+      L, ObjectType{kScopeMetatable, "Scope", methods, scope_index, scope_tostring, scope_gc});
 }
 
 }  // namespace lua_batteries::detail

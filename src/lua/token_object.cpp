@@ -58,20 +58,25 @@ void push_token_object(lua_State* L, Runtime& rt, CancelToken* token) {
 }
 
 void init_token_metatable(lua_State* L, Runtime& rt) {
-  luaL_newmetatable(L, kTokenMetatable);
-  const luaL_Reg methods[] = {
+  static const luaL_Reg methods[] = {
       {"cancel", token_cancel}, {"is_cancelled", token_is_cancelled}, {"check", token_check}, {nullptr, nullptr}};
-  luaL_newlib(L, methods);
+  rt.refs.token_mt = register_object_type(
+      L, ObjectType{kTokenMetatable, "CancelToken", methods, nullptr, token_tostring, token_gc});
+}
+
+int register_object_type(lua_State* L, const ObjectType& type) {
+  luaL_newmetatable(L, type.metatable_name);  // also sets __name
+  lua_newtable(L);
+  luaL_setfuncs(L, type.methods, 0);
+  if (type.index) lua_pushcclosure(L, type.index, 1);
   lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, token_tostring);
+  lua_pushcfunction(L, type.tostring);
   lua_setfield(L, -2, "__tostring");
-  lua_pushcfunction(L, token_gc);
+  lua_pushcfunction(L, type.gc);
   lua_setfield(L, -2, "__gc");
-  lua_pushliteral(L, "std.task.CancelToken");
-  lua_setfield(L, -2, "__name");
-  lua_pushliteral(L, "CancelToken");
+  lua_pushstring(L, type.short_name);
   lua_setfield(L, -2, "__metatable");
-  rt.refs.token_mt = luaL_ref(L, LUA_REGISTRYINDEX);
+  return luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 void init_objects(lua_State* L, Runtime& rt) {
