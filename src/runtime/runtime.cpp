@@ -203,12 +203,16 @@ void Runtime::dispatch() {
   if (dispatching_ || closed_) return;
   dispatching_ = true;
   const std::uint64_t budget_end = uv_hrtime() + kDispatchBudgetNs;
-  for (unsigned turn = 1; !run_queue_.empty(); ++turn) {
+  for (unsigned turn = 1; !closed_ && !run_queue_.empty(); ++turn) {
     // One turn: everything runnable now, in FIFO order. What becomes
     // runnable meanwhile waits for the next turn.
     IntrusiveList<Fiber, &Fiber::run_hook> batch;
     batch.splice_back(run_queue_);
-    while (Fiber* f = batch.pop_front()) resume(*f);
+    while (!closed_) {
+      Fiber* f = batch.pop_front();
+      if (!f) break;
+      resume(*f);
+    }
     if (turn % kTurnsPerClockCheck == 0) {
       const std::uint64_t now = uv_hrtime();
       fire_due(now);
