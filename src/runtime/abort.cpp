@@ -67,34 +67,76 @@ void Runtime::close_threads(Fiber& f) {
     lua_State* co = f.nested.back().thread;
     f.nested.pop_back();
     unguard(co);
-    if (reset_thread(co) != LUA_OK) report_close_error(f, co);
+    reset_reporting_errors(f, co);
   }
-  if (reset_thread(f.thread) != LUA_OK) report_close_error(f, f.thread);
+  reset_reporting_errors(f, f.thread);
   lua_settop(f.thread, 0);
   f.state = saved_state;
   running_ = saved;
 }
 
-void Runtime::report_close_error(Fiber& f, lua_State* thread) {
-  if (observer()) {
-    const std::string text = describe(thread, -1);
-    if (f.task) {
-      const TaskEvent e = f.task->event();
-      observer()->close_error(&e, text);
-    } else {
-      observer()->close_error(nullptr, text);
-    }
+namespace {
+
+const char kLastCloseErrorKey = 0;  // registry slot: the last error reported
+
+// Call hook set on a thread while an abort resets it. Lua passes each
+// __close handler the error of the handler before it (nil until one fails)
+// and keeps only the last: noting that argument as each top-level handler
+// starts reports every error, not just the final one.
+void on_close_handler_call(lua_State* L, lua_Debug* ar) {
+  lua_Debug caller;
+  if (lua_getstack(L, 1, &caller)) return;  // a call made inside a handler
+  Runtime* rt = Runtime::from(L);
+  if (!rt || !rt->running() || !lua_getlocal(L, ar, 2)) return;
+  rt->note_close_error(*rt->running(), L, lua_gettop(L));
+  lua_pop(L, 1);
+}
+
+}  // namespace
+
+void Runtime::note_close_error(Fiber& f, lua_State* L, int index) {
+  if (lua_isnil(L, index)) return;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kLastCloseErrorKey);
+  const bool seen = lua_rawequal(L, index, -1);
+  lua_pop(L, 1);
+  if (seen) return;
+  lua_pushvalue(L, index);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kLastCloseErrorKey);
+  if (!observer()) return;
+  const std::string text = describe(L, index);
+  if (f.task) {
+    const TaskEvent e = f.task->event();
+    observer()->close_error(&e, text);
+  } else {
+    observer()->close_error(nullptr, text);
   }
+}
+
+void Runtime::reset_reporting_errors(Fiber& f, lua_State* thread) {
+  // The thread's own hook (debug.sethook) is set aside for the reset.
+  lua_Hook user_hook = lua_gethook(thread);
+  const int user_mask = lua_gethookmask(thread);
+  const int user_count = lua_gethookcount(thread);
+  lua_sethook(thread, on_close_handler_call, LUA_MASKCALL, 0);
+  const int status = reset_thread(thread);
+  lua_sethook(thread, user_hook, user_mask, user_count);
+  if (status != LUA_OK) note_close_error(f, thread, lua_gettop(thread));
+  lua_pushnil(thread);
+  lua_rawsetp(thread, LUA_REGISTRYINDEX, &kLastCloseErrorKey);
   lua_settop(thread, 0);
 }
 
 std::size_t Runtime::abort_everything() {
   GcPause pause(main_L_);
+  // Cleanups that run meanwhile cannot spawn into the root scope: what is
+  // alive now is aborted, nothing new starts behind it.
+  root_->aborting = true;
   std::vector<Fiber*> targets;
   if (run_ && run_->main && run_->main->state != FiberState::done) targets.push_back(run_->main);
   root_->live.for_each([&](Task& t) { targets.push_back(&t); });
   std::size_t torn_down = 0;
   for (Fiber* f : targets) torn_down += hard_abort(*f);
+  root_->aborting = false;
   return torn_down;
 }
 

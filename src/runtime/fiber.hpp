@@ -145,6 +145,7 @@ struct Scope {
   Fiber* caller = nullptr;  // waits for the scope to settle
   bool closed = false;      // settled: no more spawns
   bool aborting = false;    // being torn down by a hard abort: no more spawns
+  bool expiring = false;    // its grace window is running out right now
   Outcome body_outcome = Outcome::returned;
   int body_nresults = 0;
   int pin_ref = LUA_NOREF;  // registry reference to the scope object while open

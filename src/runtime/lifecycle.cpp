@@ -210,7 +210,7 @@ void Runtime::settle(Scope& s) {
     check_run_complete();
     return;
   }
-  if (s.closed || !s.is_settled()) return;
+  if (s.closed || s.expiring || !s.is_settled()) return;
   s.closed = true;
   forget_deadlines(s);
   report_unjoined(s);
@@ -284,11 +284,16 @@ void Runtime::on_grace_due(DeadlineEntry& entry) {
 void Runtime::expire_grace(Scope& s) {
   if (s.closed) return;
   GcPause pause(main_L_);  // keeps the fibers below alive while __close handlers run
+  // Stage 3: nothing in the scope runs again, and cleanups cannot start
+  // new work in it. The scope settles after the report, not during it.
+  s.aborting = true;
+  s.expiring = true;
   std::vector<Fiber*> targets;
-  if (s.body.state != FiberState::done) targets.push_back(&s.body);
   s.live.for_each([&](Task& t) { targets.push_back(&t); });
+  if (s.body.state != FiberState::done) targets.push_back(&s.body);
   std::size_t aborted = 0;
   for (Fiber* f : targets) aborted += hard_abort(*f);
+  s.expiring = false;
   if (observer() && aborted > 0) {
     ScopeEvent e = s.event();
     observer()->grace_expired(&e, aborted);

@@ -115,7 +115,13 @@ void Runtime::run_main_aborted() {
   if (run_->result.status == RunResult::Status::ok) run_->result.status = RunResult::Status::interrupted;
 }
 
+bool Runtime::has_live_fibers() const {
+  return root_->live_count != 0 || (run_ && run_->main->state != FiberState::done);
+}
+
 void Runtime::check_run_complete() {
+  // A shutdown's grace window ends with the last fiber.
+  if (!has_live_fibers()) deadlines_.remove(shutdown_grace_entry_);
   if (!run_ || run_->complete) return;
   if (run_->main->state != FiberState::done || root_->live_count != 0) return;
   run_->complete = true;
@@ -127,6 +133,7 @@ void Runtime::begin_shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
   root_->token->cancel();
+  if (!has_live_fibers()) return;  // nothing to wait for: no grace timer
   if (config_.grace_ms <= 0) {
     shutdown_grace_expired();
     return;
@@ -164,6 +171,7 @@ void Runtime::abort_all() {
 void Runtime::close() {
   if (closed_) return;
   abort_everything();
+  root_->aborting = true;  // for good: cleanups run by lua_close cannot spawn
   report_unjoined(*root_);
   closed_ = true;
   while (DeadlineEntry* entry = deadlines_.top()) deadlines_.remove(*entry);

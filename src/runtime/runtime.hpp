@@ -168,10 +168,18 @@ class Runtime {
   void expire_grace(Scope& s);
   bool finalize_abort(Fiber& f);
   void close_threads(Fiber& f);
-  void report_close_error(Fiber& f, lua_State* thread);
+  void reset_reporting_errors(Fiber& f, lua_State* thread);
+
+ public:
+  /// Reports the error at `index` of L as a __close error of f, unless it
+  /// was the last one reported (used by the hook of an abort's reset).
+  void note_close_error(Fiber& f, lua_State* L, int index);
+
+ private:
   void report_unjoined(Scope& s);
   void begin_shutdown();
   void check_run_complete();
+  bool has_live_fibers() const;
   std::size_t abort_everything();
 
   lua_State* main_L_;

@@ -1,0 +1,232 @@
+// Tests of the deadline heap (src/core/deadline_heap.hpp): order by due
+// time, then by insertion, under inserts, removes from anywhere, re-inserts
+// and pops, checked against a std::multiset model.
+#include "core/deadline_heap.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <set>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using lua_batteries::detail::DeadlineEntry;
+using lua_batteries::detail::DeadlineHeap;
+
+/// A pool of entries with stable addresses; entry i's owner is its index.
+class Entries {
+ public:
+  explicit Entries(std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+      entries_.push_back(std::make_unique<DeadlineEntry>(&Entries::fire, reinterpret_cast<void*>(i)));
+  }
+  DeadlineEntry& operator[](std::size_t i) { return *entries_[i]; }
+  std::size_t size() const { return entries_.size(); }
+  static std::size_t id(const DeadlineEntry* e) { return reinterpret_cast<std::size_t>(e->owner); }
+
+ private:
+  static void fire(DeadlineEntry&) {}
+  std::vector<std::unique_ptr<DeadlineEntry>> entries_;
+};
+
+/// Pops everything due at `now` and returns the entries' ids in order.
+std::vector<std::size_t> drain(DeadlineHeap& heap, std::uint64_t now) {
+  std::vector<std::size_t> ids;
+  while (DeadlineEntry* e = heap.pop_due(now)) {
+    EXPECT_FALSE(e->is_queued());
+    ids.push_back(Entries::id(e));
+  }
+  return ids;
+}
+
+TEST(DeadlineHeapTest, AnEmptyHeapHasNoTopAndPopsNothing) {
+  DeadlineHeap heap;
+  EXPECT_TRUE(heap.empty());
+  EXPECT_EQ(heap.top(), nullptr);
+  EXPECT_EQ(heap.pop_due(UINT64_MAX), nullptr);
+}
+
+TEST(DeadlineHeapTest, EntriesComeOutInDueOrder) {
+  Entries e(5);
+  DeadlineHeap heap;
+  const std::uint64_t due[] = {50, 10, 40, 20, 30};
+  for (std::size_t i = 0; i < 5; ++i) heap.insert(e[i], due[i]);
+  EXPECT_EQ(heap.size(), 5u);
+  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{1, 3, 4, 2, 0}));
+  EXPECT_TRUE(heap.empty());
+}
+
+TEST(DeadlineHeapTest, EqualDeadlinesFireInInsertionOrder) {
+  Entries e(100);
+  DeadlineHeap heap;
+  // Insert in a scrambled index order, all at the same due time.
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < 100; ++i) order.push_back((i * 37) % 100);
+  for (std::size_t i : order) heap.insert(e[i], 1000);
+  EXPECT_EQ(drain(heap, 1000), order);
+}
+
+TEST(DeadlineHeapTest, EqualDeadlinesInterleavedWithOthersKeepInsertionOrder) {
+  Entries e(6);
+  DeadlineHeap heap;
+  heap.insert(e[0], 20);
+  heap.insert(e[1], 10);
+  heap.insert(e[2], 20);
+  heap.insert(e[3], 10);
+  heap.insert(e[4], 20);
+  heap.insert(e[5], 5);
+  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{5, 1, 3, 0, 2, 4}));
+}
+
+TEST(DeadlineHeapTest, PopDueRespectsNow) {
+  Entries e(3);
+  DeadlineHeap heap;
+  heap.insert(e[0], 10);
+  heap.insert(e[1], 20);
+  heap.insert(e[2], 30);
+  EXPECT_EQ(heap.pop_due(9), nullptr);
+  EXPECT_EQ(heap.size(), 3u);
+  EXPECT_EQ(drain(heap, 20), (std::vector<std::size_t>{0, 1}));  // due == now is due
+  EXPECT_EQ(heap.pop_due(29), nullptr);
+  ASSERT_NE(heap.top(), &e[0]);
+  EXPECT_EQ(heap.top(), &e[2]);
+  EXPECT_TRUE(e[2].is_queued());
+  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{2}));
+}
+
+TEST(DeadlineHeapTest, ReinsertingAQueuedEntryMovesIt) {
+  Entries e(3);
+  DeadlineHeap heap;
+  heap.insert(e[0], 10);
+  heap.insert(e[1], 20);
+  heap.insert(e[2], 30);
+  heap.insert(e[0], 25);  // later
+  EXPECT_EQ(heap.size(), 3u);
+  EXPECT_EQ(heap.top(), &e[1]);
+  heap.insert(e[2], 5);  // earlier
+  EXPECT_EQ(heap.size(), 3u);
+  EXPECT_EQ(e[0].due_ns, 25u);
+  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{2, 1, 0}));
+}
+
+TEST(DeadlineHeapTest, ReinsertingAtTheSameDueTimeGoesBehindItsEquals) {
+  Entries e(3);
+  DeadlineHeap heap;
+  heap.insert(e[0], 10);
+  heap.insert(e[1], 10);
+  heap.insert(e[2], 10);
+  heap.insert(e[0], 10);
+  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{1, 2, 0}));
+}
+
+TEST(DeadlineHeapTest, RemovingAnUnqueuedEntryHasNoEffect) {
+  Entries e(2);
+  DeadlineHeap heap;
+  heap.insert(e[0], 10);
+  heap.remove(e[1]);
+  EXPECT_EQ(heap.size(), 1u);
+  heap.remove(e[0]);
+  heap.remove(e[0]);
+  EXPECT_TRUE(heap.empty());
+  EXPECT_FALSE(e[0].is_queued());
+}
+
+TEST(DeadlineHeapTest, RemovingFromTheMiddleKeepsTheOrder) {
+  Entries e(7);
+  DeadlineHeap heap;
+  for (std::size_t i = 0; i < 7; ++i) heap.insert(e[i], 10 * (i + 1));
+  heap.remove(e[3]);
+  heap.remove(e[1]);
+  heap.remove(e[6]);  // the last slot
+  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{0, 2, 4, 5}));
+}
+
+TEST(DeadlineHeapTest, RemovingAnEntryWhoseReplacementMustMoveUpKeepsTheOrder) {
+  // The last element moved into the hole can be earlier than the hole's
+  // parent (it comes from another subtree): it must sift up, not down.
+  Entries e(7);
+  DeadlineHeap heap;
+  // Inserted in this order the heap array is [1, 100, 2, 101, 102, 3, 4].
+  const std::uint64_t due[] = {1, 100, 2, 101, 102, 3, 4};
+  for (std::size_t i = 0; i < 7; ++i) heap.insert(e[i], due[i]);
+  // Removing 101 (slot 3) moves 4 (slot 6) there, below 100 (slot 1).
+  heap.remove(e[3]);
+  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{0, 2, 5, 6, 1, 4}));
+}
+
+TEST(DeadlineHeapTest, RandomisedOperationsMatchAMultisetModel) {
+  constexpr std::size_t kEntries = 2'000;
+  constexpr int kOperations = 100'000;
+  Entries e(kEntries);
+  DeadlineHeap heap;
+  // The model orders by (due, seq), as the heap promises; the id rides along.
+  using Key = std::pair<std::pair<std::uint64_t, std::uint64_t>, std::size_t>;
+  std::multiset<Key> model;
+  std::vector<bool> queued(kEntries, false);
+  auto key_of = [&](std::size_t i) { return Key{{e[i].due_ns, e[i].seq}, i}; };
+  std::mt19937_64 rng(20240611);
+  // A narrow range of due times so that many deadlines are equal.
+  std::uniform_int_distribution<std::uint64_t> due_dist(0, 500);
+  std::uniform_int_distribution<std::size_t> pick(0, kEntries - 1);
+  std::uniform_int_distribution<int> op_dist(0, 99);
+  std::uint64_t now = 0;
+  std::uint64_t popped = 0;
+
+  for (int op = 0; op < kOperations; ++op) {
+    const int kind = op_dist(rng);
+    const std::size_t i = pick(rng);
+    if (kind < 45) {  // insert, or re-insert when queued
+      if (queued[i]) model.erase(model.find(key_of(i)));
+      heap.insert(e[i], now + due_dist(rng));
+      queued[i] = true;
+      model.insert(key_of(i));
+    } else if (kind < 75) {  // remove from anywhere (often a no-op)
+      if (queued[i]) model.erase(model.find(key_of(i)));
+      heap.remove(e[i]);
+      queued[i] = false;
+    } else {  // advance the clock a little and pop what is due
+      now += due_dist(rng) / 50;
+      while (DeadlineEntry* d = heap.pop_due(now)) {
+        ASSERT_FALSE(model.empty());
+        const Key expected = *model.begin();
+        ASSERT_EQ(Entries::id(d), expected.second) << "operation " << op;
+        ASSERT_LE(d->due_ns, now);
+        model.erase(model.begin());
+        queued[expected.second] = false;
+        ++popped;
+      }
+      ASSERT_TRUE(model.empty() || model.begin()->first.first > now) << "operation " << op;
+    }
+    ASSERT_EQ(heap.size(), model.size()) << "operation " << op;
+    if (model.empty()) {
+      ASSERT_EQ(heap.top(), nullptr);
+    } else {
+      ASSERT_NE(heap.top(), nullptr);
+      ASSERT_EQ(Entries::id(heap.top()), model.begin()->second) << "operation " << op;
+    }
+    ASSERT_EQ(e[i].is_queued(), queued[i]) << "operation " << op;
+  }
+  EXPECT_GT(popped, 1000u) << "the mix of operations popped too little to test much";
+
+  // Everything left comes out in the model's order.
+  for (const Key& k : model) {
+    DeadlineEntry* d = heap.pop_due(UINT64_MAX);
+    ASSERT_NE(d, nullptr);
+    ASSERT_EQ(Entries::id(d), k.second);
+  }
+  EXPECT_TRUE(heap.empty());
+}
+
+TEST(DeadlineHeapTest, ReserveLetsLaterInsertsProceed) {
+  Entries e(64);
+  DeadlineHeap heap;
+  heap.reserve(64);
+  for (std::size_t i = 0; i < 64; ++i) heap.insert(e[i], 64 - i);
+  EXPECT_EQ(Entries::id(heap.top()), 63u);
+}
+
+}  // namespace
