@@ -2,13 +2,8 @@
 -- innermost first, in its scope bodies and children too, before its
 -- joiner sees "task aborted".
 local task = std.task
-local count, order = {}, {}
-local function guard(name)
-  return setmetatable({}, { __close = function()
-    count[name] = (count[name] or 0) + 1
-    order[#order + 1] = name
-  end })
-end
+local log = dofile(arg[0]:match("^(.-)[^/]*$") .. "support/close_log.lua")()
+local count, order, guard = log.count, log.order, log.guard
 local child
 local h = task.spawn(function()
   local a <close> = guard("a")

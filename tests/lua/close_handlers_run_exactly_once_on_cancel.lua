@@ -1,13 +1,8 @@
 -- A cancelled task unwinds through its scope body; every pending __close
 -- handler runs exactly once, innermost first, before the scope returns.
 local task = std.task
-local count, order = {}, {}
-local function guard(name)
-  return setmetatable({}, { __close = function()
-    count[name] = (count[name] or 0) + 1
-    order[#order + 1] = name
-  end })
-end
+local log = dofile(arg[0]:match("^(.-)[^/]*$") .. "support/close_log.lua")()
+local count, order, guard = log.count, log.order, log.guard
 local h
 task.scope(function(s)
   h = s:spawn(function()

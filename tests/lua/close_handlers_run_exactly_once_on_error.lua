@@ -2,13 +2,8 @@
 -- innermost first, also in the scope body it failed in, before its joiner
 -- sees the error.
 local task = std.task
-local count, order = {}, {}
-local function guard(name)
-  return setmetatable({}, { __close = function()
-    count[name] = (count[name] or 0) + 1
-    order[#order + 1] = name
-  end })
-end
+local log = dofile(arg[0]:match("^(.-)[^/]*$") .. "support/close_log.lua")()
+local count, order, guard = log.count, log.order, log.guard
 local e = { "task failure" }
 local h = task.spawn(function()
   local a <close> = guard("a")
@@ -29,7 +24,7 @@ for _, n in ipairs({ "a", "b", "body" }) do
   assert(count[n] == 1, n .. " closed " .. tostring(count[n]) .. " times")
 end
 -- the coroutine driver as well
-order = {}
+for i = #order, 1, -1 do order[i] = nil end
 local c = task.spawn(function()
   local x <close> = guard("x")
   coroutine.yield()

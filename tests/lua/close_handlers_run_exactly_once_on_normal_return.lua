@@ -1,13 +1,8 @@
 -- A task that returns normally runs each pending __close handler exactly
 -- once, innermost first, before its joiner sees the values.
 local task = std.task
-local count, order = {}, {}
-local function guard(name)
-  return setmetatable({}, { __close = function()
-    count[name] = (count[name] or 0) + 1
-    order[#order + 1] = name
-  end })
-end
+local log = dofile(arg[0]:match("^(.-)[^/]*$") .. "support/close_log.lua")()
+local count, order, guard = log.count, log.order, log.guard
 local function inner()
   local c <close> = guard("c")
   task.sleep(1)

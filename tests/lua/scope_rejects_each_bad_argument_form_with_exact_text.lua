@@ -1,12 +1,7 @@
 -- The four argument errors of task.scope, from the main chunk and a task;
 -- a rejected call runs nothing.
 local task = std.task
-local function expect_error(want, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error containing: " .. want)
-  local s = tostring(err)
-  assert(s:find(want, 1, true), ("error %q does not contain %q"):format(s, want))
-end
+local expect_error = dofile(arg[0]:match("^(.-)[^/]*$") .. "support/expect_error.lua")
 local function check_all()
   expect_error("task.scope requires at least a function", task.scope)
   expect_error("task.scope(name, fn) requires a function", task.scope, "n")

@@ -1,11 +1,6 @@
 -- Scope:spawn checks the function and opts exactly as task.spawn does.
 local task = std.task
-local function expect_error(want, fn)
-  local ok, err = pcall(fn)
-  assert(not ok, "expected an error containing: " .. want)
-  local s = tostring(err)
-  assert(s:find(want, 1, true), ("error %q does not contain %q"):format(s, want))
-end
+local expect_error = dofile(arg[0]:match("^(.-)[^/]*$") .. "support/expect_error.lua")
 local f = function() end
 task.scope(function(s)
   expect_error("bad argument #1 to 'spawn' (function expected, got number)", function() s:spawn(42) end)

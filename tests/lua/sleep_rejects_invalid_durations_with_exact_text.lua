@@ -1,11 +1,6 @@
 -- sleep rejects NaN, infinities and negative values with the spec's text.
 local task = std.task
-local function expect_error(want, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error containing: " .. want)
-  local s = tostring(err)
-  assert(s:find(want, 1, true), ("error %q does not contain %q"):format(s, want))
-end
+local expect_error = dofile(arg[0]:match("^(.-)[^/]*$") .. "support/expect_error.lua")
 expect_error("std.task.sleep: invalid duration (ms=NaN)", task.sleep, 0 / 0)
 expect_error("std.task.sleep: invalid duration (ms=inf)", task.sleep, math.huge)
 expect_error("std.task.sleep: invalid duration (ms=-inf)", task.sleep, -math.huge)

@@ -1,12 +1,7 @@
 -- spawn's first argument must be a function; the error uses Lua's standard
 -- "bad argument" form, from the main chunk and from inside a task.
 local task = std.task
-local function expect_error(want, fn)
-  local ok, err = pcall(fn)
-  assert(not ok, "expected an error containing: " .. want)
-  local s = tostring(err)
-  assert(s:find(want, 1, true), ("error %q does not contain %q"):format(s, want))
-end
+local expect_error = dofile(arg[0]:match("^(.-)[^/]*$") .. "support/expect_error.lua")
 expect_error("bad argument #1 to 'spawn' (function expected, got number)", function() task.spawn(42) end)
 expect_error("bad argument #1 to 'spawn' (function expected, got number)", function() task.spawn(4.5) end)
 expect_error("bad argument #1 to 'spawn' (function expected, got string)", function() task.spawn("print(1)") end)

@@ -1,12 +1,7 @@
 -- Every opts error of spawn, with the exact text of the spec; a rejected
 -- spawn creates no task.
 local task = std.task
-local function expect_error(want, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error containing: " .. want)
-  local s = tostring(err)
-  assert(s:find(want, 1, true), ("error %q does not contain %q"):format(s, want))
-end
+local expect_error = dofile(arg[0]:match("^(.-)[^/]*$") .. "support/expect_error.lua")
 local ran = 0
 local f = function() ran = ran + 1 end
 -- name must be a string; integers are "integer", floats "number"

@@ -1,12 +1,7 @@
 -- Every argument and opts error of with_timeout, with the spec's texts;
 -- a rejected call never runs its body.
 local task = std.task
-local function expect_error(want, fn, ...)
-  local ok, err = pcall(fn, ...)
-  assert(not ok, "expected an error containing: " .. want)
-  local s = tostring(err)
-  assert(s:find(want, 1, true), ("error %q does not contain %q"):format(s, want))
-end
+local expect_error = dofile(arg[0]:match("^(.-)[^/]*$") .. "support/expect_error.lua")
 local ran = 0
 local f = function() ran = ran + 1 end
 local wt = task.with_timeout
