@@ -61,6 +61,17 @@ class IntrusiveList {
     head_.prev->next = first;
     head_.prev = last;
   }
+  /// Moves every element of `other` to the front of this list, in order.
+  void splice_front(IntrusiveList& other) {
+    if (other.empty()) return;
+    ListHook* first = other.head_.next;
+    ListHook* last = other.head_.prev;
+    other.head_.prev = other.head_.next = &other.head_;
+    last->next = head_.next;
+    first->prev = &head_;
+    head_.next->prev = last;
+    head_.next = first;
+  }
   void clear() {
     while (!empty()) head_.next->unlink();
   }

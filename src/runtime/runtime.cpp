@@ -9,8 +9,8 @@ namespace {
 // How long one dispatch may keep resuming fibers before it lets libuv poll
 // for I/O. Timers are checked between turns, so they stay punctual anyway.
 constexpr std::uint64_t kDispatchBudgetNs = 1'000'000;
-// Turns between two looks at the clock inside one dispatch.
-constexpr unsigned kTurnsPerClockCheck = 16;
+// Resumes between two looks at the clock inside one dispatch.
+constexpr unsigned kResumesPerClockCheck = 64;
 
 const char kRuntimeKey = 0;  // address is the registry key of the runtime
 
@@ -203,7 +203,9 @@ void Runtime::dispatch() {
   if (dispatching_ || closed_) return;
   dispatching_ = true;
   const std::uint64_t budget_end = uv_hrtime() + kDispatchBudgetNs;
-  for (unsigned turn = 1; !closed_ && !run_queue_.empty(); ++turn) {
+  unsigned resumes = 0;
+  bool out_of_budget = false;
+  while (!closed_ && !out_of_budget && !run_queue_.empty()) {
     // One turn: everything runnable now, in FIFO order. What becomes
     // runnable meanwhile waits for the next turn.
     IntrusiveList<Fiber, &Fiber::run_hook> batch;
@@ -212,12 +214,15 @@ void Runtime::dispatch() {
       Fiber* f = batch.pop_front();
       if (!f) break;
       resume(*f);
-    }
-    if (turn % kTurnsPerClockCheck == 0) {
+      if (++resumes % kResumesPerClockCheck != 0) continue;
       const std::uint64_t now = uv_hrtime();
       fire_due(now);
-      if (now >= budget_end) break;
+      if (now >= budget_end) {
+        out_of_budget = true;
+        break;
+      }
     }
+    run_queue_.splice_front(batch);  // the rest of an interrupted turn goes first
   }
   dispatching_ = false;
   sync_loop_handles();
