@@ -27,6 +27,14 @@ lua_State* check_coroutine(lua_State* L) {
 constexpr int kFailed = -1;      // error value on top of L
 constexpr int kPassedOn = -2;    // co is parked inside a task suspension
 
+// A thread the runtime drives (a fiber's, or one parked inside a task's
+// suspension) that has no frames and no pending yield has finished: its
+// stack holds an outcome for the runtime. Anything else guarded is busy.
+bool is_finished_fiber_thread(lua_State* co) {
+  lua_Debug ar;
+  return lua_status(co) != LUA_YIELD && !lua_getstack(co, 0, &ar);
+}
+
 // [-narg, +(n|1), m] Resumes co with narg values from L (continuing: co
 // was parked and gets none) and reports what it did.
 int resume_step(lua_State* L, Runtime& rt, lua_State* co, int narg, bool continuing) {
@@ -34,7 +42,10 @@ int resume_step(lua_State* L, Runtime& rt, lua_State* co, int narg, bool continu
   if (!continuing) {
     if (rt.is_guarded(co)) {
       lua_pop(L, narg);
-      lua_pushliteral(L, "cannot resume non-suspended coroutine");
+      if (is_finished_fiber_thread(co))
+        lua_pushliteral(L, "cannot resume dead coroutine");
+      else
+        lua_pushliteral(L, "cannot resume non-suspended coroutine");
       return kFailed;
     }
     if (!lua_checkstack(co, narg)) {
@@ -194,7 +205,7 @@ int coroutine_yield(lua_State* L) {
 
 const char* status_of(lua_State* L, Runtime& rt, lua_State* co) {
   if (L == co) return "running";
-  if (rt.is_guarded(co)) return "normal";  // driven by the scheduler
+  if (rt.is_guarded(co)) return is_finished_fiber_thread(co) ? "dead" : "normal";  // the scheduler's
   switch (lua_status(co)) {
     case LUA_YIELD:
       return "suspended";
@@ -219,6 +230,10 @@ int coroutine_close(lua_State* L) {
   lua_State* co = check_coroutine(L);
   const std::string_view status = status_of(L, rt, co);
   if (status != "dead" && status != "suspended") return luaL_error(L, "cannot close a %s coroutine", status.data());
+  if (rt.is_guarded(co)) {  // a finished fiber: its outcome is the runtime's
+    lua_pushboolean(L, 1);
+    return 1;
+  }
   if (rt.reset_thread(co) == LUA_OK) {
     lua_pushboolean(L, 1);
     return 1;

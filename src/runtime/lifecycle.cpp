@@ -16,7 +16,9 @@ Task::Task(Runtime& runtime, Scope& spawn_scope, std::uint64_t task_number, Driv
   driver = task_driver;
 }
 
-Task::~Task() = default;
+Task::~Task() {
+  if (thread) rt.unguard(thread);
+}
 
 TaskEvent Task::event() const {
   TaskEvent e;
@@ -39,6 +41,7 @@ Scope::Scope(Runtime& runtime, ScopeKind scope_kind, CancelToken* parent_token)
 
 Scope::~Scope() {
   if (!rt.is_closed()) rt.forget_deadlines(*this);
+  if (body.thread) rt.unguard(body.thread);
 }
 
 ScopeEvent Scope::event() const {
@@ -156,7 +159,8 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
   f.state = FiberState::done;
   f.wait = Wait::none;
   f.abort_requested = false;
-  unguard(f.thread);
+  // The thread stays guarded: its stack holds the outcome until a join or
+  // the scope's caller takes it, and the script must not resume it.
   Scope& s = *f.scope;
 
   if (f.kind == FiberKind::main) {
