@@ -31,6 +31,11 @@ struct ObjectType {
 /// [-0, +0, e] Creates the metatable of `type`; returns its registry reference.
 int register_object_type(lua_State* L, const ObjectType& type);
 
+/// [-0, +0, -] Whether a __gc metamethod was called by Lua's collector (or
+/// lua_close) rather than by the script through debug.getmetatable. A
+/// script's call must not destroy a live object, so it does nothing.
+bool called_by_collector(lua_State* L);
+
 /// [-0, +0, e] Creates the metatables of Handle, Scope and CancelToken.
 void init_objects(lua_State* L, Runtime& rt);
 void init_handle_metatable(lua_State* L, Runtime& rt);

@@ -103,6 +103,7 @@ int handle_tostring(lua_State* L) {
 }
 
 int handle_gc(lua_State* L) {
+  if (!called_by_collector(L)) return 0;
   auto* t = static_cast<Task*>(lua_touserdata(L, 1));
   // A live task is pinned, so its handle is collected only by lua_close:
   // tear the whole runtime down while every object is still intact.

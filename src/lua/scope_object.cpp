@@ -52,6 +52,7 @@ int scope_tostring(lua_State* L) {
 }
 
 int scope_gc(lua_State* L) {
+  if (!called_by_collector(L)) return 0;
   auto* s = static_cast<Scope*>(lua_touserdata(L, 1));
   // An open scope is pinned: only lua_close collects it (see handle_gc).
   if (!s->closed && !s->rt.is_closed()) s->rt.close();

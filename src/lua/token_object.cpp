@@ -14,7 +14,9 @@ struct TokenObject {
 };
 
 TokenObject& check_token(lua_State* L, int index) {
-  return *static_cast<TokenObject*>(luaL_checkudata(L, index, kTokenMetatable));
+  auto& t = *static_cast<TokenObject*>(luaL_checkudata(L, index, kTokenMetatable));
+  if (!t.token) luaL_error(L, "std.task: the CancelToken was finalized");
+  return t;
 }
 
 int token_cancel(lua_State* L) {
@@ -39,6 +41,7 @@ int token_tostring(lua_State* L) {
 }
 
 int token_gc(lua_State* L) {
+  if (!called_by_collector(L)) return 0;
   auto& t = *static_cast<TokenObject*>(lua_touserdata(L, 1));
   if (t.token) t.token->release();
   t.token = nullptr;
@@ -62,6 +65,16 @@ void init_token_metatable(lua_State* L, Runtime& rt) {
       {"cancel", token_cancel}, {"is_cancelled", token_is_cancelled}, {"check", token_check}, {nullptr, nullptr}};
   rt.refs.token_mt = register_object_type(
       L, ObjectType{kTokenMetatable, "CancelToken", methods, nullptr, token_tostring, token_gc});
+}
+
+bool called_by_collector(lua_State* L) {
+#if LUA_VERSION_RELEASE_NUM >= 50404
+  // Lua stops its collector while it runs a finalizer, and then answers -1
+  // to every lua_gc request.
+  return lua_gc(L, LUA_GCISRUNNING) == -1;
+#else
+  return true;
+#endif
 }
 
 int register_object_type(lua_State* L, const ObjectType& type) {

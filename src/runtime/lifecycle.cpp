@@ -215,6 +215,13 @@ void Runtime::settle(Scope& s) {
     return;
   }
   if (s.closed || s.expiring || !s.is_settled()) return;
+  if (s.kind == ScopeKind::with_timeout && s.deadline_entry.is_queued() && s.deadline_entry.due_ns <= now_ns()) {
+    // Everything finished, but only after the deadline (its timer had no
+    // chance to fire during the work): the deadline still counts.
+    deadlines_.remove(s.deadline_entry);
+    on_deadline_due(s.deadline_entry);
+    if (s.closed) return;
+  }
   s.closed = true;
   forget_deadlines(s);
   report_unjoined(s);
