@@ -28,7 +28,6 @@ struct LuaRefs {
   int handle_mt = LUA_NOREF;
   int scope_mt = LUA_NOREF;
   int token_mt = LUA_NOREF;
-  int error_mt = LUA_NOREF;
   int cancelled_error = LUA_NOREF;
   int aborted_error = LUA_NOREF;
   int joined_error = LUA_NOREF;
@@ -47,13 +46,13 @@ class Runtime {
   void set_service_thread(lua_State* service);
 
   // --- identity and configuration
-  lua_State* main_state() const { return main_L_; }
   /// A thread of the runtime's own for protected calls made from the loop.
   lua_State* service() const { return service_; }
-  uv_loop_t* loop() const { return loop_; }
   const Config& config() const { return config_; }
+  Observer* observer() const { return config_.observer; }
   LuaRefs refs;
   bool is_closed() const { return closed_; }
+  std::uint64_t now_ns() const { return uv_hrtime(); }
 
   // --- scheduling
   Fiber* running() const { return running_; }
@@ -69,12 +68,13 @@ class Runtime {
   void wait_join(Fiber& f, Task& target);
   void wait_scope(Fiber& f, Scope& scope);
   void wait_await(Fiber& f, Awaiter& awaiter);
-  /// Ends f's wait and queues it; no effect unless f is waiting.
+  /// Ends f's wait as interrupted (cancellation) and queues it; no effect
+  /// unless f is waiting.
   void wake(Fiber& f);
-  void make_runnable(Fiber& f);
   /// Queues a waiting fiber whose wait completed (its continuation reads
   /// the result). No effect unless f is waiting.
   void resume_later(Fiber& f);
+  void make_runnable(Fiber& f);
   /// Starts or stops the idle and timer handles to match the run queue
   /// and the deadline heap.
   void sync_loop_handles();
@@ -86,9 +86,12 @@ class Runtime {
   std::uint64_t next_task_number() { return next_task_number_++; }
   /// Registers a new fiber thread and queues it. May throw std::bad_alloc.
   void start_fiber(Fiber& f);
+  /// Links a new task into its scope and queues it. May throw
+  /// std::bad_alloc, before anything is linked.
   void task_spawned(Task& t);
   /// Starts a scope's deadline (with_timeout). May throw std::bad_alloc.
   void arm_deadline(Scope& s, double timeout_ms);
+  void forget_deadlines(Scope& s);
   /// Hard abort (spec section 2) of f and everything below it. Returns how
   /// many fibers were torn down now; running ones stop at their next
   /// suspension point.
@@ -100,7 +103,8 @@ class Runtime {
   /// Drops the runtime's pin on a finished task's handle.
   void unpin(Task& t);
 
-  // --- guarded threads: the script may not resume these itself
+  // --- guarded threads: fiber threads, and the script's coroutines parked
+  // inside a task's suspension. The script may not resume or close them.
   bool is_guarded(lua_State* co) const { return guarded_.contains(co); }
   void guard(lua_State* co) { guarded_.insert(co); }
   void unguard(lua_State* co) { guarded_.erase(co); }
@@ -121,24 +125,17 @@ class Runtime {
   /// Tears everything down; the runtime stays unusable afterwards.
   void close();
 
-  // --- observer helpers
-  Observer* observer() const { return config_.observer; }
+  // --- reports
   /// tostring(v) for the value at `index` of thread `from`, computed in
   /// protected mode; never raises.
   std::string describe(lua_State* from, int index);
   /// The traceback of a (dead) thread, taken in protected mode.
   std::string traceback_of(lua_State* thread);
-  void forget_deadlines(Scope& s);
-  std::uint64_t now_ns() const { return uv_hrtime(); }
+  /// Reports the error at `index` of L as a __close error of f, unless it
+  /// was the last one reported (used by the hook of an abort's reset).
+  void note_close_error(Fiber& f, lua_State* L, int index);
 
-  /// The live objects count, for leak tests.
-  std::size_t guarded_count() const { return guarded_.size(); }
-
- private:
-  struct LoopHandles;
-  static void on_idle(uv_idle_t* idle);
- public:
-  static void on_timer(uv_timer_t* timer);
+  // --- callbacks of the entries and waiters embedded in fibers and scopes
   static void on_sleep_due(DeadlineEntry& entry);
   static void on_deadline_due(DeadlineEntry& entry);
   static void on_grace_due(DeadlineEntry& entry);
@@ -146,41 +143,41 @@ class Runtime {
   static void on_cancelled(CancelWaiter& waiter);
 
  private:
+  struct LoopHandles;
+  static void on_idle(uv_idle_t* idle);
+  static void on_timer(uv_timer_t* timer);
   void close_loop_handles();
-  void finish_stray_yield(Fiber& f);
-  void run_main_failed(Fiber& main, std::string traceback);
-  void run_main_aborted();
-  void shutdown_grace_expired();
 
+  // scheduling (runtime.cpp)
   void dispatch();
   void resume(Fiber& f);
   void fire_due(std::uint64_t now);
-  void arm_timer();
-  void update_idle();
   void end_wait(Fiber& f, Interruption why);
+
+  // how fibers end and scopes settle (lifecycle.cpp)
   void finish_returned(Fiber& f, int nresults);
   void finish_failed(Fiber& f);
-  void finish_aborted(Fiber& f);
+  void finish_stray_yield(Fiber& f);
   void complete(Fiber& f, Outcome outcome);
   void body_completed(Scope& s, Outcome outcome);
   void settle(Scope& s);
   void start_grace(Scope& s);
   void expire_grace(Scope& s);
+  void report_unjoined(Scope& s);
+
+  // hard abort (abort.cpp)
   bool finalize_abort(Fiber& f);
   void close_threads(Fiber& f);
   void reset_reporting_errors(Fiber& f, lua_State* thread);
+  std::size_t abort_everything();
 
- public:
-  /// Reports the error at `index` of L as a __close error of f, unless it
-  /// was the last one reported (used by the hook of an abort's reset).
-  void note_close_error(Fiber& f, lua_State* L, int index);
-
- private:
-  void report_unjoined(Scope& s);
+  // runs and shutdown (run.cpp)
+  void run_main_failed(Fiber& main, std::string traceback);
+  void run_main_aborted();
   void begin_shutdown();
+  void shutdown_grace_expired();
   void check_run_complete();
   bool has_live_fibers() const;
-  std::size_t abort_everything();
 
   lua_State* main_L_;
   lua_State* service_;
@@ -198,7 +195,7 @@ class Runtime {
   bool dispatching_ = false;
   bool closed_ = false;
 
-  // The blocking run in progress (run()), if any.
+  // The blocking run in progress (run()), if any, and shutdown state.
   RunState* run_ = nullptr;
   bool shutting_down_ = false;
   bool interrupted_ = false;
