@@ -89,9 +89,12 @@ RunResult run_string(lua_State* L, std::string_view chunk, const char* chunk_nam
 
 /// Graceful shutdown (what a runner does on Ctrl-C): cancels the root
 /// scope, gives everything the grace window, then hard-aborts what is left.
-/// A blocking run in progress then ends with Status::interrupted.
+/// A blocking run in progress then ends with Status::interrupted. The root
+/// scope stays cancelled until a blocking run ends (the next run starts
+/// with a fresh root token); a host driving its own loop keeps it cancelled.
 void request_shutdown(lua_State* L);
-/// Hard-aborts every task and the main chunk now (second Ctrl-C).
+/// Hard-aborts every task and the main chunk now (second Ctrl-C). __close
+/// handlers that run meanwhile cannot spawn into the root scope.
 void abort_all(lua_State* L);
 /// Hard-aborts everything and closes the runtime's libuv handles; std.task
 /// calls raise "std.task: runtime is shut down" afterwards. lua_close does
