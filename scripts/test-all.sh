@@ -16,7 +16,18 @@ suite() {
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_names+=("$name"); fi
 }
 
+# The examples must keep working: each exits 0 and prints its summary.
+examples() {
+  local out
+  out=$("$bin" "$top/examples/fanout_report.lua") || { echo "fanout_report.lua failed"; return 1; }
+  grep -q "^totals: 12 sources" <<<"$out" || { echo "fanout_report.lua printed no totals"; return 1; }
+  out=$("$build/embed_host") || { echo "embed_host failed"; return 1; }
+  grep -q "with_timeout: task.with_timeout: exceeded 150 ms" <<<"$out" || { echo "embed_host: unexpected output"; return 1; }
+  echo "examples ok"
+}
+
 suite unit "$build/unit_tests" --gtest_brief=1
+suite examples examples
 suite lua "$top/tests/lua/run.sh" "$bin"
 suite runner "$top/tests/runner/run.sh" "$bin"
 if [ -x "$shared/conformance/run.sh" ]; then

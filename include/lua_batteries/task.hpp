@@ -141,27 +141,35 @@ std::optional<TaskInfo> current_task(lua_State* L);
 enum class Interruption { cancelled, aborted };
 
 /// One pending operation of a host bridge (SQL, subprocess, HTTP ...) that
-/// a task waits for; see await(). The bridge owns it and keeps it alive
-/// until the wait ends: complete() was called, or on_interrupt ran.
+/// a task waits for; see await(). For every await exactly one of two
+/// things happens: the task continues in the continuation k, or
+/// on_interrupt runs. The bridge owns the Awaiter and keeps it alive until
+/// then; that is also the moment to release whatever else the operation
+/// holds (its result was read by k, or nobody will read it).
 class Awaiter {
  public:
-  /// Called at most once, when the waiting task is cancelled or aborted
-  /// (or the runtime shuts down) before complete(): the bridge interrupts
-  /// its work. After it returns the runtime no longer touches the Awaiter.
-  /// It must not call into Lua.
+  /// Called when the waiting task is cancelled before complete(), or
+  /// hard-aborted (or the runtime shuts down) before k ran, even after
+  /// complete(): the bridge interrupts its work and releases it. After it
+  /// returns the runtime no longer touches the Awaiter, which may be
+  /// destroyed inside the callback. It must not call into Lua.
   using InterruptFn = void (*)(Awaiter&, Interruption);
 
   explicit Awaiter(InterruptFn on_interrupt = nullptr, void* user_data = nullptr)
       : on_interrupt_(on_interrupt), user_data_(user_data) {}
   Awaiter(const Awaiter&) = delete;
   Awaiter& operator=(const Awaiter&) = delete;
+  /// Destroying an Awaiter whose task still waits for it (neither k nor
+  /// on_interrupt ran) makes the task raise "<what>: the operation was
+  /// abandoned before it completed".
   ~Awaiter();
 
-  /// The completion arrived (call from a libuv callback): the task resumes
-  /// on a later loop turn. No effect if the wait already ended. Calling it
-  /// before await() makes await() continue after one loop turn.
+  /// The completion arrived (call from a libuv callback): the task
+  /// continues in k on a later loop turn. No effect if the wait already
+  /// ended or complete() was called before. Calling it before await()
+  /// makes await() continue after one loop turn.
   void complete();
-  /// True while a task is suspended on this Awaiter.
+  /// True from await() until k runs or on_interrupt returns.
   bool is_waiting() const { return fiber_ != nullptr; }
   void* user_data() const { return user_data_; }
 
@@ -171,20 +179,19 @@ class Awaiter {
   InterruptFn on_interrupt_;
   void* user_data_;
   detail::Fiber* fiber_ = nullptr;
-  bool completed_early_ = false;
-  bool used_ = false;
-  lua_KFunction continuation_ = nullptr;
-  lua_KContext context_ = 0;
+  bool completed_ = false;  // complete() was called (before or during the wait)
+  bool used_ = false;       // await() was called
 };
 
 /// [-0, +0, e] Suspends the running task until awaiter.complete(), from
 /// inside a lua_CFunction: `return await(L, a, "mybridge.read", k, ctx);`.
 /// Like lua_yieldk it does not return to its caller; the task continues in
 /// k(L, LUA_YIELD, ctx) with the C function's stack as it was. If the task
-/// is cancelled before or during the wait it raises `task cancelled` at
-/// that point instead (on_interrupt runs first, k does not); if it is
-/// hard-aborted, k never runs. Where the running code cannot suspend it
-/// raises "<what>: cannot suspend here".
+/// is cancelled before the completion arrives it raises `task cancelled`
+/// there instead (on_interrupt runs first, k does not); if it is
+/// hard-aborted before k ran, on_interrupt runs and k never does. Where the
+/// running code cannot suspend it raises "<what>: cannot suspend here"
+/// (nothing else happens: the operation was never waited for).
 int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k,
           lua_KContext ctx);
 

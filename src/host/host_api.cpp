@@ -230,10 +230,12 @@ Awaiter::~Awaiter() {
 }
 
 void Awaiter::complete() {
+  if (completed_) return;
   if (fiber_) {
+    completed_ = true;
     fiber_->rt.on_awaiter_completed(*this);
   } else if (!used_) {
-    completed_early_ = true;
+    completed_ = true;  // before await(): it continues after one turn
   }
 }
 
@@ -241,6 +243,7 @@ namespace {
 
 int await_continue(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
+  f.rt.detach_awaiter(f);  // the wait ends here, in k or in an error
   switch (f.await_end) {
     case Fiber::AwaitEnd::interrupted:
       detail::raise_error(L, f.rt, detail::ErrorKind::cancelled);
@@ -258,17 +261,16 @@ int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k, lua
   Runtime* rt = runtime_or_null(L);
   if (!rt) return luaL_error(L, "%s: std.task is not installed", what);
   Fiber& f = detail::check_suspendable(L, *rt, what);
+  awaiter.used_ = true;
   if (f.is_cancelled()) {
-    awaiter.used_ = true;
     if (awaiter.on_interrupt_) awaiter.on_interrupt_(awaiter, Interruption::cancelled);
     detail::raise_error(L, *rt, detail::ErrorKind::cancelled);
   }
-  awaiter.used_ = true;
   f.await_what = what;
   f.await_k = k;
   f.await_ctx = ctx;
   f.await_end = Fiber::AwaitEnd::completed;
-  if (awaiter.completed_early_) {
+  if (awaiter.completed_) {
     rt->wait_turn(f);
   } else {
     rt->wait_await(f, awaiter);

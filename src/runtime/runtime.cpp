@@ -145,10 +145,16 @@ void Runtime::on_sleep_due(DeadlineEntry& entry) {
 }
 
 void Runtime::on_awaiter_completed(Awaiter& awaiter) {
-  Fiber* f = awaiter.fiber_;
-  awaiter.fiber_ = nullptr;
-  f->awaiter = nullptr;
-  resume_later(*f);
+  // The awaiter stays attached until the continuation runs, so that an
+  // abort in between still reaches the bridge through on_interrupt.
+  resume_later(*awaiter.fiber_);
+}
+
+void Runtime::detach_awaiter(Fiber& f) {
+  if (Awaiter* awaiter = f.awaiter) {
+    awaiter->fiber_ = nullptr;
+    f.awaiter = nullptr;
+  }
 }
 
 void Runtime::on_awaiter_destroyed(Awaiter& awaiter) {
@@ -156,7 +162,7 @@ void Runtime::on_awaiter_destroyed(Awaiter& awaiter) {
   awaiter.fiber_ = nullptr;
   f->awaiter = nullptr;
   f->await_end = Fiber::AwaitEnd::abandoned;
-  resume_later(*f);
+  resume_later(*f);  // no effect if the completion already queued it
 }
 
 // --- the loop ---------------------------------------------------------------

@@ -79,6 +79,8 @@ class Runtime {
   /// and the deadline heap.
   void sync_loop_handles();
   void on_awaiter_completed(Awaiter& awaiter);
+  /// The continuation of f's await runs: the Awaiter is the bridge's again.
+  void detach_awaiter(Fiber& f);
   void on_awaiter_destroyed(Awaiter& awaiter);
 
   // --- fibers, tasks and scopes

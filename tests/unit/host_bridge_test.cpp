@@ -195,8 +195,8 @@ TEST_F(HostBridgeTest, AwaitIsWaitingUntilAnotherCallbackCompletesIt) {
     ASSERT_EQ(ops_.size(), 1u);
     waiting_when_completed = ops_[0]->awaiter.is_waiting();
     ops_[0]->awaiter.complete();
-    ops_[0]->awaiter.complete();  // no effect: the wait already ended
-    EXPECT_FALSE(ops_[0]->awaiter.is_waiting());
+    ops_[0]->awaiter.complete();  // no effect: already completed
+    EXPECT_TRUE(ops_[0]->awaiter.is_waiting()) << "the wait lasts until the continuation runs";
   };
   const lb::RunResult r = run(R"(
     local t = std.task
@@ -208,6 +208,7 @@ TEST_F(HostBridgeTest, AwaitIsWaitingUntilAnotherCallbackCompletesIt) {
   )");
   ASSERT_EQ(r.status, Status::ok) << r.message;
   EXPECT_TRUE(waiting_when_completed);
+  EXPECT_FALSE(ops_[0]->awaiter.is_waiting());
   EXPECT_EQ(global_string("got"), "never");
   EXPECT_EQ(k_calls_, 1);
 }
@@ -367,58 +368,74 @@ TEST_F(HostBridgeTest, AShutdownRequestInterruptsAWaitingOperationAsCancelled) {
   EXPECT_EQ(k_calls_, 0);
 }
 
-// A bridge operation that owns itself, as real bridges do: its Awaiter is
-// destroyed right after complete() and inside on_interrupt, and the rest
-// of it in the timer's close callback.
+// A bridge operation that owns itself, as real bridges do: for every await
+// exactly one of its continuation and on_interrupt runs, and that one
+// releases it (the Awaiter inside the callback, the rest in the timer's
+// close callback).
 struct SelfOwnedOp {
   uv_timer_t timer;
   std::unique_ptr<lb::Awaiter> awaiter;
+  const char* result = nullptr;
   static inline int completions = 0;
-  static inline int interrupts = 0;
+  static inline int continuations = 0;
+  static inline std::vector<lb::Interruption> interrupts;
+  static inline SelfOwnedOp* last = nullptr;
 
   static SelfOwnedOp* start(uv_loop_t* loop, std::uint64_t ms) {
     auto* op = new SelfOwnedOp;
+    last = op;
     op->awaiter = std::make_unique<lb::Awaiter>(&SelfOwnedOp::on_interrupt, op);
     uv_timer_init(loop, &op->timer);
     op->timer.data = op;
     uv_timer_start(&op->timer, &SelfOwnedOp::on_timer, ms, 0);
     return op;
   }
-  void finish() {
+  void release() {
+    awaiter.reset();
     uv_close(reinterpret_cast<uv_handle_t*>(&timer),
              [](uv_handle_t* h) { delete static_cast<SelfOwnedOp*>(h->data); });
   }
-  static void on_timer(uv_timer_t* t) {
-    auto* op = static_cast<SelfOwnedOp*>(t->data);
+  static void on_timer(uv_timer_t* t) { static_cast<SelfOwnedOp*>(t->data)->complete(); }
+  void complete() {
     ++completions;
-    op->awaiter->complete();
-    op->awaiter.reset();  // the wait ended: the runtime must not touch it again
-    op->finish();
+    result = "completed";
+    uv_timer_stop(&timer);
+    awaiter->complete();
   }
-  static void on_interrupt(lb::Awaiter& a, lb::Interruption) {
+  static void on_interrupt(lb::Awaiter& a, lb::Interruption why) {
     auto* op = static_cast<SelfOwnedOp*>(a.user_data());
-    ++interrupts;
-    op->awaiter.reset();  // destroyed inside its own callback
-    op->finish();
+    interrupts.push_back(why);
+    op->release();  // destroys the Awaiter inside its own callback
   }
 };
 
-int k_self_owned(lua_State* L, int, lua_KContext) {
-  lua_pushliteral(L, "completed");
+int k_self_owned(lua_State* L, int, lua_KContext ctx) {
+  auto* op = reinterpret_cast<SelfOwnedOp*>(ctx);
+  ++SelfOwnedOp::continuations;
+  lua_pushstring(L, op->result);
+  op->release();
   return 1;
+}
+
+// Completes the latest operation from the script itself, so that the task
+// waiting for it is queued but has not run yet.
+int l_complete_last(lua_State* L) {
+  SelfOwnedOp::last->complete();
+  return 0;
 }
 
 int l_self_owned_wait(lua_State* L) {
   const lua_Integer ms = luaL_checkinteger(L, 1);
   SelfOwnedOp* op = SelfOwnedOp::start(&HostTest::current->loop_, static_cast<std::uint64_t>(ms));
-  return lb::await(L, *op->awaiter, "test.self_owned", &k_self_owned, 0);
+  return lb::await(L, *op->awaiter, "test.self_owned", &k_self_owned, reinterpret_cast<lua_KContext>(op));
 }
 
-TEST_F(HostBridgeTest, AnAwaiterMayBeDestroyedRightAfterCompleteOrInsideOnInterrupt) {
+TEST_F(HostBridgeTest, ExactlyOneOfTheContinuationAndOnInterruptReleasesEachOperation) {
   install();
   add_function("self_owned_wait", l_self_owned_wait);
   SelfOwnedOp::completions = 0;
-  SelfOwnedOp::interrupts = 0;
+  SelfOwnedOp::continuations = 0;
+  SelfOwnedOp::interrupts.clear();
   const lb::RunResult r = run(R"(
     local t = std.task
     done = t.spawn(function() return self_owned_wait(1) end):join()
@@ -435,7 +452,34 @@ TEST_F(HostBridgeTest, AnAwaiterMayBeDestroyedRightAfterCompleteOrInsideOnInterr
   ASSERT_EQ(r.status, Status::ok) << r.message;
   EXPECT_EQ(global_string("done"), "completed");
   EXPECT_EQ(SelfOwnedOp::completions, 1);
-  EXPECT_EQ(SelfOwnedOp::interrupts, 3);
+  EXPECT_EQ(SelfOwnedOp::continuations, 1);
+  EXPECT_EQ(SelfOwnedOp::interrupts, (std::vector<lb::Interruption>{lb::Interruption::aborted,
+                                                                     lb::Interruption::cancelled,
+                                                                     lb::Interruption::cancelled}));
+}
+
+TEST_F(HostBridgeTest, ATaskAbortedAfterCompleteButBeforeItsContinuationInterruptsInsteadOfContinuing) {
+  install();
+  add_function("self_owned_wait", l_self_owned_wait);
+  add_function("complete_last", l_complete_last);
+  SelfOwnedOp::completions = 0;
+  SelfOwnedOp::continuations = 0;
+  SelfOwnedOp::interrupts.clear();
+  const lb::RunResult r = run(R"(
+    local t = std.task
+    local waiting = false
+    local h = t.spawn(function() waiting = true return self_owned_wait(3600000) end)
+    while not waiting do t.yield() end
+    complete_last()  -- h is queued, its continuation has not run
+    h:abort()
+    local ok, err = pcall(h.join, h)
+    aborted = not ok and tostring(err) == "task aborted"
+  )");
+  ASSERT_EQ(r.status, Status::ok) << r.message;
+  EXPECT_TRUE(global_boolean("aborted"));
+  EXPECT_EQ(SelfOwnedOp::completions, 1);
+  EXPECT_EQ(SelfOwnedOp::continuations, 0);
+  EXPECT_EQ(SelfOwnedOp::interrupts, (std::vector<lb::Interruption>{lb::Interruption::aborted}));
 }
 
 }  // namespace
