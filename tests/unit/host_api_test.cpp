@@ -341,21 +341,26 @@ std::string closed_log(HostTest& test) {
   return test.global_string("closed_text");
 }
 
-TEST_F(HostApiTest, RequestShutdownFromATimerEndsTheRunAsInterrupted) {
-  install();
-  on_arm_ = [this] { lb::request_shutdown(L_); };
-  const lb::RunResult r = run(kSleepersScript);
+// kSleepersScript was interrupted: the run says so, no sleeper woke, every
+// cleanup ran, and each sleeper ended with `outcome`.
+void expect_sleepers_interrupted(HostTest& test, const lb::RunResult& r, lb::Outcome outcome) {
   EXPECT_EQ(r.status, Status::interrupted) << r.message;
   EXPECT_EQ(r.exit_code(), 130);
-  EXPECT_TRUE(global_is_nil("reached_end"));
-  const std::string log = closed_log(*this);
+  EXPECT_TRUE(test.global_is_nil("reached_end"));
+  const std::string log = closed_log(test);
   for (const char* name : {"task1", "task2", "task3", "main"}) EXPECT_TRUE(Contains(log, name));
   EXPECT_EQ(log.find("woke"), std::string::npos) << log;
   for (int i = 1; i <= 3; ++i) {
-    const auto f = observer_.finish_of("t" + std::to_string(i) + "(sleeper" + std::to_string(i) + ")");
+    const auto f = test.observer_.finish_of("t" + std::to_string(i) + "(sleeper" + std::to_string(i) + ")");
     ASSERT_TRUE(f) << i;
-    EXPECT_EQ(f->outcome, lb::Outcome::cancelled);
+    EXPECT_EQ(f->outcome, outcome);
   }
+}
+
+TEST_F(HostApiTest, RequestShutdownFromATimerEndsTheRunAsInterrupted) {
+  install();
+  on_arm_ = [this] { lb::request_shutdown(L_); };
+  expect_sleepers_interrupted(*this, run(kSleepersScript), lb::Outcome::cancelled);
   EXPECT_TRUE(observer_.graces.empty()) << "cooperative tasks finished within the grace";
 }
 
@@ -388,18 +393,7 @@ TEST_F(HostApiTest, RequestShutdownHardAbortsWhatOutlivesTheConfiguredGrace) {
 TEST_F(HostApiTest, AbortAllFromATimerEndsTheRunAsInterruptedAndRunsCleanups) {
   install();
   on_arm_ = [this] { lb::abort_all(L_); };
-  const lb::RunResult r = run(kSleepersScript);
-  EXPECT_EQ(r.status, Status::interrupted) << r.message;
-  EXPECT_EQ(r.exit_code(), 130);
-  EXPECT_TRUE(global_is_nil("reached_end"));
-  const std::string log = closed_log(*this);
-  for (const char* name : {"task1", "task2", "task3", "main"}) EXPECT_TRUE(Contains(log, name));
-  EXPECT_EQ(log.find("woke"), std::string::npos) << log;
-  for (int i = 1; i <= 3; ++i) {
-    const auto f = observer_.finish_of("t" + std::to_string(i) + "(sleeper" + std::to_string(i) + ")");
-    ASSERT_TRUE(f) << i;
-    EXPECT_EQ(f->outcome, lb::Outcome::aborted);
-  }
+  expect_sleepers_interrupted(*this, run(kSleepersScript), lb::Outcome::aborted);
 }
 
 TEST_F(HostApiTest, AbortAllStopsAMainChunkThatIgnoresCancellation) {
