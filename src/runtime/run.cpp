@@ -123,8 +123,7 @@ bool Runtime::has_live_fibers() const {
 void Runtime::check_run_complete() {
   // A shutdown's grace window ends with the last fiber.
   if (!has_live_fibers()) deadlines_.remove(shutdown_grace_entry_);
-  if (!run_ || run_->complete) return;
-  if (run_->main->state != FiberState::done || root_->live_count != 0) return;
+  if (!run_ || run_->complete || has_live_fibers()) return;
   run_->complete = true;
   deadlines_.remove(shutdown_grace_entry_);
   uv_stop(loop_);

@@ -7,7 +7,7 @@ namespace lua_batteries::detail {
 namespace {
 
 // How long one dispatch may keep resuming fibers before it lets libuv poll
-// for I/O. Timers are checked between turns, so they stay punctual anyway.
+// for I/O. Timers are checked after every resume, so they stay punctual.
 constexpr std::uint64_t kDispatchBudgetNs = 1'000'000;
 
 const char kRuntimeKey = 0;  // address is the registry key of the runtime
@@ -221,8 +221,7 @@ void Runtime::dispatch() {
       // fire before anything else runs, and the loop gets its turn at I/O
       // once the budget is spent.
       const std::uint64_t now = uv_hrtime();
-      const DeadlineEntry* first = deadlines_.top();
-      if (first && first->due_ns <= now) fire_due(now);
+      fire_due(now);
       if (now >= budget_end) {
         out_of_budget = true;
         break;
