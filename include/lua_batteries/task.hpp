@@ -7,6 +7,8 @@
 // the root scope are done.
 //
 // Threading: everything here belongs to the thread that drives the loop.
+// With preemption on (Config::slice_ms), register on that thread too: the
+// runtime's timer measures and signals the thread that registered it.
 //
 // Lifetime: the runtime lives inside the Lua state. lua_close (or shutdown)
 // hard-aborts every live task, runs its pending __close handlers and closes
@@ -49,6 +51,18 @@ struct Config {
   double grace_ms = 1000;
   /// Receives lifecycle events; not owned, must outlive the Lua state.
   Observer* observer = nullptr;
+  /// Preemption (README "Preemption"): Lua code of a task, body or main
+  /// chunk that runs this long without suspending is suspended at the
+  /// next point where Lua can yield, so that other tasks and timers run.
+  /// Measured in CPU time of the loop thread. 0 turns preemption off:
+  /// no timer, no signal handler.
+  double slice_ms = 10;
+  /// The real-time signal the loop thread's CPU-time timer sends it while
+  /// preemption is on; 0 means SIGRTMIN + 3. The handler is installed
+  /// when the first runtime starts preemption (registration fails if the
+  /// signal already has a handler) and the previous disposition comes back
+  /// when the last one closes.
+  int preempt_signal = 0;
 };
 
 /// Installs std.task and std.time into L (creating the global `std` if

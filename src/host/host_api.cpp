@@ -80,6 +80,7 @@ int install(lua_State* L) {
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);
   lua_rawsetp(L, LUA_REGISTRYINDEX, detail::runtime_registry_key());
+  if (const char* error = rt->start_preemption()) return luaL_error(L, "%s", error);
 
   rt->set_service_thread(lua_newthread(L));
   rt->refs.service_thread = luaL_ref(L, LUA_REGISTRYINDEX);

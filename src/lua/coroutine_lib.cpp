@@ -71,7 +71,9 @@ int resume_step(lua_State* L, Runtime& rt, lua_State* co, int narg, bool continu
     lua_xmove(L, co, narg);
   }
   int nresults = 0;
+  lua_State* outer = rt.preemptor().switch_to(co);
   const int status = lua_resume(co, L, continuing ? 0 : narg, &nresults);
+  rt.preemptor().switch_back(outer);
   if (status == LUA_YIELD && f && f->suspend_pending) {
     lua_pop(co, nresults);
     bool out_of_memory = false;

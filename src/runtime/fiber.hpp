@@ -65,6 +65,8 @@ struct Fiber {
   Driver driver = Driver::async_fn;
   /// A runtime suspension is unwinding from innermost() to the scheduler.
   bool suspend_pending = false;
+  /// The suspension is a preemption (the slice ran out), not a wait.
+  bool preempted = false;
   /// Hard abort asked while the fiber could not be torn down at once.
   bool abort_requested = false;
   lua_State* thread = nullptr;

@@ -174,6 +174,7 @@ void Runtime::close() {
   root_->aborting = true;  // for good: cleanups run by lua_close cannot spawn
   report_unjoined(*root_);
   closed_ = true;
+  preemptor_.stop();
   while (DeadlineEntry* entry = deadlines_.top()) deadlines_.remove(*entry);
   run_queue_.clear();
   close_loop_handles();

@@ -251,7 +251,9 @@ void Runtime::resume(Fiber& f) {
   f.start_nargs = 0;
   int nresults = 0;
   running_ = &f;
+  preemptor_.enter_resume(f.thread);
   const int status = lua_resume(f.thread, nullptr, nargs, &nresults);
+  preemptor_.leave_resume();
   running_ = nullptr;
 
   if (status == LUA_YIELD) {
@@ -264,7 +266,15 @@ void Runtime::resume(Fiber& f) {
     }
     f.suspend_pending = false;
     f.state = FiberState::waiting;
-    if (f.abort_requested) {
+    if (f.preempted) {
+      // The slice ran out: back of the queue, no cancellation check (the
+      // fiber continues where it was); a hard abort is honoured now.
+      f.preempted = false;
+      if (f.abort_requested)
+        hard_abort(f);
+      else
+        make_runnable(f);
+    } else if (f.abort_requested) {
       hard_abort(f);
     } else if (f.wait == Wait::turn) {
       f.wait = Wait::none;

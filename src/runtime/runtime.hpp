@@ -20,6 +20,7 @@
 #include "core/intrusive_list.hpp"
 #include "core/pointer_set.hpp"
 #include "runtime/fiber.hpp"
+#include "runtime/preempt.hpp"
 
 namespace lua_batteries::detail {
 
@@ -53,6 +54,10 @@ class Runtime {
   LuaRefs refs;
   bool is_closed() const { return closed_; }
   std::uint64_t now_ns() const { return uv_hrtime(); }
+  /// Starts preemption when Config::slice_ms asks for it; call on the loop
+  /// thread. Returns null, or a static error message.
+  const char* start_preemption() { return preemptor_.start(config_.slice_ms, config_.preempt_signal); }
+  Preemptor& preemptor() { return preemptor_; }
 
   // --- scheduling
   Fiber* running() const { return running_; }
@@ -188,6 +193,7 @@ class Runtime {
   LoopHandles* handles_;
   std::unique_ptr<Scope> root_;
   Fiber* running_ = nullptr;
+  Preemptor preemptor_;
   IntrusiveList<Fiber, &Fiber::run_hook> run_queue_;
   DeadlineHeap deadlines_;
   std::uint64_t armed_due_ = UINT64_MAX;

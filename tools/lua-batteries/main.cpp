@@ -49,6 +49,8 @@ constexpr const char* kUsage =
     "  --grace-ms N      grace window in ms before a shutdown hard-aborts\n"
     "                    (also with_timeout's default; default 1000)\n"
     "  --driver NAME     default task driver: async_fn (default) or coroutine\n"
+    "  --slice-ms N      preempt Lua code that runs N ms without suspending\n"
+    "                    (default 10; 0 turns preemption off)\n"
     "  --                stop handling options\n"
     "  -                 stop handling options and execute stdin\n"
     "With no script and no -e, standard input is executed unless it is a terminal.\n"
@@ -102,6 +104,18 @@ std::optional<double> parse_grace_ms(const char* text) {
   return ms;
 }
 
+// Longest --slice-ms: beyond that a slice never runs out in practice.
+constexpr double kMaxSliceMs = 1e9;
+
+/// Parses a --slice-ms value: a finite number of ms from 0 (off) to 1e9.
+std::optional<double> parse_slice_ms(const char* text) {
+  char* end = nullptr;
+  const double ms = std::strtod(text, &end);
+  if (end == text || *end != '\0') return std::nullopt;
+  if (!std::isfinite(ms) || ms < 0 || ms > kMaxSliceMs) return std::nullopt;
+  return ms;
+}
+
 /// Parses a --driver value with the names spawn's opts.driver accepts.
 std::optional<Driver> parse_driver(std::string_view text) {
   if (text == "async_fn" || text == "async") return Driver::async_fn;
@@ -109,7 +123,7 @@ std::optional<Driver> parse_driver(std::string_view text) {
   return std::nullopt;
 }
 
-/// Handles one option that carries a value (-e, --grace-ms, --driver) at
+/// Handles one option that carries a value (-e, --grace-ms, --slice-ms, --driver) at
 /// argv[i]. Returns false if argv[i] is none of them.
 bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
                          std::optional<UsageError>& error) {
@@ -134,6 +148,18 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
                          "' for --grace-ms (expected milliseconds: a number from 0 to 1.845e13)"};
     } else {
       cmd.config.grace_ms = *ms;
+    }
+    return true;
+  }
+  if (match_valued_option(argc, argv, i, "--slice-ms", value)) {
+    const auto ms = value != nullptr ? parse_slice_ms(value) : std::nullopt;
+    if (value == nullptr) {
+      error = UsageError{"'--slice-ms' needs argument", true};
+    } else if (!ms) {
+      error = UsageError{std::string("invalid value '") + value +
+                         "' for --slice-ms (expected milliseconds: a number from 0 to 1e9)"};
+    } else {
+      cmd.config.slice_ms = *ms;
     }
     return true;
   }

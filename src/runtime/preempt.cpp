@@ -1,0 +1,198 @@
+// Preemption: the CPU-time timer, the signal handler and the count hook
+// (see preempt.hpp).
+#include "runtime/preempt.hpp"
+
+#include <sys/syscall.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <mutex>
+#include <vector>
+
+#include "runtime/runtime.hpp"
+
+namespace lua_batteries::detail {
+namespace {
+
+// The live preemptors of this thread. Only this thread changes the list
+// and only its signal handler reads it, so plain stores with signal
+// fences are enough.
+thread_local Preemptor* t_preemptors = nullptr;
+
+// One handler per signal number for the whole process, installed by the
+// first runtime that uses it and replaced by the previous disposition
+// when the last one stops.
+struct InstalledHandler {
+  int signal_number;
+  int users;
+  struct sigaction previous;
+};
+std::mutex g_handlers_mutex;
+std::vector<InstalledHandler>* g_handlers = nullptr;  // never freed: used until exit
+
+bool is_free_disposition(const struct sigaction& action) {
+  return !(action.sa_flags & SA_SIGINFO) && (action.sa_handler == SIG_DFL || action.sa_handler == SIG_IGN);
+}
+
+// Consumes a pending instance of signal_number aimed at this thread.
+void discard_pending(int signal_number) {
+  sigset_t pending;
+  if (sigpending(&pending) != 0 || sigismember(&pending, signal_number) != 1) return;
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, signal_number);
+  sigset_t saved;
+  pthread_sigmask(SIG_BLOCK, &only, &saved);
+  const struct timespec no_wait{};
+  while (sigtimedwait(&only, nullptr, &no_wait) == signal_number) {
+  }
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+}
+
+}  // namespace
+
+void on_preempt_signal(int, siginfo_t* info, void*) {
+  const int saved_errno = errno;
+  // The timer names its preemptor; one that stopped meanwhile is no
+  // longer on the list, and the signal is ignored.
+  void* target = info ? info->si_value.sival_ptr : nullptr;
+  for (Preemptor* p = t_preemptors; p; p = p->next_on_thread_)
+    if (p == target) p->on_tick();
+  errno = saved_errno;
+}
+
+void Preemptor::on_tick() {
+  lua_State* L = current_.load(std::memory_order_relaxed);
+  const std::uint64_t seq = seq_.load(std::memory_order_relaxed);
+  if (!L || seq != last_tick_seq_.load(std::memory_order_relaxed)) {
+    // A new resume since the last tick (or none): it gets a whole tick.
+    last_tick_seq_.store(seq, std::memory_order_relaxed);
+    return;
+  }
+  // The same resume has run through a whole tick interval.
+  due_seq_.store(seq, std::memory_order_relaxed);
+  // A thread with the script's own debug hook is left alone.
+  if (lua_gethook(L) == nullptr) lua_sethook(L, preempt_hook, LUA_MASKCOUNT, 1);
+}
+
+void preempt_hook(lua_State* L, lua_Debug*) {
+  Runtime* rt = Runtime::from(L);
+  if (!rt) {
+    lua_sethook(L, nullptr, 0, 0);
+    return;
+  }
+  Preemptor& p = rt->preemptor();
+  const std::uint64_t seq = p.seq_.load(std::memory_order_relaxed);
+  if (p.due_seq_.load(std::memory_order_relaxed) != seq || p.current_.load(std::memory_order_relaxed) != L) {
+    // Armed during an earlier resume, or on a thread that is no longer
+    // the innermost one running: nothing to do here.
+    lua_sethook(L, nullptr, 0, 0);
+    return;
+  }
+  Fiber* f = rt->suspendable_fiber(L);
+  if (!f) {
+    // Inside a C call that cannot yield (a sort comparator, a gsub
+    // callback, a finalizer): try again once it has returned.
+    lua_sethook(L, preempt_hook, LUA_MASKCOUNT, Preemptor::kRetryInstructions);
+    return;
+  }
+  p.due_seq_.store(0, std::memory_order_relaxed);
+  lua_sethook(L, nullptr, 0, 0);
+  f->preempted = true;
+  f->suspend_pending = true;
+  // Inside a hook lua_yield returns; Lua yields once the hook returns.
+  lua_yield(L, 0);
+}
+
+const char* Preemptor::start(double slice_ms, int signal_number) {
+  if (started_) return nullptr;
+  if (!(slice_ms >= 0 && slice_ms <= 1e9)) return "std.task: Config::slice_ms must be a number of ms from 0 to 1e9";
+  if (slice_ms == 0) return nullptr;
+  if (signal_number == 0) signal_number = SIGRTMIN + kDefaultSignalOffset;
+  if (signal_number < SIGRTMIN || signal_number > SIGRTMAX)
+    return "std.task: Config::preempt_signal must be 0 or a real-time signal (SIGRTMIN..SIGRTMAX)";
+
+  {
+    std::lock_guard<std::mutex> lock(g_handlers_mutex);
+    if (!g_handlers) g_handlers = new std::vector<InstalledHandler>;
+    InstalledHandler* entry = nullptr;
+    for (InstalledHandler& h : *g_handlers)
+      if (h.signal_number == signal_number) entry = &h;
+    if (entry) {
+      ++entry->users;
+    } else {
+      struct sigaction previous{};
+      sigaction(signal_number, nullptr, &previous);
+      if (!is_free_disposition(previous))
+        return "std.task: the preemption signal already has a handler; choose another with Config::preempt_signal";
+      struct sigaction action{};
+      action.sa_sigaction = &on_preempt_signal;
+      action.sa_flags = SA_SIGINFO | SA_RESTART;
+      sigemptyset(&action.sa_mask);
+      if (sigaction(signal_number, &action, nullptr) != 0) return "std.task: cannot install the preemption signal handler";
+      g_handlers->push_back(InstalledHandler{signal_number, 1, previous});
+    }
+  }
+  signal_ = signal_number;
+
+  // The timer counts this thread's CPU time and signals this thread only.
+  struct sigevent event{};
+  event.sigev_notify = SIGEV_THREAD_ID;
+  event.sigev_signo = signal_number;
+  event.sigev_value.sival_ptr = this;
+  event._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
+  list_head_ = &t_preemptors;
+  started_ = true;
+  if (timer_create(CLOCK_THREAD_CPUTIME_ID, &event, &timer_) != 0) {
+    stop();  // drops the handler share
+    return "std.task: cannot create the preemption timer";
+  }
+  has_timer_ = true;
+  next_on_thread_ = t_preemptors;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  t_preemptors = this;
+
+  // Ticks every half slice: a resume is preempted on the second tick it
+  // spans, after between half a slice and a slice of CPU time.
+  const auto tick_ns = static_cast<long long>(slice_ms * 1e6 / 2);
+  struct itimerspec spec{};
+  spec.it_interval.tv_sec = static_cast<time_t>(tick_ns / 1'000'000'000);
+  spec.it_interval.tv_nsec = static_cast<long>(tick_ns % 1'000'000'000);
+  if (spec.it_interval.tv_sec == 0 && spec.it_interval.tv_nsec == 0) spec.it_interval.tv_nsec = 1;
+  spec.it_value = spec.it_interval;
+  timer_settime(timer_, 0, &spec, nullptr);
+  return nullptr;
+}
+
+void Preemptor::stop() {
+  if (!started_) return;
+  started_ = false;
+  if (has_timer_) timer_delete(timer_);
+  has_timer_ = false;
+  // Off the loop thread's list: a tick still pending for this preemptor
+  // finds nothing to act on.
+  for (Preemptor** link = list_head_; *link; link = &(*link)->next_on_thread_) {
+    if (*link == this) {
+      *link = next_on_thread_;
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+      break;
+    }
+  }
+  next_on_thread_ = nullptr;
+
+  std::lock_guard<std::mutex> lock(g_handlers_mutex);
+  for (auto it = g_handlers->begin(); it != g_handlers->end(); ++it) {
+    if (it->signal_number != signal_) continue;
+    if (--it->users == 0) {
+      // A tick still pending would meet the previous disposition (for a
+      // real-time signal by default: terminate): take it first.
+      discard_pending(signal_);
+      sigaction(signal_, &it->previous, nullptr);
+      g_handlers->erase(it);
+    }
+    break;
+  }
+}
+
+}  // namespace lua_batteries::detail

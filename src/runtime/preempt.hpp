@@ -1,0 +1,104 @@
+// Preemption of Lua code that runs longer than a time slice (Config::slice_ms).
+//
+// A Lua VM with any hook installed checks it on every instruction (about 2x
+// slower), so the hook is armed only once a slice has run out, the way the
+// `lua` interpreter arms its Ctrl-C hook from a signal handler:
+//
+//  - the loop thread owns a POSIX timer on its own CPU-time clock
+//    (CLOCK_THREAD_CPUTIME_ID) that sends Config::preempt_signal to that
+//    thread every half slice of CPU it uses. It never fires while the loop
+//    sleeps, and no other thread is involved;
+//  - the scheduler keeps `current` (the innermost Lua thread of the fiber
+//    it is resuming, null outside a resume) and a resume sequence number
+//    up to date: a few relaxed stores per resume and per coroutine switch;
+//  - the signal handler, on the loop thread, sees whether the same resume
+//    has lasted since the previous tick; if so it arms a count hook on
+//    `current` (lua_sethook, documented by Lua as usable from a signal
+//    handler);
+//  - the hook yields (lua_yield(L, 0)) with Fiber::preempted set, if the
+//    fiber can suspend there; inside a C call that cannot yield it stays
+//    armed and tries again every kRetryInstructions instructions. A hook
+//    left over from an earlier resume removes itself without yielding.
+//
+// Only the loop thread ever touches a lua_State.
+#pragma once
+
+#include <lua.hpp>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdint>
+#include <ctime>
+
+namespace lua_batteries::detail {
+
+class Preemptor {
+ public:
+  Preemptor() = default;
+  ~Preemptor() { stop(); }
+  Preemptor(const Preemptor&) = delete;
+  Preemptor& operator=(const Preemptor&) = delete;
+
+  /// Installs the signal handler (shared by every runtime using the same
+  /// signal) and starts the CPU-time timer of the calling thread, which
+  /// must be the loop thread. `signal_number` 0 picks kDefaultSignalOffset.
+  /// Returns null on success, else a static error message.
+  const char* start(double slice_ms, int signal_number);
+  /// Stops the timer and drops this runtime's share of the handler (the
+  /// host's previous handler comes back with the last one). Idempotent.
+  void stop();
+  bool is_on() const { return started_; }
+
+  /// The scheduler resumes `thread` as the outermost thread of a fiber.
+  void enter_resume(lua_State* thread) {
+    seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    current_.store(thread, std::memory_order_relaxed);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
+  /// The resume returned to the scheduler.
+  void leave_resume() {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    current_.store(nullptr, std::memory_order_relaxed);
+  }
+  /// The innermost running thread changes inside a resume (coroutine
+  /// library). Returns what it was, to be restored afterwards; no effect
+  /// outside a resume (null).
+  lua_State* switch_to(lua_State* thread) {
+    lua_State* previous = current_.load(std::memory_order_relaxed);
+    if (previous) current_.store(thread, std::memory_order_relaxed);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    return previous;
+  }
+  void switch_back(lua_State* previous) {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    if (previous) current_.store(previous, std::memory_order_relaxed);
+  }
+
+  /// The default signal: SIGRTMIN + kDefaultSignalOffset.
+  static constexpr int kDefaultSignalOffset = 3;
+  /// The hook's retry interval inside a C call that cannot yield.
+  static constexpr int kRetryInstructions = 1000;
+
+ private:
+  friend void on_preempt_signal(int, siginfo_t*, void*);
+  friend void preempt_hook(lua_State* L, lua_Debug* ar);
+  void on_tick();
+
+  std::atomic<lua_State*> current_{nullptr};
+  std::atomic<std::uint64_t> seq_{0};
+  // Written by the signal handler, read by the hook; both on the loop thread.
+  std::atomic<std::uint64_t> last_tick_seq_{0};
+  std::atomic<std::uint64_t> due_seq_{0};
+
+  bool started_ = false;
+  int signal_ = 0;
+  timer_t timer_{};
+  bool has_timer_ = false;
+  Preemptor* next_on_thread_ = nullptr;  // the loop thread's live preemptors
+  Preemptor** list_head_ = nullptr;      // that list's head
+};
+
+/// The count hook; exposed so that other code can recognise it.
+void preempt_hook(lua_State* L, lua_Debug* ar);
+
+}  // namespace lua_batteries::detail
