@@ -212,6 +212,28 @@ std.task.spawn(function()
 end)
 EOF
 
+# Two tasks that compute for 0.2 s each: they interleave only when the
+# runner preempts them.
+cat >busy_pair.lua <<'EOF'
+local function busy(name)
+  return function()
+    print(name .. " starts")
+    local t0 = std.time.monotonic()
+    while std.time.monotonic() - t0 < 0.2 do end
+    print(name .. " ends")
+  end
+end
+std.task.spawn(busy("a"))
+std.task.spawn(busy("b"))
+EOF
+
+# A main chunk that never suspends.
+cat >busy_main.lua <<'EOF'
+print("ready"); io.stdout:flush()
+local _ <close> = setmetatable({}, { __close = function() print("main closed") end })
+while true do end
+EOF
+
 # --- cases -------------------------------------------------------------------
 
 begin version
@@ -328,6 +350,43 @@ want_rc 1
 want_err "invalid value '-5' for --grace-ms"
 finish
 
+begin busy_tasks_interleave_by_default
+run busy_pair.lua
+want_rc 0
+want_out_is "$(printf '%s\n' "a starts" "b starts" "a ends" "b ends")"
+finish
+
+begin slice_ms_zero_turns_preemption_off
+run --slice-ms 0 busy_pair.lua
+want_rc 0
+want_out_is "$(printf '%s\n' "a starts" "a ends" "b starts" "b ends")"
+finish
+
+begin slice_ms_sets_the_slice
+run --slice-ms=2 busy_pair.lua
+want_rc 0
+want_out_is "$(printf '%s\n' "a starts" "b starts" "a ends" "b ends")"
+finish
+
+begin bad_slice_ms_is_rejected
+run --slice-ms ten busy_pair.lua
+want_rc 1
+want_err "lua-batteries: invalid value 'ten' for --slice-ms"
+want_out_empty
+finish
+
+begin negative_slice_ms_is_rejected
+run --slice-ms=-1 busy_pair.lua
+want_rc 1
+want_err "invalid value '-1' for --slice-ms"
+finish
+
+begin missing_slice_ms_is_rejected
+run --slice-ms
+want_rc 1
+want_err "'--slice-ms' needs argument"
+finish
+
 begin bad_driver_is_rejected
 run --driver threads args.lua
 want_rc 1
@@ -410,6 +469,14 @@ want_rc 130
 want_err_re 'lua-batteries: warning: grace window expired: [0-9]+ task\(s\) hard-aborted'
 want_out "task closed"
 want_no_out "slow cleanup finished"
+finish
+
+begin sigint_stops_a_busy_main_chunk_after_the_grace_window
+start --grace-ms 100 busy_main.lua
+if wait_for_line ready; then interrupt; fi
+wait_exit 10
+want_rc 130
+want_out "main closed"
 finish
 
 echo "$pass passed, $fail failed"
