@@ -212,19 +212,19 @@ std.task.spawn(function()
 end)
 EOF
 
-# Two tasks that compute for 0.2 s each: they interleave only when the
-# runner preempts them.
+# Two tasks that compute for 0.2 s and 0.4 s: they interleave only when
+# the runner preempts them.
 cat >busy_pair.lua <<'EOF'
-local function busy(name)
+local function busy(name, seconds)
   return function()
     print(name .. " starts")
     local t0 = std.time.monotonic()
-    while std.time.monotonic() - t0 < 0.2 do end
+    while std.time.monotonic() - t0 < seconds do end
     print(name .. " ends")
   end
 end
-std.task.spawn(busy("a"))
-std.task.spawn(busy("b"))
+std.task.spawn(busy("a", 0.2))
+std.task.spawn(busy("b", 0.4))
 EOF
 
 # A main chunk that never suspends.

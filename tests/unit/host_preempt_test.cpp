@@ -63,16 +63,16 @@ TEST_F(HostPreemptTest, TheDefaultSignalHandlerIsInstalledAndRemovedWithTheState
   EXPECT_TRUE(has_our_handler(default_signal()));
   const lb::RunResult r = run(R"(
     local order = {}
-    local function busy(name)
+    local function busy(name, seconds)
       return function()
         order[#order + 1] = name .. " starts"
         local t0 = std.time.monotonic()
-        while std.time.monotonic() - t0 < 0.2 do end
+        while std.time.monotonic() - t0 < seconds do end
         order[#order + 1] = name .. " ends"
       end
     end
-    local a = std.task.spawn(busy("a"))
-    local b = std.task.spawn(busy("b"))
+    local a = std.task.spawn(busy("a", 0.2))
+    local b = std.task.spawn(busy("b", 0.4))
     a:join(); b:join()
     result = table.concat(order, ",")
   )");
