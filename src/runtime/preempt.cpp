@@ -63,7 +63,8 @@ void on_preempt_signal(int, siginfo_t* info, void*) {
 }
 
 void Preemptor::on_tick() {
-  lua_State* L = current_.load(std::memory_order_relaxed);
+  lua_State* L = current_.load(std::memory_order_acquire);
+  if (off_thread_.load(std::memory_order_relaxed)) return;
   const std::uint64_t seq = seq_.load(std::memory_order_relaxed);
   if (!L || seq != last_tick_seq_.load(std::memory_order_relaxed)) {
     // A new resume since the last tick (or none): it gets a whole tick.
@@ -143,6 +144,7 @@ const char* Preemptor::start(double slice_ms, int signal_number) {
   event.sigev_value.sival_ptr = this;
   event._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
   list_head_ = &t_preemptors;
+  owner_ = pthread_self();
   started_ = true;
   if (timer_create(CLOCK_THREAD_CPUTIME_ID, &event, &timer_) != 0) {
     stop();  // drops the handler share

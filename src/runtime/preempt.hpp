@@ -24,6 +24,7 @@
 #pragma once
 
 #include <lua.hpp>
+#include <pthread.h>
 #include <signal.h>
 
 #include <atomic>
@@ -48,11 +49,19 @@ class Preemptor {
   /// host's previous handler comes back with the last one). Idempotent.
   void stop();
   bool is_on() const { return started_; }
+  /// Called by the scheduler before it resumes anything: a runtime driven
+  /// from a thread other than the one that started preemption (a host
+  /// error) is not preempted, rather than have the handler on that other
+  /// thread touch a lua_State it does not run.
+  void check_thread() {
+    if (started_ && !off_thread_.load(std::memory_order_relaxed) && !pthread_equal(pthread_self(), owner_))
+      off_thread_.store(true, std::memory_order_relaxed);
+  }
 
   /// The scheduler resumes `thread` as the outermost thread of a fiber.
   void enter_resume(lua_State* thread) {
     seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-    current_.store(thread, std::memory_order_relaxed);
+    current_.store(thread, std::memory_order_release);
     std::atomic_signal_fence(std::memory_order_seq_cst);
   }
   /// The resume returned to the scheduler.
@@ -91,6 +100,8 @@ class Preemptor {
   std::atomic<std::uint64_t> due_seq_{0};
 
   bool started_ = false;
+  std::atomic<bool> off_thread_{false};
+  pthread_t owner_{};
   int signal_ = 0;
   timer_t timer_{};
   bool has_timer_ = false;

@@ -206,6 +206,7 @@ void Runtime::sync_loop_handles() {
 void Runtime::dispatch() {
   if (dispatching_ || closed_) return;
   dispatching_ = true;
+  preemptor_.check_thread();
   const std::uint64_t budget_end = uv_hrtime() + kDispatchBudgetNs;
   bool out_of_budget = false;
   while (!closed_ && !out_of_budget && !run_queue_.empty()) {

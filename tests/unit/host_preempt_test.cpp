@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <thread>
 
 #include "host_fixture.hpp"
 
@@ -176,6 +177,34 @@ TEST_F(HostPreemptTest, TheHostsTimersRunWhileTheMainChunkSpinsAndAbortAllStopsI
   const lb::RunResult r = run("while true do end");
   EXPECT_TRUE(fired);
   EXPECT_EQ(r.status, Status::interrupted) << r.message;
+}
+
+TEST_F(HostPreemptTest, ARuntimeDrivenFromAnotherThreadThanItsRegistrationIsNotPreempted) {
+  // A host error (README "Preemption"): the timer measures and signals the
+  // registering thread, so the runtime keeps away from it rather than have
+  // that thread's handler touch a state another thread runs.
+  install();
+  lb::RunResult r;
+  std::thread other([&] {
+    r = lb::run_string(L_, R"(
+      local order = {}
+      local function busy(name)
+        return function()
+          order[#order + 1] = name .. " starts"
+          local t0 = os.clock()
+          while os.clock() - t0 < 0.05 do end
+          order[#order + 1] = name .. " ends"
+        end
+      end
+      local a = std.task.spawn(busy("a"))
+      local b = std.task.spawn(busy("b"))
+      a:join(); b:join()
+      result = table.concat(order, ",")
+    )", "=other");
+  });
+  other.join();
+  EXPECT_EQ(r.status, Status::ok) << r.message;
+  EXPECT_EQ(global_string("result"), "a starts,a ends,b starts,b ends");
 }
 
 }  // namespace
