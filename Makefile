@@ -2,10 +2,11 @@
 #   make run    installs what is missing, builds, runs the example job
 #   make test   installs what is missing, builds (plain and ASan+UBSan),
 #               runs every test suite on both builds
+#   make bench-preempt   overhead of preemption on a CPU-bound loop
 JOBS ?= $(shell nproc)
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all deps build build-asan run test test-plain test-asan clean
+.PHONY: all deps build build-asan run test test-plain test-asan bench-preempt clean
 
 all: build
 
@@ -33,6 +34,10 @@ test-asan: build-asan
 	LB_TEST_TIMEOUT=120 CONFORMANCE_TIMEOUT=60 scripts/test-all.sh build-asan
 
 test: test-plain test-asan
+
+# Cost of preemption on a CPU-bound Lua loop: on versus off (README "Preemption").
+bench-preempt: build
+	bench/preempt_overhead.sh build/lua-batteries
 
 clean:
 	rm -rf build build-asan
