@@ -1,0 +1,19 @@
+-- A preemption is not a coroutine.yield: a busy task of either driver is
+-- suspended and continued without the async_fn driver's "coroutine.yield
+-- outside a coroutine" error and without a turn the coroutine driver's
+-- script could see.
+local task = std.task
+local stop = false
+local function busy()
+  local n = 0
+  while not stop do n = n + 1 end
+  return n
+end
+local a = task.spawn(busy, { driver = "async_fn" })
+local c = task.spawn(busy, { driver = "coroutine" })
+task.sleep(100)
+stop = true
+local na, nc = a:join(), c:join()
+assert(math.type(na) == "integer" and na > 0)
+assert(math.type(nc) == "integer" and nc > 0)
+print("ok")
