@@ -58,28 +58,27 @@ class Preemptor {
       off_thread_.store(true, std::memory_order_relaxed);
   }
 
+  // Only the loop thread writes these and only its signal handler reads
+  // them besides; the calls into Lua in between are opaque to the
+  // compiler, so no fence is needed around them. The release store keeps
+  // the new sequence number ahead of the thread it belongs to.
+
   /// The scheduler resumes `thread` as the outermost thread of a fiber.
   void enter_resume(lua_State* thread) {
     seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     current_.store(thread, std::memory_order_release);
-    std::atomic_signal_fence(std::memory_order_seq_cst);
   }
   /// The resume returned to the scheduler.
-  void leave_resume() {
-    std::atomic_signal_fence(std::memory_order_seq_cst);
-    current_.store(nullptr, std::memory_order_relaxed);
-  }
+  void leave_resume() { current_.store(nullptr, std::memory_order_relaxed); }
   /// The innermost running thread changes inside a resume (coroutine
   /// library). Returns what it was, to be restored afterwards; no effect
   /// outside a resume (null).
   lua_State* switch_to(lua_State* thread) {
     lua_State* previous = current_.load(std::memory_order_relaxed);
     if (previous) current_.store(thread, std::memory_order_relaxed);
-    std::atomic_signal_fence(std::memory_order_seq_cst);
     return previous;
   }
   void switch_back(lua_State* previous) {
-    std::atomic_signal_fence(std::memory_order_seq_cst);
     if (previous) current_.store(previous, std::memory_order_relaxed);
   }
 
