@@ -3,9 +3,14 @@
 -- runs after that, and the call raises "exceeded" even if everything
 -- finished before the loop noticed.
 local task = std.task
+-- Computes for `ms` inside a string.gsub callback: a C call that cannot
+-- yield, so preemption cannot let anything else run meanwhile (it
+-- suspends the body just after, when the deadline has passed).
 local function busy(ms)
   local stop = std.time.monotonic() + ms / 1000
-  while std.time.monotonic() < stop do end
+  string.gsub("x", "x", function()
+    while std.time.monotonic() < stop do end
+  end)
 end
 -- the body suspends after the deadline: its children never start, nor does
 -- the code after the suspension point

@@ -7,7 +7,7 @@ local ok, err = pcall(task.scope, function(s)
   s:spawn(function()
     pcall(task.sleep, 100000)
     local t0 = os.clock()
-    while os.clock() - t0 < 0.05 do end -- 50 ms of uninterruptible cleanup
+    while os.clock() - t0 < 0.05 do end -- 50 ms of cleanup with no suspension point
     finished[#finished + 1] = "slow cleanup"
   end)
   s:spawn(function()
