@@ -13,8 +13,8 @@
 //    up to date: a few relaxed stores per resume and per coroutine switch;
 //  - the signal handler, on the loop thread, sees whether the same resume
 //    has lasted since the previous tick; if so it arms a count hook on
-//    `current` (lua_sethook, documented by Lua as usable from a signal
-//    handler);
+//    `current` (lua_sethook, which Lua's source allows in a signal handler
+//    and lua.c uses there);
 //  - the hook yields (lua_yield(L, 0)) with Fiber::preempted set, if the
 //    fiber can suspend there; inside a C call that cannot yield it stays
 //    armed and tries again every kRetryInstructions instructions. A hook
