@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test suite against one build directory and reports per suite.
 #   scripts/test-all.sh BUILD_DIR
-# Suites: the GoogleTest suite, the project's Lua tests, the runner's
-# end-to-end tests and the shared conformance suite (../shared).
+# Suites: the GoogleTest suite, the allocation-failure sweeps, the
+# project's Lua tests, the runner's end-to-end tests and the shared
+# conformance suite (../shared).
 set -u
 build=${1:?usage: test-all.sh BUILD_DIR}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +28,10 @@ examples() {
 }
 
 suite unit "$build/unit_tests" --gtest_brief=1
+# Allocation-failure sweeps (tests/faults): every Lua allocation, then every
+# Lua and C++ allocation, fails once in turn.
+suite faults "$build/fault_sweep" "$top"/tests/faults/scenarios/*.lua
+suite faults-cxx "$build/fault_sweep" --cxx "$top"/tests/faults/scenarios/*.lua
 suite examples examples
 suite lua "$top/tests/lua/run.sh" "$bin"
 suite runner "$top/tests/runner/run.sh" "$bin"

@@ -21,6 +21,7 @@
 #include <lua.hpp>
 #include <uv.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -63,6 +64,10 @@ struct Config {
   /// signal already has a handler) and the previous disposition comes back
   /// when the last one closes.
   int preempt_signal = 0;
+  /// Most tasks alive at once (spawned and not yet finished) across the
+  /// whole runtime; a spawn beyond it raises "std.task: task limit reached
+  /// (<n>)". 0 means no limit (memory is the limit).
+  std::size_t max_tasks = 0;
 };
 
 /// Installs std.task and std.time into L (creating the global `std` if

@@ -67,7 +67,13 @@ int install(lua_State* L) {
 
   // The runtime is the first object of the module with a __gc, so lua_close
   // finalizes it after every handle, scope and token.
+  // Everything that can fail comes before the Runtime exists or after its
+  // __gc is set: a constructed Runtime has libuv handles open, and only
+  // its destructor closes them.
   void* memory = lua_newuserdatauv(L, sizeof(Runtime), 0);
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, runtime_gc);
+  lua_setfield(L, -2, "__gc");
   Runtime* rt = nullptr;
   try {
     rt = new (memory) Runtime(main_thread, inst.loop, *inst.config);
@@ -75,10 +81,7 @@ int install(lua_State* L) {
     rt = nullptr;
   }
   if (!rt) return luaL_error(L, "not enough memory");
-  lua_createtable(L, 0, 1);
-  lua_pushcfunction(L, runtime_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_setmetatable(L, -2);
+  lua_setmetatable(L, -2);  // does not allocate
   lua_rawsetp(L, LUA_REGISTRYINDEX, detail::runtime_registry_key());
   if (const char* error = rt->start_preemption()) return luaL_error(L, "%s", error);
 
@@ -139,26 +142,58 @@ RunResult run_function(lua_State* L, int nargs) {
   return rt->run(L, nargs);
 }
 
+namespace {
+
+// What to load: a file (path, nullptr for standard input) or a buffer.
+struct ChunkSource {
+  const char* path = nullptr;
+  std::string_view chunk;
+  const char* chunk_name = nullptr;
+  bool is_buffer = false;
+};
+
+// [-1, +1, m] Loads the chunk; the error message replaces it on failure.
+// luaL_loadfile and luaL_loadbuffer themselves raise memory errors, so
+// they run in protected mode here.
+int load_chunk(lua_State* L) {
+  const auto& source = *static_cast<const ChunkSource*>(lua_touserdata(L, 1));
+  lua_pop(L, 1);
+  const int status = source.is_buffer
+                         ? luaL_loadbuffer(L, source.chunk.data(), source.chunk.size(), source.chunk_name)
+                         : luaL_loadfile(L, source.path);
+  if (status != LUA_OK) return lua_error(L);
+  return 1;
+}
+
+// Loads `source` onto L's stack in protected mode; on failure pops `nargs`
+// values and returns the error.
+std::optional<RunResult> load_protected(lua_State* L, const ChunkSource& source, int nargs) {
+  lua_pushcfunction(L, load_chunk);
+  lua_pushlightuserdata(L, const_cast<ChunkSource*>(&source));
+  if (lua_pcall(L, 1, 1, 0) == LUA_OK) return std::nullopt;
+  RunResult r;
+  r.status = RunResult::Status::error;
+  r.message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "cannot load the chunk";
+  lua_pop(L, nargs + 1);
+  return r;
+}
+
+}  // namespace
+
 RunResult run_file(lua_State* L, const char* path, int nargs) {
-  if (luaL_loadfile(L, path) != LUA_OK) {
-    RunResult r;
-    r.status = RunResult::Status::error;
-    r.message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "cannot load the script";
-    lua_pop(L, nargs + 1);
-    return r;
-  }
+  ChunkSource source;
+  source.path = path;
+  if (auto failed = load_protected(L, source, nargs)) return *failed;
   lua_insert(L, -(nargs + 1));
   return run_function(L, nargs);
 }
 
 RunResult run_string(lua_State* L, std::string_view chunk, const char* chunk_name) {
-  if (luaL_loadbuffer(L, chunk.data(), chunk.size(), chunk_name) != LUA_OK) {
-    RunResult r;
-    r.status = RunResult::Status::error;
-    r.message = lua_tostring(L, -1) ? lua_tostring(L, -1) : "cannot load the chunk";
-    lua_pop(L, 1);
-    return r;
-  }
+  ChunkSource source;
+  source.chunk = chunk;
+  source.chunk_name = chunk_name;
+  source.is_buffer = true;
+  if (auto failed = load_protected(L, source, 0)) return *failed;
   return run_function(L, 0);
 }
 

@@ -1,9 +1,11 @@
 #include "lua/error_object.hpp"
 
 #include <cstdio>
+#include <new>
 #include <string>
 
 #include "core/duration.hpp"
+#include "lua/bindings.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -113,10 +115,14 @@ void push_error(lua_State* L, const Runtime& rt, ErrorKind kind) {
 
 void push_timeout_error(lua_State* L, double ms) {
   char message[96];
-  {
+  bool out_of_memory = false;
+  try {
     const std::string text = "task.with_timeout: exceeded " + format_ms(ms) + " ms";
     std::snprintf(message, sizeof message, "%s", text.c_str());
+  } catch (const std::bad_alloc&) {
+    out_of_memory = true;
   }
+  if (out_of_memory) raise_out_of_memory(L);
   new_error(L, ErrorKind::timeout, ms, message);
 }
 

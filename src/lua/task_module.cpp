@@ -137,14 +137,23 @@ struct ScopeRequest {
 int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   Fiber& f = check_suspendable(L, rt, req.what);
   lua_State* body = lua_newthread(L);
+  // The pin is taken before the Scope exists: once the metatable is set,
+  // collecting an open scope tears the runtime down (scope_gc), so nothing
+  // between construction and the start of the body may raise.
   void* memory = lua_newuserdatauv(L, sizeof(Scope), 3);
+  lua_pushvalue(L, -1);
+  const int pin_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   Scope* s = nullptr;
   try {
     s = new (memory) Scope(rt, req.kind, f.token());
   } catch (const std::bad_alloc&) {
     s = nullptr;
   }
-  if (!s) raise_out_of_memory(L);
+  if (!s) {
+    luaL_unref(L, LUA_REGISTRYINDEX, pin_ref);
+    raise_out_of_memory(L);
+  }
+  s->pin_ref = pin_ref;
   lua_rawgeti(L, LUA_REGISTRYINDEX, rt.refs.scope_mt);
   lua_setmetatable(L, -2);
   lua_pushvalue(L, -2);
@@ -164,8 +173,6 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   lua_pushvalue(L, req.fn_index);
   lua_pushvalue(L, -2);
   lua_xmove(L, body, 2);
-  lua_pushvalue(L, -1);
-  s->pin_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 
   bool out_of_memory = false;
   try {
@@ -304,10 +311,14 @@ void check_cancel(lua_State* L, Fiber& f) {
 
 void raise_duration_error(lua_State* L, const char* context, double ms) {
   char text[160];
-  {
+  bool out_of_memory = false;
+  try {
     const std::string message = duration_error(context, ms, check_duration(ms));
     std::snprintf(text, sizeof text, "%s", message.c_str());
+  } catch (const std::bad_alloc&) {
+    out_of_memory = true;
   }
+  if (out_of_memory) raise_out_of_memory(L);
   luaL_error(L, "%s", text);
   __builtin_unreachable();
 }
@@ -339,12 +350,21 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
   const SpawnOptions opts = parse_spawn_options(L, rt, opts_index);
   if (rt.is_closed()) return luaL_error(L, "std.task: runtime is shut down");
   if (!scope.accepts_spawns()) return luaL_error(L, "std.task: scope is closed");
+  if (const std::size_t limit = rt.config().max_tasks; limit != 0 && rt.live_tasks() >= limit)
+    return luaL_error(L, "std.task: task limit reached (%I)", static_cast<lua_Integer>(limit));
 
   lua_State* thread = lua_newthread(L);
   lua_pushvalue(L, fn_index);
   lua_xmove(L, thread, 1);
+  // The pin is taken before the Task exists: once the metatable is set,
+  // collecting the handle of an unfinished task tears the runtime down
+  // (handle_gc), so nothing from there to the end may raise unless the
+  // task is marked done first.
   void* memory = lua_newuserdatauv(L, sizeof(Task), 2);
+  lua_pushvalue(L, -1);
+  const int pin_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   Task* t = new (memory) Task(rt, scope, rt.next_task_number(), opts.driver);
+  t->pin_ref = pin_ref;
   lua_rawgeti(L, LUA_REGISTRYINDEX, rt.refs.handle_mt);
   lua_setmetatable(L, -2);  // from here on __gc destroys the Task
   t->thread = thread;
@@ -355,8 +375,6 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
     lua_pushvalue(L, opts.name_index);
     lua_setiuservalue(L, -2, 2);
   }
-  lua_pushvalue(L, -1);
-  t->pin_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   t->spawned_ns = rt.now_ns();
 
   bool out_of_memory = false;
@@ -366,6 +384,7 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
     out_of_memory = true;
   }
   if (out_of_memory) {
+    t->state = FiberState::done;  // never started: collecting it is harmless
     rt.unpin(*t);
     raise_out_of_memory(L);
   }

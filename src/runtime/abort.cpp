@@ -3,7 +3,6 @@
 // scopes it had open are torn down the same way first. Everything here is
 // iterative, so a task under 10 000 nested scopes is torn down without
 // deep C recursion.
-#include <vector>
 
 #include "runtime/gc_pause.hpp"
 #include "runtime/runtime.hpp"
@@ -11,29 +10,60 @@
 namespace lua_batteries::detail {
 
 std::size_t Runtime::hard_abort(Fiber& root) {
-  if (root.state == FiberState::done) return 0;
-  GcPause pause(main_L_);
-  // Pre-order: a fiber, then what it waits for (its open scope's body and
-  // children). Torn down in reverse: innermost first, like unwinding.
-  std::vector<Fiber*> order;
-  std::vector<Fiber*> pending{&root};
-  while (!pending.empty()) {
-    Fiber* f = pending.back();
-    pending.pop_back();
-    if (f->state == FiberState::done) continue;
+  AbortWalk walk;
+  walk.add_root(root);
+  return walk.run(*this);
+}
+
+void Runtime::AbortWalk::add_root(Fiber& f) {
+  if (f.state == FiberState::done || f.in_abort_walk) return;
+  f.in_abort_walk = true;
+  f.abort_next = roots_;
+  roots_ = &f;
+}
+
+std::size_t Runtime::AbortWalk::run(Runtime& rt) {
+  if (!roots_) return 0;
+  GcPause pause(rt.main_L_);
+  // Pre-order from a stack: a fiber, then what it waits for (its open
+  // scope's body and children). Each visited fiber is pushed onto `order`,
+  // so that list runs innermost first, like unwinding. The roots are
+  // stacked in reverse, so the first root added is visited last and torn
+  // down first.
+  Fiber* pending = roots_;
+  roots_ = nullptr;
+  Fiber* order = nullptr;
+  auto push_pending = [&pending](Fiber& f) {
+    if (f.state == FiberState::done || f.in_abort_walk) return;
+    f.in_abort_walk = true;
+    f.abort_next = pending;
+    pending = &f;
+  };
+  while (pending) {
+    Fiber* f = pending;
+    pending = f->abort_next;
+    if (f->state == FiberState::done) {
+      f->in_abort_walk = false;
+      continue;
+    }
     f->abort_requested = true;
-    order.push_back(f);
+    f->abort_next = order;
+    order = f;
     if (f->wait == Wait::scope && f->awaited_scope) {
       Scope& s = *f->awaited_scope;
       s.aborting = true;
-      // Children before the body: popped last, so torn down first.
-      s.live.for_each([&](Task& t) { pending.push_back(&t); });
-      if (s.body.state != FiberState::done) pending.push_back(&s.body);
+      // Children before the body: visited last, so torn down first.
+      s.live.for_each([&](Task& t) { push_pending(t); });
+      if (s.body.state != FiberState::done) push_pending(s.body);
     }
   }
   std::size_t torn_down = 0;
-  for (auto it = order.rbegin(); it != order.rend(); ++it)
-    if (finalize_abort(**it)) ++torn_down;
+  while (Fiber* f = order) {
+    order = f->abort_next;
+    f->abort_next = nullptr;
+    f->in_abort_walk = false;
+    if (rt.finalize_abort(*f)) ++torn_down;
+  }
   return torn_down;
 }
 
@@ -127,15 +157,13 @@ void Runtime::reset_reporting_errors(Fiber& f, lua_State* thread) {
 }
 
 std::size_t Runtime::abort_everything() {
-  GcPause pause(main_L_);
   // Cleanups that run meanwhile cannot spawn into the root scope: what is
   // alive now is aborted, nothing new starts behind it.
   root_->aborting = true;
-  std::vector<Fiber*> targets;
-  if (run_ && run_->main && run_->main->state != FiberState::done) targets.push_back(run_->main);
-  root_->live.for_each([&](Task& t) { targets.push_back(&t); });
-  std::size_t torn_down = 0;
-  for (Fiber* f : targets) torn_down += hard_abort(*f);
+  AbortWalk walk;
+  if (run_ && run_->main && run_->main->state != FiberState::done) walk.add_root(*run_->main);
+  root_->live.for_each([&](Task& t) { walk.add_root(t); });
+  const std::size_t torn_down = walk.run(*this);
   root_->aborting = false;
   return torn_down;
 }

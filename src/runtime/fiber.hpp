@@ -88,6 +88,11 @@ struct Fiber {
   AwaitEnd await_end = AwaitEnd::completed;
 
   std::vector<NestedCoroutine> nested;
+
+  // A hard abort's walk (abort.cpp) links fibers through here instead of
+  // a container, so that tearing down never needs memory.
+  Fiber* abort_next = nullptr;
+  bool in_abort_walk = false;
 };
 
 struct Task : Fiber {

@@ -1,5 +1,6 @@
 // How fibers end and scopes settle: outcomes, joiners, unobserved errors,
 // with_timeout deadlines and grace windows.
+#include <new>
 #include <string>
 
 #include "runtime/runtime.hpp"
@@ -73,6 +74,9 @@ int take_traceback(lua_State* L) {
 }
 }  // namespace
 
+// Both return what they could build: reports are best effort, and they
+// run where nothing may throw (loop callbacks, teardown), so when the C++
+// heap is exhausted the text is shortened or empty.
 std::string Runtime::describe(lua_State* from, int index) {
   lua_State* S = service_;
   if (!lua_checkstack(S, 3)) return "?";
@@ -80,16 +84,20 @@ std::string Runtime::describe(lua_State* from, int index) {
   lua_pushvalue(from, index);
   lua_xmove(from, S, 1);
   std::string text;
-  if (lua_pcall(S, 1, 1, 0) == LUA_OK) {
-    size_t len = 0;
-    const char* s = lua_tolstring(S, -1, &len);
-    text.assign(s, len);
-  } else if (lua_type(S, -1) == LUA_TSTRING) {
-    text = "(error while converting an error to text: ";
-    text += lua_tostring(S, -1);
-    text += ")";
-  } else {
-    text = "(an error value that cannot be converted to text)";
+  try {
+    if (lua_pcall(S, 1, 1, 0) == LUA_OK) {
+      size_t len = 0;
+      const char* s = lua_tolstring(S, -1, &len);
+      text.assign(s, len);
+    } else if (lua_type(S, -1) == LUA_TSTRING) {
+      text = "(error while converting an error to text: ";
+      text += lua_tostring(S, -1);
+      text += ")";
+    } else {
+      text = "(an error value that cannot be converted to text)";
+    }
+  } catch (const std::bad_alloc&) {
+    text.clear();
   }
   lua_pop(S, 1);
   return text;
@@ -101,7 +109,11 @@ std::string Runtime::traceback_of(lua_State* thread) {
   if (!lua_checkstack(S, 3)) return text;
   lua_pushcfunction(S, &take_traceback);
   lua_pushlightuserdata(S, thread);
-  if (lua_pcall(S, 1, 1, 0) == LUA_OK) text = lua_tostring(S, -1);
+  try {
+    if (lua_pcall(S, 1, 1, 0) == LUA_OK) text = lua_tostring(S, -1);
+  } catch (const std::bad_alloc&) {
+    text.clear();
+  }
   lua_pop(S, 1);
   return text;
 }
@@ -176,6 +188,7 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
   t.outcome = outcome;
   t.finished_ns = now_ns();
   Scope::remove_live(s, t);
+  --live_tasks_;
   if (observer()) {
     std::string text;
     if (outcome == Outcome::failed) text = describe(t.thread, -1);
@@ -294,16 +307,14 @@ void Runtime::on_grace_due(DeadlineEntry& entry) {
 
 void Runtime::expire_grace(Scope& s) {
   if (s.closed) return;
-  GcPause pause(main_L_);  // keeps the fibers below alive while __close handlers run
   // Stage 3: nothing in the scope runs again, and cleanups cannot start
   // new work in it. The scope settles after the report, not during it.
   s.aborting = true;
   s.expiring = true;
-  std::vector<Fiber*> targets;
-  s.live.for_each([&](Task& t) { targets.push_back(&t); });
-  if (s.body.state != FiberState::done) targets.push_back(&s.body);
-  std::size_t aborted = 0;
-  for (Fiber* f : targets) aborted += hard_abort(*f);
+  AbortWalk walk;
+  s.live.for_each([&](Task& t) { walk.add_root(t); });
+  walk.add_root(s.body);
+  const std::size_t aborted = walk.run(*this);
   s.expiring = false;
   if (observer() && aborted > 0) {
     ScopeEvent e = s.event();
@@ -319,6 +330,7 @@ namespace lua_batteries::detail {
 void Runtime::task_spawned(Task& t) {
   guard(t.thread);  // the only step that can throw: nothing is linked yet
   t.scope->add_live(t);
+  ++live_tasks_;
   make_runnable(t);
   if (observer()) observer()->task_spawned(t.event());
 }

@@ -51,7 +51,13 @@ RunResult Runtime::run(lua_State* L, int nargs) {
     return run_error(std::move(message));
   }
 
-  auto main = std::make_unique<Fiber>(*this, FiberKind::main);
+  std::unique_ptr<Fiber> main;
+  try {
+    main = std::make_unique<Fiber>(*this, FiberKind::main);
+  } catch (const std::bad_alloc&) {
+    luaL_unref(L, LUA_REGISTRYINDEX, setup.thread_ref);
+    return run_error("not enough memory");
+  }
   main->scope = root_.get();
   main->thread = setup.thread;
   main->start_nargs = nargs;
@@ -106,7 +112,11 @@ void Runtime::run_main_failed(Fiber& main, std::string traceback) {
   } else {
     run_->result.status = RunResult::Status::error;
     run_->result.message = describe(main.thread, 1);
-    if (!traceback.empty()) run_->result.message += "\n" + traceback;
+    try {
+      if (!traceback.empty()) run_->result.message += "\n" + traceback;
+    } catch (const std::bad_alloc&) {
+      // the error without its traceback
+    }
     if (observer()) observer()->main_chunk_failed(run_->result.message);
   }
   begin_shutdown();

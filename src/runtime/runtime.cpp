@@ -33,9 +33,10 @@ Runtime::Runtime(lua_State* L, uv_loop_t* loop, const Config& config)
       service_(nullptr),
       loop_(loop),
       config_(config),
-      handles_(new LoopHandles),
+      handles_(nullptr),
       root_(std::make_unique<Scope>(*this, ScopeKind::root, nullptr)),
       shutdown_grace_entry_(&Runtime::on_shutdown_grace_due, this) {
+  handles_ = new LoopHandles;  // last: nothing after it may throw
   uv_idle_init(loop_, &handles_->idle);
   uv_timer_init(loop_, &handles_->timer);
   handles_->idle.data = this;
@@ -296,19 +297,20 @@ void Runtime::resume(Fiber& f) {
 }
 
 bool Runtime::is_closing_thread(lua_State* co) const {
-  for (lua_State* closing : closing_threads_)
-    if (closing == co) return true;
+  for (const ClosingThread* c = closing_threads_; c; c = c->outer)
+    if (c->thread == co) return true;
   return false;
 }
 
 int Runtime::reset_thread(lua_State* co) {
-  closing_threads_.push_back(co);
+  ClosingThread node{co, closing_threads_};
+  closing_threads_ = &node;
 #if LUA_VERSION_RELEASE_NUM >= 50406
   const int status = lua_closethread(co, nullptr);
 #else
   const int status = lua_resetthread(co);
 #endif
-  closing_threads_.pop_back();
+  closing_threads_ = node.outer;
   return status;
 }
 

@@ -91,6 +91,8 @@ class Runtime {
   // --- fibers, tasks and scopes
   Scope& root_scope() { return *root_; }
   std::uint64_t next_task_number() { return next_task_number_++; }
+  /// Tasks spawned and not yet finished, in every scope (Config::max_tasks).
+  std::size_t live_tasks() const { return live_tasks_; }
   /// Registers a new fiber thread and queues it. May throw std::bad_alloc.
   void start_fiber(Fiber& f);
   /// Links a new task into its scope and queues it. May throw
@@ -103,6 +105,20 @@ class Runtime {
   /// many fibers were torn down now; running ones stop at their next
   /// suspension point.
   std::size_t hard_abort(Fiber& f);
+  /// The fibers a hard abort tears down, in the order they go. Building
+  /// and running it allocates nothing: teardown cannot fail for lack of
+  /// memory. A fiber already in another walk (a __close handler run by an
+  /// abort aborts it again) is left to that walk.
+  class AbortWalk {
+   public:
+    /// Adds f and, once run, everything it waits for. Roots go in the
+    /// order given.
+    void add_root(Fiber& f);
+    std::size_t run(Runtime& rt);
+
+   private:
+    Fiber* roots_ = nullptr;  // reversed: the last added first
+  };
   /// The caller of `s` stopped waiting for it: drop its pin.
   void release_scope(Scope& s);
   /// A join consumed t's outcome.
@@ -198,8 +214,15 @@ class Runtime {
   DeadlineHeap deadlines_;
   std::uint64_t armed_due_ = UINT64_MAX;
   PointerSet guarded_;
-  std::vector<lua_State*> closing_threads_;
+  // Threads being reset, innermost first: nodes on reset_thread's stack,
+  // so marking a thread needs no memory.
+  struct ClosingThread {
+    lua_State* thread;
+    ClosingThread* outer;
+  };
+  ClosingThread* closing_threads_ = nullptr;
   std::uint64_t next_task_number_ = 1;
+  std::size_t live_tasks_ = 0;
   bool dispatching_ = false;
   bool closed_ = false;
 

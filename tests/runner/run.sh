@@ -399,6 +399,54 @@ want_rc 0
 want_out_is "coroutine"
 finish
 
+# --max-tasks: the third live task is refused at the spawn call; a finished
+# task frees its slot, and tasks in nested scopes count against the same limit.
+cat >max_tasks.lua <<'EOF'
+local task = std.task
+local a = task.spawn(function() task.yield() end)
+local b = task.spawn(function() task.yield() end)
+local ok, err = pcall(task.spawn, function() end)
+print(ok, err)
+a:join()
+local c = task.spawn(function() return "slot freed" end)
+print(c:join())
+b:join()
+task.scope(function(s)
+  s:spawn(function()
+    task.scope(function(inner)
+      inner:spawn(function() task.yield() end)
+      print(pcall(inner.spawn, inner, function() end))
+    end)
+  end)
+end)
+EOF
+
+begin max_tasks_limits_live_tasks
+run --max-tasks 2 max_tasks.lua
+want_rc 0
+want_out_is "$(printf '%s\n' "false	std.task: task limit reached (2)" "slot freed" \
+  "false	std.task: task limit reached (2)")"
+finish
+
+begin max_tasks_zero_means_no_limit
+run --max-tasks=0 -e 'for i = 1, 100 do std.task.spawn(function() end) end print("spawned")'
+want_rc 0
+want_out_is "spawned"
+finish
+
+begin bad_max_tasks_is_rejected
+run --max-tasks -3 args.lua
+want_rc 1
+want_err "lua-batteries: invalid value '-3' for --max-tasks (expected a whole number, 0 for no limit)"
+want_out_empty
+finish
+
+begin max_tasks_needs_a_value
+run --max-tasks
+want_rc 1
+want_err "lua-batteries: '--max-tasks' needs argument"
+finish
+
 begin uncaught_error_exits_1_with_traceback
 run uncaught.lua
 want_rc 1

@@ -15,7 +15,9 @@
 // hard-aborts everything at once).
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -51,6 +53,7 @@ constexpr const char* kUsage =
     "  --driver NAME     default task driver: async_fn (default) or coroutine\n"
     "  --slice-ms N      preempt Lua code that runs N ms without suspending\n"
     "                    (default 10; 0 turns preemption off)\n"
+    "  --max-tasks N     most tasks alive at once (default 0: no limit)\n"
     "  --                stop handling options\n"
     "  -                 stop handling options and execute stdin\n"
     "With no script and no -e, standard input is executed unless it is a terminal.\n"
@@ -116,6 +119,16 @@ std::optional<double> parse_slice_ms(const char* text) {
   return ms;
 }
 
+/// Parses a --max-tasks value: a non-negative decimal integer (0: no limit).
+std::optional<std::size_t> parse_max_tasks(const char* text) {
+  if (*text < '0' || *text > '9') return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(text, &end, 10);
+  if (*end != '\0' || errno == ERANGE || n > SIZE_MAX) return std::nullopt;
+  return static_cast<std::size_t>(n);
+}
+
 /// Parses a --driver value with the names spawn's opts.driver accepts.
 std::optional<Driver> parse_driver(std::string_view text) {
   if (text == "async_fn" || text == "async") return Driver::async_fn;
@@ -123,8 +136,8 @@ std::optional<Driver> parse_driver(std::string_view text) {
   return std::nullopt;
 }
 
-/// Handles one option that carries a value (-e, --grace-ms, --slice-ms, --driver) at
-/// argv[i]. Returns false if argv[i] is none of them.
+/// Handles one option that carries a value (-e, --grace-ms, --slice-ms,
+/// --max-tasks, --driver) at argv[i]. Returns false if argv[i] is none of them.
 bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
                          std::optional<UsageError>& error) {
   const std::string_view arg = argv[i];
@@ -160,6 +173,18 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
                          "' for --slice-ms (expected milliseconds: a number from 0 to 1e9)"};
     } else {
       cmd.config.slice_ms = *ms;
+    }
+    return true;
+  }
+  if (match_valued_option(argc, argv, i, "--max-tasks", value)) {
+    const auto n = value != nullptr ? parse_max_tasks(value) : std::nullopt;
+    if (value == nullptr) {
+      error = UsageError{"'--max-tasks' needs argument", true};
+    } else if (!n) {
+      error = UsageError{std::string("invalid value '") + value +
+                         "' for --max-tasks (expected a whole number, 0 for no limit)"};
+    } else {
+      cmd.config.max_tasks = *n;
     }
     return true;
   }

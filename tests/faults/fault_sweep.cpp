@@ -1,0 +1,234 @@
+// Allocation-failure sweep: runs each scenario script with its Nth
+// allocation failing, for N = 1, 2, 3 ... until a run never reaches the
+// Nth allocation.
+//
+//   fault_sweep [--cxx] SCENARIO.lua...
+//
+// Counted allocations are those of the Lua state (its lua_Alloc) and, with
+// --cxx, also the C++ side's operator new (one shared counter), so the
+// runtime's own containers fail too. For every N the run must either
+// return (any RunResult) or report "not enough memory"; afterwards the
+// runtime must still run a task to completion, lua_close must free every
+// byte the state allocated, and the loop must close with no handle open.
+// A Lua panic (an allocation outside protected mode) or a crash fails the
+// sweep; under the sanitizer build ASan/LSan reports do too.
+//
+// One failure is one allocation request: Lua retries a failed allocation
+// once after an emergency collection, so the retry (same block, same size)
+// fails as well, and the error reaches the code that asked.
+#include <lua.hpp>
+#include <uv.h>
+
+#include <lua_batteries/observer.hpp>
+#include <lua_batteries/task.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+struct Injector {
+  std::size_t count = 0;     // allocation requests so far
+  std::size_t fail_at = 0;   // request number that fails, 0: none
+  bool failed = false;       // the failure point was reached
+  bool cxx = false;          // operator new shares the counter
+  bool active = false;       // counting is on (during one attempt)
+  // The failed Lua request, to fail its emergency-collection retry too.
+  void* failed_block = nullptr;
+  std::size_t failed_size = 0;
+  bool retry_pending = false;
+
+  // True if this request must fail.
+  bool next_fails(void* block, std::size_t size, bool is_lua) {
+    if (!active) return false;
+    if (retry_pending && is_lua) {
+      retry_pending = false;
+      if (block == failed_block && size == failed_size) return true;
+    }
+    if (++count != fail_at) return false;
+    failed = true;
+    if (is_lua) {
+      retry_pending = true;
+      failed_block = block;
+      failed_size = size;
+    }
+    return true;
+  }
+};
+
+Injector injector;
+bool verbose = false;  // LB_FAULT_VERBOSE: one line per run
+long long lua_live_bytes = 0;
+
+void* failing_alloc(void*, void* block, std::size_t old_size, std::size_t new_size) {
+  if (new_size == 0) {
+    if (block) lua_live_bytes -= static_cast<long long>(old_size);
+    std::free(block);
+    return nullptr;
+  }
+  if (injector.next_fails(block, new_size, true)) return nullptr;
+  void* result = std::realloc(block, new_size);
+  if (result) lua_live_bytes += static_cast<long long>(new_size) - static_cast<long long>(block ? old_size : 0);
+  return result;
+}
+
+int on_panic(lua_State* L) {
+  const char* message = lua_tostring(L, -1);
+  std::fprintf(stderr, "fault_sweep: Lua panic (allocation outside protected mode?) at N=%zu: %s\n",
+               injector.fail_at, message ? message : "?");
+  std::abort();
+}
+
+// Counts what the runtime reports, so that its report paths run too.
+class CountingObserver : public lua_batteries::Observer {
+ public:
+  std::size_t events = 0;
+  void task_finished(const lua_batteries::TaskEvent&, lua_batteries::Outcome, std::string_view text) override {
+    events += 1 + text.size() % 2;
+  }
+  void unobserved_error(const lua_batteries::TaskEvent&, std::string_view, std::string_view) override { ++events; }
+  void close_error(const lua_batteries::TaskEvent*, std::string_view) override { ++events; }
+  void main_chunk_failed(std::string_view) override { ++events; }
+  void grace_expired(const lua_batteries::ScopeEvent*, std::size_t) override { ++events; }
+};
+
+int open_libs(lua_State* L) {
+  luaL_openlibs(L);
+  return 0;
+}
+
+bool mentions_out_of_memory(std::string_view text) { return text.find("not enough memory") != std::string_view::npos; }
+
+// The runtime after the failure: a task still spawns, runs and is joined.
+constexpr const char* kStillWorks =
+    "local h = std.task.spawn(function() std.task.yield(); return 42 end)\n"
+    "assert(h:join() == 42)\n";
+
+enum class Attempt { completed, failed_reached, broken };
+
+// One run of `script` with allocation number `n` failing.
+Attempt attempt(const char* script, std::size_t n) {
+  injector = Injector{0, n, false, injector.cxx, true};
+  lua_live_bytes = 0;
+  std::string problem;
+
+  uv_loop_t loop;
+  if (uv_loop_init(&loop) != 0) {
+    std::fprintf(stderr, "fault_sweep: uv_loop_init failed\n");
+    return Attempt::broken;
+  }
+  CountingObserver observer;
+  lua_State* L = lua_newstate(failing_alloc, nullptr);
+  if (L) {
+    lua_atpanic(L, on_panic);
+    bool installed = false;
+    lua_pushcfunction(L, open_libs);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+      if (!mentions_out_of_memory(lua_tostring(L, -1))) problem = std::string("openlibs: ") + lua_tostring(L, -1);
+      lua_pop(L, 1);
+    } else {
+      lua_batteries::Config config;
+      config.grace_ms = 1;
+      config.observer = &observer;
+      try {
+        lua_batteries::register_with(L, &loop, config);
+        installed = true;
+      } catch (const std::bad_alloc&) {
+        // the C++ side's out-of-memory, reported to the host as such
+      } catch (const std::exception& e) {
+        if (!mentions_out_of_memory(e.what())) problem = std::string("register_with: ") + e.what();
+      }
+    }
+    if (installed) {
+      lua_batteries::RunResult r;
+      try {
+        r = lua_batteries::run_file(L, script);
+      } catch (const std::exception& e) {
+        problem = std::string("run_file threw ") + e.what();
+      }
+      if (verbose)
+        std::fprintf(stderr, "N=%zu reached=%d status=%d %s\n", n, injector.failed, static_cast<int>(r.status),
+                     r.message.substr(0, r.message.find('\n')).c_str());
+      if (problem.empty() && r.status != lua_batteries::RunResult::Status::ok && !mentions_out_of_memory(r.message))
+        problem = "run: " + r.message;
+      // Later allocations succeed: the runtime must still work.
+      injector.active = false;
+      if (problem.empty()) {
+        const lua_batteries::RunResult again = lua_batteries::run_string(L, kStillWorks, "=still_works");
+        if (again.status != lua_batteries::RunResult::Status::ok)
+          problem = "the runtime no longer works after the failure: " + again.message;
+      }
+    }
+    injector.active = false;
+    lua_close(L);
+  }
+  injector.active = false;
+  uv_run(&loop, UV_RUN_NOWAIT);
+  if (uv_loop_close(&loop) != 0) problem += (problem.empty() ? "" : "; ") + std::string("a libuv handle is left open");
+  if (lua_live_bytes != 0)
+    problem += (problem.empty() ? "" : "; ") + std::to_string(lua_live_bytes) + " bytes of the Lua state not freed";
+  if (!problem.empty()) {
+    std::fprintf(stderr, "fault_sweep: %s, allocation %zu failing: %s\n", script, n, problem.c_str());
+    return Attempt::broken;
+  }
+  return injector.failed ? Attempt::failed_reached : Attempt::completed;
+}
+
+}  // namespace
+
+// --cxx: the C++ side's allocations share the counter.
+void* operator new(std::size_t size) {
+  if (injector.cxx && injector.next_fails(nullptr, size, false)) throw std::bad_alloc();
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+int main(int argc, char** argv) {
+  std::vector<const char*> scripts;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--cxx") == 0)
+      injector.cxx = true;
+    else
+      scripts.push_back(argv[i]);
+  }
+  if (scripts.empty()) {
+    std::fprintf(stderr, "usage: fault_sweep [--cxx] SCENARIO.lua...\n");
+    return 2;
+  }
+  verbose = std::getenv("LB_FAULT_VERBOSE") != nullptr;
+  const bool cxx = injector.cxx;
+  std::size_t total = 0;
+  bool ok = true;
+  for (const char* script : scripts) {
+    const auto start = std::chrono::steady_clock::now();
+    // LB_FAULT_FROM=N starts the sweep at N (to debug one failure point).
+    std::size_t n = std::getenv("LB_FAULT_FROM") ? std::strtoull(std::getenv("LB_FAULT_FROM"), nullptr, 10) : 1;
+    for (;; ++n) {
+      injector.cxx = cxx;
+      const Attempt a = attempt(script, n);
+      if (a == Attempt::broken) {
+        ok = false;
+        break;
+      }
+      if (a == Attempt::completed) break;
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::size_t survived = n - 1;
+    total += survived;
+    std::printf("%-24s %6zu failure points survived (%.1f s)%s\n",
+                std::string(script).substr(std::string(script).find_last_of('/') + 1).c_str(), survived, seconds,
+                ok ? "" : "  BROKEN");
+    std::fflush(stdout);
+    if (!ok) break;
+  }
+  std::printf("total: %zu failure points survived%s\n", total, cxx ? " (Lua and C++ allocations)" : " (Lua allocations)");
+  return ok ? 0 : 1;
+}

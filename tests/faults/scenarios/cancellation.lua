@@ -1,0 +1,20 @@
+-- Cancel tokens, scope:cancel, cancellation reaching a sleeper, a joiner
+-- and a nested scope.
+local task = std.task
+local token = task.cancel_token()
+assert(not token:is_cancelled())
+token:cancel()
+assert(not pcall(token.check, token))
+local ok, err = pcall(task.scope, function(s)
+  local sleeper = s:spawn(function() task.sleep(1000) end)
+  s:spawn(function()
+    local ok2, e2 = pcall(sleeper.join, sleeper)
+    assert(not ok2)
+    error(e2, 0)
+  end)
+  s:spawn(function() task.scope(function() task.sleep(1000) end) end)
+  task.yield()
+  s:cancel()
+  task.checkpoint()
+end)
+assert(not ok)
