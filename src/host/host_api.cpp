@@ -87,6 +87,8 @@ int install(lua_State* L) {
 
   rt->set_service_thread(lua_newthread(L));
   rt->refs.service_thread = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pushlightuserdata(L, rt);
+  rt->refs.last_close_error = luaL_ref(L, LUA_REGISTRYINDEX);
   detail::init_error_objects(L, *rt);
   detail::init_objects(L, *rt);
 

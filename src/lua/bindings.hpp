@@ -51,6 +51,8 @@ void install_coroutine_library(lua_State* L, Runtime& rt);
 int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_index);
 /// [-0, +1, m] A new CancelToken object sharing `token`.
 void push_token_object(lua_State* L, Runtime& rt, CancelToken* token);
+/// [-0, +1, m] A CancelToken object for a new standalone token (no parent).
+void push_new_token_object(lua_State* L, Runtime& rt);
 /// [-0, +0, v] The Scope of the Scope object at `index`.
 Scope& check_scope(lua_State* L, int index);
 

@@ -239,18 +239,7 @@ int l_with_timeout(lua_State* L) {
 // --- tokens and introspection -------------------------------------------------
 
 int l_cancel_token(lua_State* L) {
-  Runtime& rt = runtime_of(L);
-  CancelToken* token = nullptr;
-  try {
-    token = CancelToken::create(nullptr);
-  } catch (const std::bad_alloc&) {
-    token = nullptr;
-  }
-  if (!token) raise_out_of_memory(L);
-  // push_token_object shares; drop the creation reference only after it
-  // holds one (it may raise, leaving the token to leak rather than dangle).
-  push_token_object(L, rt, token);
-  token->release();
+  push_new_token_object(L, runtime_of(L));
   return 1;
 }
 

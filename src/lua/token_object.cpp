@@ -1,4 +1,6 @@
 // CancelToken: a Lua reference to a node of the token tree.
+#include <new>
+
 #include "lua/bindings.hpp"
 #include "lua/error_object.hpp"
 #include "runtime/runtime.hpp"
@@ -56,8 +58,21 @@ void push_token_object(lua_State* L, Runtime& rt, CancelToken* token) {
   t->rt = &rt;
   lua_rawgeti(L, LUA_REGISTRYINDEX, rt.refs.token_mt);
   lua_setmetatable(L, -2);
-  token->retain();
+  if (token) token->retain();
   t->token = token;
+}
+
+void push_new_token_object(lua_State* L, Runtime& rt) {
+  // The object first: if it cannot be made, no token exists to leak; if
+  // the token cannot be made, the object holds none and is collected.
+  push_token_object(L, rt, nullptr);
+  auto* t = static_cast<TokenObject*>(lua_touserdata(L, -1));
+  try {
+    t->token = CancelToken::create(nullptr);  // the object owns the creation reference
+  } catch (const std::bad_alloc&) {
+    t->token = nullptr;
+  }
+  if (!t->token) raise_out_of_memory(L);
 }
 
 void init_token_metatable(lua_State* L, Runtime& rt) {

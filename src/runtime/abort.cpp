@@ -107,8 +107,6 @@ void Runtime::close_threads(Fiber& f) {
 
 namespace {
 
-const char kLastCloseErrorKey = 0;  // registry slot: the last error reported
-
 // Call hook set on a thread while an abort resets it. Lua passes each
 // __close handler the error of the handler before it (nil until one fails)
 // and keeps only the last: noting that argument as each top-level handler
@@ -126,12 +124,14 @@ void on_close_handler_call(lua_State* L, lua_Debug* ar) {
 
 void Runtime::note_close_error(Fiber& f, lua_State* L, int index) {
   if (lua_isnil(L, index)) return;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &kLastCloseErrorKey);
+  // Runs where nothing may raise (a hook, the loop): the registry slot
+  // exists already, so these calls cannot allocate.
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.last_close_error);
   const bool seen = lua_rawequal(L, index, -1);
   lua_pop(L, 1);
   if (seen) return;
   lua_pushvalue(L, index);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &kLastCloseErrorKey);
+  lua_rawseti(L, LUA_REGISTRYINDEX, refs.last_close_error);
   if (!observer()) return;
   const std::string text = describe(L, index);
   if (f.task) {
@@ -151,8 +151,8 @@ void Runtime::reset_reporting_errors(Fiber& f, lua_State* thread) {
   const int status = reset_thread(thread);
   lua_sethook(thread, user_hook, user_mask, user_count);
   if (status != LUA_OK) note_close_error(f, thread, lua_gettop(thread));
-  lua_pushnil(thread);
-  lua_rawsetp(thread, LUA_REGISTRYINDEX, &kLastCloseErrorKey);
+  lua_pushlightuserdata(thread, this);  // none reported yet
+  lua_rawseti(thread, LUA_REGISTRYINDEX, refs.last_close_error);
   lua_settop(thread, 0);
 }
 

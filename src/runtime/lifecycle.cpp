@@ -97,7 +97,11 @@ std::string Runtime::describe(lua_State* from, int index) {
       text = "(an error value that cannot be converted to text)";
     }
   } catch (const std::bad_alloc&) {
-    text.clear();
+    try {
+      text = "not enough memory";
+    } catch (const std::bad_alloc&) {
+      text.clear();
+    }
   }
   lua_pop(S, 1);
   return text;

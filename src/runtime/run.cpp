@@ -41,6 +41,10 @@ RunResult Runtime::run(lua_State* L, int nargs) {
     lua_pop(L, nargs + 1);
     return run_error(closed_ ? "std.task: runtime is shut down" : "std.task: a run is already in progress");
   }
+  if (root_renewal_pending_ && !renew_root_token()) {
+    lua_pop(L, nargs + 1);
+    return run_error("not enough memory");
+  }
   MainSetup setup{nargs};
   lua_pushcfunction(L, &setup_main_thread);
   lua_insert(L, -(nargs + 2));
@@ -78,8 +82,13 @@ RunResult Runtime::run(lua_State* L, int nargs) {
     if (alive == 0) {
       // Nothing can wake anyone: tear down what waits, like a shutdown.
       state.result.status = RunResult::Status::deadlock;
-      state.result.message = "std.task: deadlock: " + std::to_string(root_->live_count + (main->state != FiberState::done)) +
-                             " fiber(s) wait for each other and nothing can wake them";
+      try {
+        state.result.message = "std.task: deadlock: " +
+                               std::to_string(root_->live_count + (main->state != FiberState::done)) +
+                               " fiber(s) wait for each other and nothing can wake them";
+      } catch (const std::bad_alloc&) {
+        // the status says it; the message stays empty
+      }
       abort_everything();
       break;
     }
@@ -96,13 +105,25 @@ RunResult Runtime::run(lua_State* L, int nargs) {
   unguard(main->thread);
   luaL_unref(L, LUA_REGISTRYINDEX, setup.thread_ref);
   // A shutdown cancelled the root token; later runs get a fresh one.
-  if (root_->token->is_cancelled() && root_->live_count == 0) {
-    root_->token = TokenRef::adopt(CancelToken::create(nullptr));
-    shutting_down_ = false;
-    interrupted_ = false;
-  }
+  if (root_->token->is_cancelled() && root_->live_count == 0) renew_root_token();
   sync_loop_handles();
-  return state.result;
+  return std::move(state.result);
+}
+
+bool Runtime::renew_root_token() {
+  CancelToken* fresh = nullptr;
+  try {
+    fresh = CancelToken::create(nullptr);
+  } catch (const std::bad_alloc&) {
+    // Still cancelled: the next run tries again before it starts.
+    root_renewal_pending_ = true;
+    return false;
+  }
+  root_->token = TokenRef::adopt(fresh);
+  root_renewal_pending_ = false;
+  shutting_down_ = false;
+  interrupted_ = false;
+  return true;
 }
 
 void Runtime::run_main_failed(Fiber& main, std::string traceback) {

@@ -33,6 +33,9 @@ struct LuaRefs {
   int aborted_error = LUA_NOREF;
   int joined_error = LUA_NOREF;
   int service_thread = LUA_NOREF;
+  /// The last __close error an abort reported, or the runtime's light
+  /// userdata for none. Always set, so updating it never allocates.
+  int last_close_error = LUA_NOREF;
 };
 
 class Runtime {
@@ -201,6 +204,8 @@ class Runtime {
   void shutdown_grace_expired();
   void check_run_complete();
   bool has_live_fibers() const;
+  /// A fresh root token after a shutdown; false if out of memory.
+  bool renew_root_token();
 
   lua_State* main_L_;
   lua_State* service_;
@@ -230,6 +235,7 @@ class Runtime {
   RunState* run_ = nullptr;
   bool shutting_down_ = false;
   bool interrupted_ = false;
+  bool root_renewal_pending_ = false;
   DeadlineEntry shutdown_grace_entry_;
 };
 

@@ -7,7 +7,9 @@
 // Counted allocations are those of the Lua state (its lua_Alloc) and, with
 // --cxx, also the C++ side's operator new (one shared counter), so the
 // runtime's own containers fail too. For every N the run must either
-// return (any RunResult) or report "not enough memory"; afterwards the
+// end as the scenario does without failures (ok, or the error its first
+// line names: "-- expect-error: TEXT") or report "not enough memory"
+// (the script's pcalls may swallow it); afterwards the
 // runtime must still run a task to completion, lua_close must free every
 // byte the state allocated, and the loop must close with no handle open.
 // A Lua panic (an allocation outside protected mode) or a crash fails the
@@ -26,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <new>
 #include <string>
 #include <string_view>
@@ -37,6 +40,8 @@ struct Injector {
   std::size_t count = 0;     // allocation requests so far
   std::size_t fail_at = 0;   // request number that fails, 0: none
   bool failed = false;       // the failure point was reached
+  bool in_script = false;    // run_file is running (loading and running the scenario)
+  bool failed_during_script = false;
   bool cxx = false;          // operator new shares the counter
   bool active = false;       // counting is on (during one attempt)
   // The failed Lua request, to fail its emergency-collection retry too.
@@ -53,6 +58,7 @@ struct Injector {
     }
     if (++count != fail_at) return false;
     failed = true;
+    failed_during_script = in_script;
     if (is_lua) {
       retry_pending = true;
       failed_block = block;
@@ -110,11 +116,25 @@ constexpr const char* kStillWorks =
     "local h = std.task.spawn(function() std.task.yield(); return 42 end)\n"
     "assert(h:join() == 42)\n";
 
-enum class Attempt { completed, failed_reached, broken };
+enum class Attempt { completed, failed_before_the_script, failed_in_the_script, broken };
+
+// The error a scenario raises on purpose: "-- expect-error: TEXT" on its
+// first line ("" when it must succeed).
+std::string expected_error(const char* script) {
+  std::ifstream in(script);
+  std::string line;
+  std::getline(in, line);
+  const std::string tag = "-- expect-error: ";
+  return line.rfind(tag, 0) == 0 ? line.substr(tag.size()) : std::string();
+}
 
 // One run of `script` with allocation number `n` failing.
-Attempt attempt(const char* script, std::size_t n) {
-  injector = Injector{0, n, false, injector.cxx, true};
+Attempt attempt(const char* script, const std::string& expected, std::size_t n) {
+  const bool cxx = injector.cxx;
+  injector = Injector{};
+  injector.fail_at = n;
+  injector.cxx = cxx;
+  injector.active = true;
   lua_live_bytes = 0;
   std::string problem;
 
@@ -146,6 +166,7 @@ Attempt attempt(const char* script, std::size_t n) {
       }
     }
     if (installed) {
+      injector.in_script = true;
       lua_batteries::RunResult r;
       try {
         r = lua_batteries::run_file(L, script);
@@ -155,7 +176,10 @@ Attempt attempt(const char* script, std::size_t n) {
       if (verbose)
         std::fprintf(stderr, "N=%zu reached=%d status=%d %s\n", n, injector.failed, static_cast<int>(r.status),
                      r.message.substr(0, r.message.find('\n')).c_str());
-      if (problem.empty() && r.status != lua_batteries::RunResult::Status::ok && !mentions_out_of_memory(r.message))
+      const bool as_expected = expected.empty() ? r.status == lua_batteries::RunResult::Status::ok
+                                                : r.status == lua_batteries::RunResult::Status::error &&
+                                                      r.message.find(expected) != std::string::npos;
+      if (problem.empty() && !as_expected && !mentions_out_of_memory(r.message))
         problem = "run: " + r.message;
       // Later allocations succeed: the runtime must still work.
       injector.active = false;
@@ -177,7 +201,8 @@ Attempt attempt(const char* script, std::size_t n) {
     std::fprintf(stderr, "fault_sweep: %s, allocation %zu failing: %s\n", script, n, problem.c_str());
     return Attempt::broken;
   }
-  return injector.failed ? Attempt::failed_reached : Attempt::completed;
+  if (!injector.failed) return Attempt::completed;
+  return injector.failed_during_script ? Attempt::failed_in_the_script : Attempt::failed_before_the_script;
 }
 
 }  // namespace
@@ -188,8 +213,12 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size ? size : 1)) return p;
   throw std::bad_alloc();
 }
+// GCC pairs the library's operator new with these frees when it inlines.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#pragma GCC diagnostic pop
 
 int main(int argc, char** argv) {
   std::vector<const char*> scripts;
@@ -205,30 +234,35 @@ int main(int argc, char** argv) {
   }
   verbose = std::getenv("LB_FAULT_VERBOSE") != nullptr;
   const bool cxx = injector.cxx;
-  std::size_t total = 0;
+  std::size_t total = 0, total_in_scripts = 0;
   bool ok = true;
   for (const char* script : scripts) {
+    const std::string expected = expected_error(script);
     const auto start = std::chrono::steady_clock::now();
     // LB_FAULT_FROM=N starts the sweep at N (to debug one failure point).
+    std::size_t in_script = 0;
     std::size_t n = std::getenv("LB_FAULT_FROM") ? std::strtoull(std::getenv("LB_FAULT_FROM"), nullptr, 10) : 1;
     for (;; ++n) {
       injector.cxx = cxx;
-      const Attempt a = attempt(script, n);
+      const Attempt a = attempt(script, expected, n);
       if (a == Attempt::broken) {
         ok = false;
         break;
       }
       if (a == Attempt::completed) break;
+      if (a == Attempt::failed_in_the_script) ++in_script;
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::size_t survived = n - 1;
     total += survived;
-    std::printf("%-24s %6zu failure points survived (%.1f s)%s\n",
-                std::string(script).substr(std::string(script).find_last_of('/') + 1).c_str(), survived, seconds,
-                ok ? "" : "  BROKEN");
+    total_in_scripts += in_script;
+    std::printf("%-28s %5zu failure points survived, %4zu of them in the scenario (%.1f s)%s\n",
+                std::string(script).substr(std::string(script).find_last_of('/') + 1).c_str(), survived, in_script,
+                seconds, ok ? "" : "  BROKEN");
     std::fflush(stdout);
     if (!ok) break;
   }
-  std::printf("total: %zu failure points survived%s\n", total, cxx ? " (Lua and C++ allocations)" : " (Lua allocations)");
+  std::printf("total: %zu failure points survived, %zu of them in the scenarios%s\n", total, total_in_scripts,
+              cxx ? " (Lua and C++ allocations)" : " (Lua allocations)");
   return ok ? 0 : 1;
 }
