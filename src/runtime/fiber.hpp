@@ -111,7 +111,11 @@ struct Task : Fiber {
   int nresults = 0;       // values left on the finished thread's stack
   int pin_ref = LUA_NOREF;  // registry reference to the handle while pinned
   bool released = false;  // the handle was collected or the runtime closed
-  std::string traceback;  // where a failure was raised
+  // Where a failure was raised, for the unobserved-error report: a Lua
+  // string under the error on the dead thread's stack (index 1), so that a
+  // handle Lua collects without running its finalizer (Lua skips one it
+  // cannot call, e.g. for lack of stack) leaves no C++ memory behind.
+  bool has_traceback = false;
   ListHook scope_hook{this};  // Scope::live or Scope::unjoined_failures
 
   TaskEvent event() const;

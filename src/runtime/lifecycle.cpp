@@ -122,6 +122,16 @@ std::string Runtime::traceback_of(lua_State* thread) {
   return text;
 }
 
+bool Runtime::push_traceback_of(lua_State* thread) {
+  lua_State* S = service_;
+  if (!lua_checkstack(S, 3)) return false;
+  lua_pushcfunction(S, &take_traceback);
+  lua_pushlightuserdata(S, thread);
+  if (lua_pcall(S, 1, 1, 0) == LUA_OK) return true;
+  lua_pop(S, 1);
+  return false;
+}
+
 // --- how fibers end -----------------------------------------------------------
 
 void Runtime::finish_returned(Fiber& f, int nresults) {
@@ -142,10 +152,14 @@ void Runtime::finish_failed(Fiber& f) {
   // replaces it, as in Lua). The final error is left at index 1.
   // Tracebacks are for reports: the main chunk's error, and task errors an
   // observer may hear about as unobserved (never cancellations).
+  // A task's traceback waits on the service thread while the reset runs
+  // (whatever uses that thread meanwhile leaves it balanced).
   std::string traceback;
-  const bool reportable = f.kind == FiberKind::main ||
-                          (f.kind == FiberKind::task && observer() && error_kind(f.thread, -1) == ErrorKind::none);
-  if (reportable) traceback = traceback_of(f.thread);
+  bool task_traceback = false;
+  if (f.kind == FiberKind::main)
+    traceback = traceback_of(f.thread);
+  else if (f.kind == FiberKind::task && observer() && error_kind(f.thread, -1) == ErrorKind::none)
+    task_traceback = push_traceback_of(f.thread);
   reset_thread(f.thread);
   lua_settop(f.thread, 1);
   const ErrorKind kind = error_kind(f.thread, 1);
@@ -155,7 +169,11 @@ void Runtime::finish_failed(Fiber& f) {
   if (f.kind == FiberKind::task) {
     auto& t = static_cast<Task&>(f);
     t.nresults = 1;
-    t.traceback = std::move(traceback);
+    if (task_traceback) {
+      lua_xmove(service_, f.thread, 1);  // the reset left room: the stack holds one value
+      lua_insert(f.thread, 1);
+      t.has_traceback = true;
+    }
   } else if (f.kind == FiberKind::main && run_) {
     run_main_failed(f, std::move(traceback));
   }
@@ -248,7 +266,15 @@ void Runtime::settle(Scope& s) {
 
 void Runtime::report_unjoined(Scope& s) {
   while (Task* t = s.unjoined_failures.pop_front()) {
-    if (observer()) observer()->unobserved_error(t->event(), describe(t->thread, -1), t->traceback);
+    if (observer()) {
+      std::string_view traceback;
+      if (t->has_traceback) {
+        size_t len = 0;
+        const char* text = lua_tolstring(t->thread, 1, &len);  // a string: no conversion, no allocation
+        traceback = std::string_view(text, len);
+      }
+      observer()->unobserved_error(t->event(), describe(t->thread, -1), traceback);
+    }
     unpin(*t);
   }
 }

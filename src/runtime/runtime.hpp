@@ -157,6 +157,9 @@ class Runtime {
   std::string describe(lua_State* from, int index);
   /// The traceback of a (dead) thread, taken in protected mode.
   std::string traceback_of(lua_State* thread);
+  /// [-0, +(1|0) on service(), -] The traceback of `thread` as a Lua
+  /// string left on the service thread; false (nothing left) on failure.
+  bool push_traceback_of(lua_State* thread);
   /// Reports the error at `index` of L as a __close error of f, unless it
   /// was the last one reported (used by the hook of an abort's reset).
   void note_close_error(Fiber& f, lua_State* L, int index);

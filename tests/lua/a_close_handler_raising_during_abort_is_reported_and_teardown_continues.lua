@@ -12,7 +12,7 @@ local h = task.spawn(function()
   end })
   local c <close> = setmetatable({}, { __close = function()
     ran[#ran + 1] = "c"
-    error("close handler failed")
+    error("close handler failed", 0)
   end })
   task.sleep(100000)
 end, { name = "victim" })
