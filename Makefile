@@ -6,7 +6,7 @@
 JOBS ?= $(shell nproc)
 BUILD_TYPE ?= RelWithDebInfo
 
-.PHONY: all deps build build-asan run test test-plain test-asan bench-preempt clean
+.PHONY: all deps build build-asan run test test-plain test-asan test-valgrind bench-preempt clean
 
 all: build
 
@@ -38,6 +38,11 @@ test: test-plain test-asan
 # Cost of preemption on a CPU-bound Lua loop: on versus off (README "Preemption").
 bench-preempt: build
 	bench/preempt_overhead.sh build/lua-batteries
+
+# Not part of `make test`: memcheck makes it take several minutes (README,
+# "Reliability").
+test-valgrind: build
+	scripts/test-valgrind.sh build
 
 clean:
 	rm -rf build build-asan
