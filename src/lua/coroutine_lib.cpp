@@ -263,6 +263,7 @@ int coroutine_isyieldable(lua_State* L) {
 int coroutine_running(lua_State* L) {
   Runtime& rt = runtime_of(L);
   Fiber* f = rt.running();
+  if (f && L == f->thread) f->thread_exposed = true;  // the script holds it now: never reuse it
   const bool is_main_thread = lua_pushthread(L) == 1;
   lua_pushboolean(L, is_main_thread || (f && f->kind == FiberKind::main && L == f->thread));
   return 2;

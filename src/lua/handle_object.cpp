@@ -21,7 +21,7 @@ int deliver(lua_State* L, Task& t) {
     case Outcome::returned: {
       const int n = t.nresults;
       if (!lua_checkstack(L, n)) return luaL_error(L, "std.task.join: too many results");
-      lua_xmove(t.thread, L, n);
+      if (n > 0) lua_xmove(t.thread, L, n);  // with none, the thread may be reused already
       t.nresults = 0;
       return n;
     }

@@ -119,6 +119,7 @@ int after_scope(lua_State* L, int, lua_KContext ctx) {
     return luaL_error(L, "std.task.scope: too many results");
   }
   lua_xmove(body, L, n);
+  rt.recycle_thread(s.body, s.pin_ref);
   rt.release_scope(s);
   return n;
 }
@@ -136,7 +137,7 @@ struct ScopeRequest {
 // until the body and every child are done.
 int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   Fiber& f = check_suspendable(L, rt, req.what);
-  lua_State* body = lua_newthread(L);
+  lua_State* body = rt.push_fiber_thread(L);
   // The pin is taken before the Scope exists: once the metatable is set,
   // collecting an open scope tears the runtime down (scope_gc), so nothing
   // between construction and the start of the body may raise.
@@ -342,7 +343,7 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
   if (const std::size_t limit = rt.config().max_tasks; limit != 0 && rt.live_tasks() >= limit)
     return luaL_error(L, "std.task: task limit reached (%I)", static_cast<lua_Integer>(limit));
 
-  lua_State* thread = lua_newthread(L);
+  lua_State* thread = rt.push_fiber_thread(L);
   lua_pushvalue(L, fn_index);
   lua_xmove(L, thread, 1);
   // The pin is taken before the Task exists: once the metatable is set,

@@ -69,6 +69,8 @@ struct Fiber {
   bool preempted = false;
   /// Hard abort asked while the fiber could not be torn down at once.
   bool abort_requested = false;
+  /// The script got this thread (coroutine.running): it is never reused.
+  bool thread_exposed = false;
   lua_State* thread = nullptr;
   int start_nargs = 0;
   Scope* scope = nullptr;  // spawns go here; its token governs this fiber

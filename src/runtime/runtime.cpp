@@ -314,6 +314,43 @@ int Runtime::reset_thread(lua_State* co) {
   return status;
 }
 
+lua_State* Runtime::push_fiber_thread(lua_State* L) {
+  if (pooled_threads_ == 0) return lua_newthread(L);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.thread_pool);
+  const lua_Integer slot = pooled_threads_--;
+  lua_rawgeti(L, -1, slot);
+  lua_pushnil(L);
+  lua_rawseti(L, -3, slot);  // an existing array slot: no allocation
+  lua_remove(L, -2);
+  lua_State* co = lua_tothread(L, -1);
+  // Guarded again once the fiber is registered (task_spawned, start_fiber):
+  // if setting it up raises first, the thread is plain garbage.
+  unguard(co);
+  // A new thread inherits its creator's hook; so does a reused one.
+  lua_sethook(co, lua_gethook(L), lua_gethookmask(L), lua_gethookcount(L));
+  return co;
+}
+
+bool Runtime::recycle_thread(Fiber& f, int owner_ref) {
+  lua_State* co = f.thread;
+  if (!co || f.thread_exposed || closed_ || refs.thread_pool == LUA_NOREF || owner_ref == LUA_NOREF) return false;
+  if (pooled_threads_ >= kThreadPoolCapacity || lua_status(co) != LUA_OK || lua_gettop(co) != 0) return false;
+  lua_State* S = service_;
+  if (!lua_checkstack(S, 3)) return false;
+  // The pool table was created with room for the whole capacity, so
+  // storing into it cannot allocate (and so cannot raise).
+  lua_rawgeti(S, LUA_REGISTRYINDEX, refs.thread_pool);
+  lua_pushthread(co);
+  lua_xmove(co, S, 1);
+  lua_rawseti(S, -2, ++pooled_threads_);
+  lua_rawgeti(S, LUA_REGISTRYINDEX, owner_ref);
+  lua_pushnil(S);
+  lua_setiuservalue(S, -2, 1);
+  lua_pop(S, 2);
+  f.thread = nullptr;
+  return true;
+}
+
 void Runtime::start_fiber(Fiber& f) {
   guard(f.thread);
   make_runnable(f);

@@ -36,7 +36,11 @@ struct LuaRefs {
   /// The last __close error an abort reported, or the runtime's light
   /// userdata for none. Always set, so updating it never allocates.
   int last_close_error = LUA_NOREF;
+  int thread_pool = LUA_NOREF;  // array of finished fiber threads kept for reuse
 };
+
+/// How many finished fiber threads the runtime keeps for reuse.
+constexpr int kThreadPoolCapacity = 1024;
 
 class Runtime {
  public:
@@ -128,6 +132,18 @@ class Runtime {
   void mark_joined(Task& t);
   /// Drops the runtime's pin on a finished task's handle.
   void unpin(Task& t);
+
+  // --- fiber threads: a fiber that returned hands its thread to the next
+  // fiber, unless the script got hold of it (coroutine.running), so most
+  // spawns and scopes create no thread and leave no garbage.
+  /// Pushes a thread for a new fiber onto L: a kept one or a new one.
+  /// [-0, +1, m]
+  lua_State* push_fiber_thread(lua_State* L);
+  /// Keeps f's finished, empty thread for reuse if the script never saw it
+  /// and there is room; `owner_ref` is the registry reference of the
+  /// object whose user value 1 anchors the thread (it is cleared). On
+  /// success f.thread becomes null. Never raises.
+  bool recycle_thread(Fiber& f, int owner_ref);
 
   // --- guarded threads: fiber threads, and the script's coroutines parked
   // inside a task's suspension. The script may not resume or close them.
@@ -229,6 +245,7 @@ class Runtime {
     ClosingThread* outer;
   };
   ClosingThread* closing_threads_ = nullptr;
+  int pooled_threads_ = 0;  // threads in the pool table, at [1, pooled_threads_]
   std::uint64_t next_task_number_ = 1;
   std::size_t live_tasks_ = 0;
   bool dispatching_ = false;
