@@ -22,7 +22,8 @@ struct ObjectType {
   const char* metatable_name;
   const char* short_name;
   const luaL_Reg* methods;
-  /// __index: called with the methods table as upvalue 1 (for fields);
+  /// __index: called with the methods table as upvalue 1 (for fields)
+  /// and the metatable as upvalue 2;
   /// null makes the methods table itself the __index.
   lua_CFunction index;
   lua_CFunction tostring;
@@ -30,6 +31,16 @@ struct ObjectType {
 };
 /// [-0, +0, e] Creates the metatable of `type`; returns its registry reference.
 int register_object_type(lua_State* L, const ObjectType& type);
+
+/// [-0, +0, e] luaL_newmetatable(L, name), also filed in the registry
+/// under the address `name` so that test_object needs no string lookup.
+/// `name` must be the same pointer later passed to test/check_object.
+void new_object_metatable(lua_State* L, const char* name);
+/// [-0, +0, -] The userdata at `index` if its metatable is the one
+/// new_object_metatable made for `name`, else null (luaL_testudata, faster).
+void* test_object(lua_State* L, int index, const char* name);
+/// [-0, +0, v] test_object, raising luaL_checkudata's error when it fails.
+void* check_object(lua_State* L, int index, const char* name);
 
 /// [-0, +0, -] Whether a __gc metamethod was called by Lua's collector (or
 /// lua_close) rather than by the script through debug.getmetatable. A

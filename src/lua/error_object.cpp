@@ -30,7 +30,7 @@ const char* kind_name(ErrorKind kind) {
 }
 
 ErrorObject* to_error(lua_State* L, int index) {
-  return static_cast<ErrorObject*>(luaL_testudata(L, index, kErrorMetatable));
+  return static_cast<ErrorObject*>(test_object(L, index, kErrorMetatable));
 }
 
 // [-0, +1, m] The message, kept as the object's user value.
@@ -54,7 +54,7 @@ int error_index(lua_State* L) {
 }
 
 int error_tostring(lua_State* L) {
-  luaL_checkudata(L, 1, kErrorMetatable);
+  check_object(L, 1, kErrorMetatable);
   push_message(L, 1);
   return 1;
 }
@@ -89,7 +89,7 @@ void new_error(lua_State* L, ErrorKind kind, double ms, const char* message) {
 }  // namespace
 
 void init_error_objects(lua_State* L, Runtime& rt) {
-  luaL_newmetatable(L, kErrorMetatable);
+  new_object_metatable(L, kErrorMetatable);
   const luaL_Reg methods[] = {{"__index", error_index},
                               {"__tostring", error_tostring},
                               {"__concat", error_concat},

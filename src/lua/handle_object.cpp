@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kHandleMetatable = "std.task.Handle";
 
-Task& check_handle(lua_State* L, int index) { return *static_cast<Task*>(luaL_checkudata(L, index, kHandleMetatable)); }
+Task& check_handle(lua_State* L, int index) { return *static_cast<Task*>(check_object(L, index, kHandleMetatable)); }
 
 // [-0, +(n|0), v] Hands the finished task's outcome to the joiner.
 int deliver(lua_State* L, Task& t) {
@@ -81,14 +81,13 @@ int handle_elapsed(lua_State* L) {
 
 int handle_index(lua_State* L) {
   const Task& t = check_handle(L, 1);
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;  // a method: the common case
   const char* key = lua_tostring(L, 2);
   if (key && std::string_view(key) == "id") {
     lua_pushfstring(L, "t%I", static_cast<lua_Integer>(t.number));
   } else if (key && std::string_view(key) == "name") {
     lua_getiuservalue(L, 1, 2);
-  } else {
-    lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));  // methods
   }
   return 1;
 }

@@ -32,13 +32,10 @@ int scope_token(lua_State* L) {
 
 int scope_index(lua_State* L) {
   check_scope(L, 1);
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;  // a method: the common case
   const char* key = lua_tostring(L, 2);
-  if (key && std::string_view(key) == "name") {
-    lua_getiuservalue(L, 1, 2);
-  } else {
-    lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
-  }
+  if (key && std::string_view(key) == "name") lua_getiuservalue(L, 1, 2);
   return 1;
 }
 
@@ -62,7 +59,7 @@ int scope_gc(lua_State* L) {
 
 }  // namespace
 
-Scope& check_scope(lua_State* L, int index) { return *static_cast<Scope*>(luaL_checkudata(L, index, kScopeMetatable)); }
+Scope& check_scope(lua_State* L, int index) { return *static_cast<Scope*>(check_object(L, index, kScopeMetatable)); }
 
 void init_scope_metatable(lua_State* L, Runtime& rt) {
   static const luaL_Reg methods[] = {

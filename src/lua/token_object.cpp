@@ -16,7 +16,7 @@ struct TokenObject {
 };
 
 TokenObject& check_token(lua_State* L, int index) {
-  auto& t = *static_cast<TokenObject*>(luaL_checkudata(L, index, kTokenMetatable));
+  auto& t = *static_cast<TokenObject*>(check_object(L, index, kTokenMetatable));
   if (!t.token) luaL_error(L, "std.task: the CancelToken was finalized");
   return t;
 }
