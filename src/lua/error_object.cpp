@@ -99,6 +99,7 @@ void init_error_objects(lua_State* L, Runtime& rt) {
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
   new_error(L, ErrorKind::cancelled, 0, "task cancelled");
+  rt.refs.cancelled_error_object = lua_topointer(L, -1);  // pinned below for the state's lifetime
   rt.refs.cancelled_error = luaL_ref(L, LUA_REGISTRYINDEX);
   new_error(L, ErrorKind::aborted, 0, "task aborted");
   rt.refs.aborted_error = luaL_ref(L, LUA_REGISTRYINDEX);

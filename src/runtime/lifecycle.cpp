@@ -63,6 +63,12 @@ void Runtime::forget_deadlines(Scope& s) {
 // --- values and text --------------------------------------------------------
 
 namespace {
+// error_kind, recognising the shared cancellation error by address first.
+ErrorKind fiber_error_kind(const Runtime& rt, lua_State* thread, int index) {
+  if (lua_topointer(thread, index) == rt.refs.cancelled_error_object) return ErrorKind::cancelled;
+  return error_kind(thread, index);
+}
+
 int describe_value(lua_State* L) {
   luaL_tolstring(L, 1, nullptr);
   return 1;
@@ -158,11 +164,11 @@ void Runtime::finish_failed(Fiber& f) {
   bool task_traceback = false;
   if (f.kind == FiberKind::main)
     traceback = traceback_of(f.thread);
-  else if (f.kind == FiberKind::task && observer() && error_kind(f.thread, -1) == ErrorKind::none)
+  else if (f.kind == FiberKind::task && observer() && fiber_error_kind(*this, f.thread, -1) == ErrorKind::none)
     task_traceback = push_traceback_of(f.thread);
   reset_thread(f.thread);
   lua_settop(f.thread, 1);
-  const ErrorKind kind = error_kind(f.thread, 1);
+  const ErrorKind kind = fiber_error_kind(*this, f.thread, 1);
   Outcome outcome = Outcome::failed;
   if (kind == ErrorKind::cancelled) outcome = Outcome::cancelled;
   if (kind == ErrorKind::aborted) outcome = Outcome::aborted;

@@ -37,6 +37,9 @@ struct LuaRefs {
   /// userdata for none. Always set, so updating it never allocates.
   int last_close_error = LUA_NOREF;
   int thread_pool = LUA_NOREF;  // array of finished fiber threads kept for reuse
+  /// lua_topointer of the shared cancellation error: the error most
+  /// fibers fail with is recognised without a metatable lookup.
+  const void* cancelled_error_object = nullptr;
 };
 
 /// How many finished fiber threads the runtime keeps for reuse.
