@@ -11,6 +11,7 @@
 #include <lua.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -71,8 +72,11 @@ struct Fiber {
   bool abort_requested = false;
   /// The script got this thread (coroutine.running): it is never reused.
   bool thread_exposed = false;
-  lua_State* thread = nullptr;
+  // How the host bridge wait (Awaiter, below) ended.
+  enum class AwaitEnd : std::uint8_t { completed, interrupted, abandoned };
+  AwaitEnd await_end = AwaitEnd::completed;
   int start_nargs = 0;
+  lua_State* thread = nullptr;
   Scope* scope = nullptr;  // spawns go here; its token governs this fiber
   Task* task = nullptr;    // the task whose code this is (null: main chunk)
 
@@ -86,8 +90,6 @@ struct Fiber {
   const char* await_what = nullptr;
   lua_KFunction await_k = nullptr;
   lua_KContext await_ctx = 0;
-  enum class AwaitEnd : std::uint8_t { completed, interrupted, abandoned };
-  AwaitEnd await_end = AwaitEnd::completed;
 
   std::vector<NestedCoroutine> nested;
 
@@ -109,10 +111,9 @@ struct Task : Fiber {
   Outcome outcome = Outcome::returned;
   bool started = false;
   bool joined = false;    // a join consumed the outcome
-  Fiber* joiner = nullptr;
   int nresults = 0;       // values left on the finished thread's stack
   int pin_ref = LUA_NOREF;  // registry reference to the handle while pinned
-  bool released = false;  // the handle was collected or the runtime closed
+  Fiber* joiner = nullptr;
   // Where a failure was raised, for the unobserved-error report: a Lua
   // string under the error on the dead thread's stack (index 1), so that a
   // handle Lua collects without running its finalizer (Lua skips one it
