@@ -4,7 +4,7 @@ namespace lua_batteries::detail {
 
 void DeadlineHeap::insert(DeadlineEntry& entry, std::uint64_t due_ns) {
   if (entry.is_queued()) remove(entry);
-  heap_.push_back(&entry);  // may throw before anything changed
+  heap_.push_back(Node{due_ns, &entry});  // may throw before anything changed
   entry.due_ns = due_ns;
   entry.seq = next_seq_++;
   entry.index = static_cast<std::uint32_t>(heap_.size() - 1);
@@ -14,10 +14,10 @@ void DeadlineHeap::insert(DeadlineEntry& entry, std::uint64_t due_ns) {
 void DeadlineHeap::remove(DeadlineEntry& entry) {
   if (!entry.is_queued()) return;
   const std::uint32_t index = entry.index;
-  DeadlineEntry* last = heap_.back();
+  const Node last = heap_.back();
   heap_.pop_back();
   entry.index = DeadlineEntry::kNotQueued;
-  if (last == &entry) return;
+  if (last.entry == &entry) return;
   place(index, last);
   if (index > 0 && earlier(last, heap_[(index - 1) / 2]))
     sift_up(index);
@@ -26,35 +26,35 @@ void DeadlineHeap::remove(DeadlineEntry& entry) {
 }
 
 DeadlineEntry* DeadlineHeap::pop_due(std::uint64_t now_ns) {
-  DeadlineEntry* first = top();
-  if (!first || first->due_ns > now_ns) return nullptr;
+  if (heap_.empty() || heap_.front().due_ns > now_ns) return nullptr;
+  DeadlineEntry* first = heap_.front().entry;
   remove(*first);
   return first;
 }
 
 void DeadlineHeap::sift_up(std::uint32_t index) {
-  DeadlineEntry* entry = heap_[index];
+  const Node node = heap_[index];
   while (index > 0) {
     const std::uint32_t parent = (index - 1) / 2;
-    if (!earlier(entry, heap_[parent])) break;
+    if (!earlier(node, heap_[parent])) break;
     place(index, heap_[parent]);
     index = parent;
   }
-  place(index, entry);
+  place(index, node);
 }
 
 void DeadlineHeap::sift_down(std::uint32_t index) {
-  DeadlineEntry* entry = heap_[index];
+  const Node node = heap_[index];
   const auto size = static_cast<std::uint32_t>(heap_.size());
   for (;;) {
     std::uint32_t child = 2 * index + 1;
     if (child >= size) break;
     if (child + 1 < size && earlier(heap_[child + 1], heap_[child])) ++child;
-    if (!earlier(heap_[child], entry)) break;
+    if (!earlier(heap_[child], node)) break;
     place(index, heap_[child]);
     index = child;
   }
-  place(index, entry);
+  place(index, node);
 }
 
 }  // namespace lua_batteries::detail

@@ -33,7 +33,7 @@ class DeadlineHeap {
   /// Unqueues `entry`; no effect if it is not queued.
   void remove(DeadlineEntry& entry);
   /// The earliest entry, or null.
-  DeadlineEntry* top() const { return heap_.empty() ? nullptr : heap_.front(); }
+  DeadlineEntry* top() const { return heap_.empty() ? nullptr : heap_.front().entry; }
   /// Unqueues and returns the earliest entry due at or before `now_ns`.
   DeadlineEntry* pop_due(std::uint64_t now_ns);
   std::size_t size() const { return heap_.size(); }
@@ -42,17 +42,24 @@ class DeadlineHeap {
   void reserve(std::size_t n) { heap_.reserve(n); }
 
  private:
-  static bool earlier(const DeadlineEntry* a, const DeadlineEntry* b) {
-    return a->due_ns != b->due_ns ? a->due_ns < b->due_ns : a->seq < b->seq;
+  // The due time is copied into the heap array, so sifting compares
+  // neighbouring slots instead of chasing a pointer per comparison (the
+  // entries live all over the heap, in their owners). Only ties read seq.
+  struct Node {
+    std::uint64_t due_ns;
+    DeadlineEntry* entry;
+  };
+  static bool earlier(const Node& a, const Node& b) {
+    return a.due_ns != b.due_ns ? a.due_ns < b.due_ns : a.entry->seq < b.entry->seq;
   }
-  void place(std::uint32_t index, DeadlineEntry* entry) {
-    heap_[index] = entry;
-    entry->index = index;
+  void place(std::uint32_t index, const Node& node) {
+    heap_[index] = node;
+    node.entry->index = index;
   }
   void sift_up(std::uint32_t index);
   void sift_down(std::uint32_t index);
 
-  std::vector<DeadlineEntry*> heap_;
+  std::vector<Node> heap_;
   std::uint64_t next_seq_ = 0;
 };
 
