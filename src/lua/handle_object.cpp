@@ -1,5 +1,6 @@
 // Handle: what spawn returns. The Task lives inside the userdata; user
-// value 1 is the task's thread, 2 its name.
+// value 1 is the task's thread (until it is reused), 2 its name (only a
+// named task's handle has a second user value).
 #include <new>
 
 #include "lua/bindings.hpp"

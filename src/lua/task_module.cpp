@@ -350,7 +350,7 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
   // collecting the handle of an unfinished task tears the runtime down
   // (handle_gc), so nothing from there to the end may raise unless the
   // task is marked done first.
-  void* memory = lua_newuserdatauv(L, sizeof(Task), 2);
+  void* memory = lua_newuserdatauv(L, sizeof(Task), opts.name_index ? 2 : 1);  // the name only if there is one
   lua_pushvalue(L, -1);
   const int pin_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   Task* t = new (memory) Task(rt, scope, rt.next_task_number(), opts.driver);

@@ -48,6 +48,24 @@ struct NestedCoroutine {
   bool through;
 };
 
+/// The user coroutines a fiber's code is inside, innermost last. Almost
+/// always empty, so it costs one pointer until the first
+/// coroutine.resume (every Task and Scope carries one).
+class NestedStack {
+ public:
+  bool empty() const { return !items_ || items_->empty(); }
+  const NestedCoroutine& back() const { return items_->back(); }
+  /// May throw std::bad_alloc.
+  void push_back(const NestedCoroutine& c) {
+    if (!items_) items_ = std::make_unique<std::vector<NestedCoroutine>>();
+    items_->push_back(c);
+  }
+  void pop_back() { items_->pop_back(); }
+
+ private:
+  std::unique_ptr<std::vector<NestedCoroutine>> items_;
+};
+
 struct Fiber {
   Fiber(Runtime& rt, FiberKind kind);
   Fiber(const Fiber&) = delete;
@@ -91,7 +109,7 @@ struct Fiber {
   lua_KFunction await_k = nullptr;
   lua_KContext await_ctx = 0;
 
-  std::vector<NestedCoroutine> nested;
+  NestedStack nested;
 
   // A hard abort's walk (abort.cpp) links fibers through here instead of
   // a container, so that tearing down never needs memory.
