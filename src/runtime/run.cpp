@@ -208,6 +208,7 @@ void Runtime::close() {
   preemptor_.stop();
   while (DeadlineEntry* entry = deadlines_.top()) deadlines_.remove(*entry);
   run_queue_.clear();
+  due_queue_.clear();
   close_loop_handles();
 }
 

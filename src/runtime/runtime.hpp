@@ -90,6 +90,8 @@ class Runtime {
   /// the result). No effect unless f is waiting.
   void resume_later(Fiber& f);
   void make_runnable(Fiber& f);
+  /// Queues a sleeper whose time came ahead of the current turn.
+  void make_due_runnable(Fiber& f);
   /// Starts or stops the idle and timer handles to match the run queue
   /// and the deadline heap.
   void sync_loop_handles();
@@ -238,6 +240,7 @@ class Runtime {
   Fiber* running_ = nullptr;
   Preemptor preemptor_;
   IntrusiveList<Fiber, &Fiber::run_hook> run_queue_;
+  IntrusiveList<Fiber, &Fiber::run_hook> due_queue_;  // sleepers woken by their deadline
   DeadlineHeap deadlines_;
   std::uint64_t armed_due_ = UINT64_MAX;
   PointerSet guarded_;
