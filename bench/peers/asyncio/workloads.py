@@ -1,0 +1,151 @@
+"""The workloads on Python asyncio (standard library only).
+
+    python3 workloads.py WORKLOAD [SIZES...]
+
+WORKLOAD is one of empty, w1..w7 (see ../../../../shared/bench/WORKLOADS.md);
+prints "RESULT seconds=..." for the measured part.
+"""
+import asyncio
+import math
+import sys
+import time
+
+
+async def w1_spawn_join(n):
+    async def nothing():
+        pass
+
+    start = time.perf_counter()
+    async with asyncio.TaskGroup() as group:
+        for _ in range(n):
+            group.create_task(nothing())
+    return time.perf_counter() - start, {}
+
+
+async def w2_yield_switch(n):
+    async def yielder():
+        for _ in range(n):
+            await asyncio.sleep(0)
+
+    start = time.perf_counter()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(yielder())
+        group.create_task(yielder())
+    return time.perf_counter() - start, {}
+
+
+async def w3_sleep_fanout(n, ms=50):
+    seconds = ms / 1000
+
+    async def sleeper():
+        await asyncio.sleep(seconds)
+
+    start = time.perf_counter()
+    async with asyncio.TaskGroup() as group:
+        for _ in range(n):
+            group.create_task(sleeper())
+    return time.perf_counter() - start, {}
+
+
+async def w4_cancel_storm(n):
+    # The scope is a task holding the TaskGroup; cancelling it makes the
+    # group cancel every child and wait for them.
+    started = asyncio.Event()
+
+    async def scope():
+        async with asyncio.TaskGroup() as group:
+            for _ in range(n):
+                group.create_task(asyncio.sleep(3600))
+            await asyncio.sleep(0)  # every child has started and is asleep
+            started.set()
+            await asyncio.sleep(3600)
+
+    scope_task = asyncio.create_task(scope())
+    await started.wait()
+    start = time.perf_counter()
+    scope_task.cancel()
+    try:
+        await scope_task
+    except asyncio.CancelledError:
+        pass
+    return time.perf_counter() - start, {}
+
+
+async def w5_timeout_churn(n):
+    async def nothing():
+        pass
+
+    start = time.perf_counter()
+    for _ in range(n):
+        async with asyncio.timeout(1.0):
+            await nothing()
+    return time.perf_counter() - start, {}
+
+
+async def w6_nested_scopes(reps, depth):
+    async def child():
+        await asyncio.sleep(0)
+
+    async def nest(level):
+        if level == 0:
+            return
+        async with asyncio.TaskGroup() as group:
+            group.create_task(child())
+            await nest(level - 1)
+
+    start = time.perf_counter()
+    for _ in range(reps):
+        await nest(depth)
+    return time.perf_counter() - start, {}
+
+
+async def w7_sleep_precision(n):
+    seed = 42
+    lateness_ms = []
+
+    async def sleeper(delay_ms):
+        asked = time.perf_counter() + delay_ms / 1000
+        await asyncio.sleep(delay_ms / 1000)
+        lateness_ms.append((time.perf_counter() - asked) * 1000)
+
+    start = time.perf_counter()
+    async with asyncio.TaskGroup() as group:
+        for _ in range(n):
+            seed = seed * 48271 % 2147483647  # MINSTD, as every implementation
+            group.create_task(sleeper(1 + seed % 100))
+    seconds = time.perf_counter() - start
+    lateness_ms.sort()
+
+    def percentile(q):
+        return lateness_ms[max(1, math.ceil(q * n)) - 1]
+
+    return seconds, {"p50_ms": percentile(0.50), "p99_ms": percentile(0.99), "max_ms": lateness_ms[-1]}
+
+
+async def empty():
+    return 0.0, {}
+
+
+WORKLOADS = {
+    "empty": empty,
+    "w1": w1_spawn_join,
+    "w2": w2_yield_switch,
+    "w3": w3_sleep_fanout,
+    "w4": w4_cancel_storm,
+    "w5": w5_timeout_churn,
+    "w6": w6_nested_scopes,
+    "w7": w7_sleep_precision,
+}
+
+
+def main():
+    if len(sys.argv) < 2 or sys.argv[1] not in WORKLOADS:
+        sys.exit("usage: workloads.py {%s} [SIZES...]" % "|".join(WORKLOADS))
+    sizes = [int(a) for a in sys.argv[2:]]
+    seconds, extra = asyncio.run(WORKLOADS[sys.argv[1]](*sizes))
+    fields = "".join(" %s=%.3f" % item for item in extra.items())
+    print("RESULT seconds=%.9f%s" % (seconds, fields))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+-- The workloads on Lua 5.4 + cqueues (Debian lua-cqueues).
+--
+--   lua5.4 workloads.lua WORKLOAD [SIZES...]
+--
+-- WORKLOAD is one of empty, w1..w4, w6, w7 (see shared/bench/WORKLOADS.md);
+-- prints "RESULT seconds=..." for the measured part. cqueues cannot stop a
+-- running coroutine, so there is no with_timeout (W5); W4 cancels through a
+-- condition variable every sleeper waits on, W6 nests one controller per
+-- scope.
+local cqueues = require "cqueues"
+local condition = require "cqueues.condition"
+
+local now = cqueues.monotime
+local poll, sleep = cqueues.poll, cqueues.sleep
+
+-- Runs fn in a new controller and loops it until everything in it ends.
+local function run(fn)
+  local cq = cqueues.new()
+  cq:wrap(fn)
+  assert(cq:loop())
+end
+
+local workloads = {}
+
+function workloads.empty() return 0 end
+
+function workloads.w1(n)
+  local seconds
+  run(function()
+    local start = now()
+    local scope = cqueues.new()
+    local function nothing() end
+    for _ = 1, n do scope:wrap(nothing) end
+    assert(scope:loop())
+    seconds = now() - start
+  end)
+  return seconds
+end
+
+function workloads.w2(n)
+  local cq = cqueues.new()
+  local function yielder()
+    for _ = 1, n do poll() end
+  end
+  local start = now()
+  cq:wrap(yielder)
+  cq:wrap(yielder)
+  assert(cq:loop())
+  return now() - start
+end
+
+function workloads.w3(n, ms)
+  local seconds_asleep = (ms or 50) / 1000
+  local cq = cqueues.new()
+  local function sleeper() sleep(seconds_asleep) end
+  local start = now()
+  for _ = 1, n do cq:wrap(sleeper) end
+  assert(cq:loop())
+  return now() - start
+end
+
+function workloads.w4(n)
+  local cancelled = condition.new()
+  local cq = cqueues.new()
+  local function sleeper() poll(cancelled, 3600) end
+  for _ = 1, n do cq:wrap(sleeper) end
+  local start
+  cq:wrap(function()
+    poll()  -- every sleeper has started and is asleep
+    start = now()
+    cancelled:signal()
+  end)
+  assert(cq:loop())
+  return now() - start
+end
+
+function workloads.w6(reps, depth)
+  local function child() poll() end
+  local function nest(level)
+    if level == 0 then return end
+    local scope = cqueues.new()
+    scope:wrap(child)
+    nest(level - 1)
+    assert(scope:loop())
+  end
+  local seconds
+  run(function()
+    local start = now()
+    for _ = 1, reps do nest(depth) end
+    seconds = now() - start
+  end)
+  return seconds
+end
+
+function workloads.w7(n)
+  local seed = 42
+  local lateness_ms = {}
+  local cq = cqueues.new()
+  local start = now()
+  for i = 1, n do
+    seed = seed * 48271 % 2147483647  -- MINSTD, as every implementation
+    local delay = 1 + seed % 100
+    cq:wrap(function()
+      local asked = now() + delay / 1000
+      sleep(delay / 1000)
+      lateness_ms[i] = (now() - asked) * 1000
+    end)
+  end
+  assert(cq:loop())
+  local seconds = now() - start
+  table.sort(lateness_ms)
+  local function percentile(q) return lateness_ms[math.max(1, math.ceil(q * n))] end
+  return seconds, string.format(" p50_ms=%.3f p99_ms=%.3f max_ms=%.3f",
+    percentile(0.50), percentile(0.99), lateness_ms[n])
+end
+
+local name = arg[1]
+if not workloads[name] then
+  io.stderr:write("usage: workloads.lua {empty|w1|w2|w3|w4|w6|w7} [SIZES...]\n")
+  os.exit(2)
+end
+local sizes = {}
+for i = 2, #arg do sizes[#sizes + 1] = math.tointeger(tonumber(arg[i])) end
+local seconds, extra = workloads[name](table.unpack(sizes))
+print(string.format("RESULT seconds=%.9f%s", seconds, extra or ""))
