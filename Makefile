@@ -1,30 +1,40 @@
 # lua-batteries: the two commands of the README.
 #   make run    installs what is missing, builds, runs the example job
 #   make test   installs what is missing, builds (plain and ASan+UBSan),
-#               runs every test suite on both builds
+#               runs every test suite on both builds (the plain one also
+#               runs bench-smoke)
+#   make bench  the benchmarks side by side with the floor and the peers;
+#               writes bench/results/latest.md (not part of make test)
 #   make bench-preempt   overhead of preemption on a CPU-bound loop
 JOBS ?= $(shell nproc)
-BUILD_TYPE ?= RelWithDebInfo
+# build/ is the Release build that make run, make test and make bench share.
+BUILD_TYPE ?= Release
+# The benchmark harness and the asyncio peer use Debian's python3.
+PYTHON ?= /usr/bin/python3
 
-.PHONY: all deps build build-asan run test test-plain test-asan test-valgrind bench-preempt clean
+.PHONY: all deps deps-bench build build-asan run test test-plain test-asan test-valgrind bench bench-smoke bench-preempt clean
 
 all: build
 
 deps:
 	@scripts/install-deps.sh
 
+deps-bench:
+	@scripts/install-deps.sh --bench
+
 build: deps
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
 	cmake --build build -j $(JOBS)
 
 build-asan: deps
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLB_SANITIZE=ON >/dev/null
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLB_SANITIZE=ON -DLB_BENCH=OFF >/dev/null
 	cmake --build build-asan -j $(JOBS)
 
 run: build
 	build/lua-batteries examples/fanout_report.lua
 
-test-plain: build
+# The plain build's suites include bench-smoke, hence the peers.
+test-plain: build deps-bench
 	scripts/test-all.sh build
 
 # Sanitizer reports abort the process (-fno-sanitize-recover), so any
@@ -34,6 +44,15 @@ test-asan: build-asan
 	LB_TEST_TIMEOUT=120 CONFORMANCE_TIMEOUT=60 scripts/test-all.sh build-asan
 
 test: test-plain test-asan
+
+# Every workload on lua-batteries and the peers, 3 interleaved repetitions,
+# the 1M-sleeper scale run and the microbenchmarks (a few minutes).
+bench: build deps-bench
+	$(PYTHON) bench/run.py --build build --out bench/results/latest.md
+
+# Tiny sizes, one repetition, a few seconds: keeps the scripts working.
+bench-smoke: build deps-bench
+	$(PYTHON) bench/run.py --build build --smoke
 
 # Cost of preemption on a CPU-bound Lua loop: on versus off (README "Preemption").
 bench-preempt: build

@@ -2,8 +2,9 @@
 # Runs every test suite against one build directory and reports per suite.
 #   scripts/test-all.sh BUILD_DIR
 # Suites: the GoogleTest suite, the allocation-failure sweeps, the
-# project's Lua tests, the runner's end-to-end tests and the shared
-# conformance suite (../shared).
+# project's Lua tests, the runner's end-to-end tests, the shared
+# conformance suite (../shared) and, on a build with the benchmark programs
+# (the plain one), the benchmarks at tiny sizes.
 set -u
 build=${1:?usage: test-all.sh BUILD_DIR}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,6 +41,12 @@ if [ -x "$shared/conformance/run.sh" ]; then
 else
   echo "=== conformance: $shared/conformance/run.sh not found"
   failed=$((failed + 1)); failed_names+=(conformance)
+fi
+
+if [ -x "$build/bench_floor" ]; then
+  suite bench-smoke "${PYTHON:-/usr/bin/python3}" "$top/bench/run.py" --build "$build" --smoke
+else
+  echo "=== bench-smoke: skipped ($build has no benchmark programs)"
 fi
 
 [ ${#failed_names[@]} -eq 0 ] || echo "failed suites in $build: ${failed_names[*]}"

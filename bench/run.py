@@ -1,0 +1,509 @@
+#!/usr/bin/env python3
+"""Runs the benchmark workloads on lua-batteries and its peers, side by side.
+
+    bench/run.py [--build DIR] [--smoke] [--reps N] [--out FILE]
+
+Every (implementation, workload) runs in a fresh process; repetitions are
+interleaved (the repetition loop is outermost) so that a noisy moment hits
+every implementation alike. Each workload script times its measured part
+itself and prints one line "RESULT seconds=<s> [key=value ...]"; the peak
+RSS of each process comes from bench/peak_rss.c. The harness prints one Markdown
+table (medians, min-max spread, ratios of lua-batteries against the floor
+and every peer), the targets with met/missed, the 1M-sleeper scale run and
+the microbenchmarks, and writes it all to --out.
+
+--smoke runs every workload on every implementation once with tiny sizes
+(and the microbenchmarks for a moment): it fails when any script fails or
+prints no result, so the scripts cannot rot. Only the standard library.
+
+Adding a workload: a script per implementation plus one Workload entry in
+WORKLOADS. Adding a lua-batteries variant (extra runner flags): one more
+lua_batteries(...) entry in implementations().
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import signal
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+PEAK_RSS = "bench_peak_rss"  # set from --build in main()
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(TOP, "bench")
+
+
+# ---------------------------------------------------------------- workloads
+
+@dataclass
+class Sample:
+    """One process: its RESULT fields, peak RSS and wall time."""
+    fields: dict
+    rss_kib: int
+    wall_s: float
+
+
+@dataclass
+class Metric:
+    """A per-unit figure computed from one sample (and the empty baseline)."""
+    label: str
+    unit: str
+    compute: Callable[[Sample, list, float], float]  # (sample, sizes, empty_rss_kib)
+    limit: Optional[float] = None      # target: median <= limit ...
+    limit_vs: Optional[str] = None     # ... times this implementation's median
+
+
+@dataclass
+class Workload:
+    id: str
+    name: str
+    sizes: list         # arguments at full size (WORKLOADS.md)
+    smoke_sizes: list   # arguments for bench-smoke
+    metrics: list = field(default_factory=list)
+
+
+def per_unit_ns(units: Callable[[list], float]):
+    return lambda s, sizes, empty: s.fields["seconds"] * 1e9 / units(sizes)
+
+
+def field_value(key):
+    return lambda s, sizes, empty: s.fields[key]
+
+
+W3_SLEEP_MS = 50
+
+WORKLOADS = [
+    # W0 measures nothing: the empty runtime's RSS, the W3 baseline.
+    Workload("W0", "empty", [], [], []),
+    Workload("W1", "spawn_join", [200000], [100], [
+        Metric("ns/task", "ns", per_unit_ns(lambda z: z[0]), 1.3, "floor")]),
+    Workload("W2", "yield_switch", [1000000], [100], [
+        Metric("ns/switch", "ns", per_unit_ns(lambda z: 2 * z[0]), 2.5, "floor")]),
+    Workload("W3", "sleep_fanout", [100000, W3_SLEEP_MS], [100, 5], [
+        Metric("overhead ns/task", "ns",
+               lambda s, z, e: (s.fields["seconds"] - z[1] / 1000) * 1e9 / z[0], 1500),
+        Metric("bytes/task", "B", lambda s, z, e: (s.rss_kib - e) * 1024 / z[0], 1300)]),
+    Workload("W4", "cancel_storm", [100000], [100], [
+        Metric("ns/task", "ns", per_unit_ns(lambda z: z[0]), 400)]),
+    Workload("W5", "timeout_churn", [100000], [100], [
+        Metric("ns/call", "ns", per_unit_ns(lambda z: z[0]), 700)]),
+    Workload("W6", "nested_scopes", [500, 150], [2, 10], [
+        Metric("ns/scope", "ns", per_unit_ns(lambda z: z[0] * z[1]), 1000)]),
+    Workload("W7", "sleep_precision", [10000], [100], [
+        Metric("p50 lateness ms", "ms", field_value("p50_ms")),
+        Metric("p99 lateness ms", "ms", field_value("p99_ms"), 2),
+        Metric("max lateness ms", "ms", field_value("max_ms"))]),
+]
+
+# How the peers express what has no direct counterpart.
+NOTES = [
+    "lua-batteries W3 (and the scale run) runs with `--slice-ms 0`, so that all N sleepers are alive "
+    "at once, as on the peers: with preemption on, the loop spawning them is preempted and the "
+    "first sleepers finish before the last are spawned.",
+    "asyncio W4: the scope is a task holding the TaskGroup; cancelling that task cancels the group.",
+    "Node.js: tasks are async functions; W4 gives each sleep its own AbortController and the scope "
+    "aborts them all (with one signal shared by 100k sleeps, setting them up had not finished after "
+    "6 minutes on Node 20); W5 is an AbortController aborted by a timer, cleared on exit; "
+    "W6 awaits the child after the nested body.",
+    "cqueues: W4 cancels through a condition variable every sleeper waits on; W6 nests one controller "
+    "per scope.",
+]
+
+SCALE_SLEEPERS = 1000000
+SCALE_RSS_LIMIT_BYTES = 1.5e9  # "1.5 GB"
+
+
+# ----------------------------------------------------------- implementations
+
+@dataclass
+class Impl:
+    name: str
+    # workload id -> command (without sizes); absent ids are not run
+    commands: dict
+    # workload id -> why it cannot be expressed (shown as "n/a" + footnote)
+    missing: dict = field(default_factory=dict)
+    version: str = ""
+
+
+def lua_batteries(build, name="lua-batteries", flags=(), only=None):
+    """The runner with extra `flags`, on every workload or the ids in `only`."""
+    runner = os.path.join(build, "lua-batteries")
+    # W3 spawns every sleeper before any runs, as the peers (which never
+    # preempt) do: with preemption on, the spawning loop would be preempted
+    # and the first sleepers would be done before the last were spawned.
+    flags_of = {"W3": ["--slice-ms", "0"]}
+    scripts = {
+        "W0": "w0_empty.lua", "W1": "w1_spawn_join.lua", "W2": "w2_yield_switch.lua",
+        "W3": "w3_sleep_fanout.lua", "W4": "w4_cancel_storm.lua",
+        "W5": "w5_timeout_churn.lua", "W6": "w6_nested_scopes.lua",
+        "W7": "w7_sleep_precision.lua",
+    }
+    commands = {w: [runner, *flags_of.get(w, []), *flags, os.path.join(BENCH, "lua-batteries", s)]
+                for w, s in scripts.items() if only is None or w in only}
+    return Impl(name, commands, version=capture([runner, "--version"]))
+
+
+def find_program(*names):
+    for name in names:
+        path = shutil.which(name)
+        if path:
+            return path
+    sys.exit("bench: none of %s found; run scripts/install-deps.sh --bench" % ", ".join(names))
+
+
+def implementations(build):
+    floor = os.path.join(build, "bench_floor")
+    python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else find_program("python3")
+    node = find_program("node", "nodejs")
+    lua = find_program("lua5.4")
+    peer_workloads = ["W0", "W1", "W2", "W3", "W4", "W5", "W6", "W7"]
+
+    def peer(name, argv, version, workloads=peer_workloads, missing=None):
+        commands = {w: argv + [w.lower() if w != "W0" else "empty"] for w in workloads}
+        return Impl(name, commands, missing or {}, version)
+
+    cq_version = capture([lua, "-e", "print('cqueues ' .. require('cqueues').VERSION)"])
+    return [
+        lua_batteries(build),
+        # Extra variants go here, e.g.
+        #   lua_batteries(build, "lua-batteries --slice-ms 0", ["--slice-ms", "0"], only={"W8"}),
+        # Bare coroutines (no timers, cancellation or scopes): W1 and W2 only.
+        Impl("floor", {"W1": [floor, "w1_alive"], "W2": [floor, "w2"]},
+             version="%s C API" % capture([floor, "--version"])),
+        Impl("floor, one at a time", {"W1": [floor, "w1_one"]},
+             version="%s C API" % capture([floor, "--version"])),
+        peer("asyncio", [python, os.path.join(BENCH, "peers", "asyncio", "workloads.py")],
+             capture([python, "--version"])),
+        peer("node", [node, os.path.join(BENCH, "peers", "node", "workloads.mjs")],
+             "Node.js " + capture([node, "--version"])),
+        peer("cqueues", [lua, os.path.join(BENCH, "peers", "cqueues", "workloads.lua")],
+             "%s, %s" % (" ".join(capture([lua, "-v"]).split()[:2]), cq_version),
+             workloads=[w for w in peer_workloads if w != "W5"],
+             missing={"W5": "cqueues cannot stop a running coroutine: no with_timeout"}),
+    ]
+
+
+# ------------------------------------------------------------------ running
+
+def capture(argv):
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        return (out.stdout + out.stderr).strip().splitlines()[0]
+    except (OSError, subprocess.SubprocessError, IndexError):
+        return "?"
+
+
+class RunFailed(Exception):
+    pass
+
+
+def run_process(argv, timeout_s):
+    """Runs argv to completion; returns (stdout, peak RSS KiB, wall seconds).
+
+    The peak RSS comes from bench_peak_rss (built beside the runner): a
+    process forked from this Python one would report at least this
+    process's RSS (Linux keeps the pre-exec high-water mark)."""
+    wrapped = [PEAK_RSS] + argv
+    start = time.monotonic()
+    proc = subprocess.Popen(wrapped, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise RunFailed("%s killed after %d s" % (" ".join(argv), timeout_s))
+    wall = time.monotonic() - start
+    stdout = stdout.decode(errors="replace")
+    stderr = stderr.decode(errors="replace")
+    if proc.returncode != 0:
+        raise RunFailed("%s exited with %d\n%s" % (" ".join(argv), proc.returncode, stderr[-2000:]))
+    rss = [l for l in stderr.splitlines() if l.startswith("PEAK_RSS_KIB=")]
+    if not rss:
+        raise RunFailed("%s: no peak RSS reported\n%s" % (" ".join(argv), stderr[-2000:]))
+    return stdout, int(rss[-1].partition("=")[2]), wall
+
+
+def parse_result(argv, stdout):
+    lines = [l for l in stdout.splitlines() if l.startswith("RESULT ")]
+    if not lines:
+        raise RunFailed("%s printed no RESULT line\n%s" % (" ".join(argv), stdout[-2000:]))
+    fields = {}
+    for item in lines[-1].split()[1:]:
+        key, _, value = item.partition("=")
+        fields[key] = float(value)
+    if "seconds" not in fields:
+        raise RunFailed("%s: RESULT line has no seconds=" % " ".join(argv))
+    return fields
+
+
+def run_sample(argv, timeout_s):
+    stdout, rss, wall = run_process(argv, timeout_s)
+    return Sample(parse_result(argv, stdout), rss, wall)
+
+
+def run_all(impls, workloads, reps, smoke, timeout_s):
+    """samples[(impl name, workload id)] = [Sample per repetition]."""
+    samples = {}
+    for rep in range(reps):
+        for workload in workloads:
+            sizes = workload.smoke_sizes if smoke else workload.sizes
+            for impl in impls:
+                if workload.id not in impl.commands:
+                    continue
+                argv = impl.commands[workload.id] + [str(s) for s in sizes]
+                print("rep %d/%d  %-3s %-22s" % (rep + 1, reps, workload.id, impl.name),
+                      end="", flush=True, file=sys.stderr)
+                sample = run_sample(argv, timeout_s)
+                print(" %8.3f s  %7.1f MiB" % (sample.fields["seconds"], sample.rss_kib / 1024),
+                      file=sys.stderr)
+                samples.setdefault((impl.name, workload.id), []).append(sample)
+    return samples
+
+
+# ---------------------------------------------------------------- reporting
+
+@dataclass
+class Figure:
+    median: float
+    low: float
+    high: float
+    rss_mib: float
+
+
+def figures(impls, workloads, samples, smoke):
+    """fig[(impl, workload id, metric label)] = Figure."""
+    fig = {}
+    for impl in impls:
+        empty = samples.get((impl.name, "W0"), [])
+        empty_rss = statistics.median(s.rss_kib for s in empty) if empty else 0
+        for workload in workloads:
+            runs = samples.get((impl.name, workload.id))
+            if not runs:
+                continue
+            sizes = workload.smoke_sizes if smoke else workload.sizes
+            for metric in workload.metrics:
+                values = [metric.compute(s, sizes, empty_rss) for s in runs]
+                fig[(impl.name, workload.id, metric.label)] = Figure(
+                    statistics.median(values), min(values), max(values),
+                    statistics.median(s.rss_kib for s in runs) / 1024)
+    return fig
+
+
+def fmt(value):
+    if abs(value) >= 100:
+        return "%.0f" % value
+    if abs(value) >= 10:
+        return "%.1f" % value
+    return "%.2f" % value
+
+
+def ratio(a, b):
+    return "%.2f×" % (a / b) if b > 0 else "–"
+
+
+def summary_table(impls, workloads, fig):
+    """One row per figure, one column per implementation: medians, and in
+    parentheses lua-batteries' median divided by that implementation's."""
+    primary = impls[0].name
+    rows = ["| workload | figure | " + " | ".join(i.name for i in impls) + " |",
+            "|---|---|" + "---:|" * len(impls)]
+    for workload in workloads:
+        for metric in workload.metrics:
+            mine = fig.get((primary, workload.id, metric.label))
+            cells = []
+            for impl in impls:
+                f = fig.get((impl.name, workload.id, metric.label))
+                if not f:
+                    cells.append("n/a" if workload.id in impl.missing else "")
+                elif impl.name == primary or not mine:
+                    cells.append(fmt(f.median))
+                else:
+                    cells.append("%s (%s)" % (fmt(f.median), ratio(mine.median, f.median)))
+            rows.append("| %s %s | %s | %s |" % (workload.id, workload.name, metric.label, " | ".join(cells)))
+    return rows + [""]
+
+
+def results_table(impls, workloads, fig):
+    primary = impls[0].name
+    footnotes = []
+    rows = ["| workload | figure | implementation | median | spread (min–max) | peak RSS MiB | %s ÷ this |" % primary,
+            "|---|---|---|---:|---:|---:|---:|"]
+    for workload in workloads:
+        for metric in workload.metrics:
+            mine = fig.get((primary, workload.id, metric.label))
+            for impl in impls:
+                f = fig.get((impl.name, workload.id, metric.label))
+                head = "| %s %s | %s | %s " % (workload.id, workload.name, metric.label, impl.name)
+                if f:
+                    rel = "" if impl.name == primary or not mine else ratio(mine.median, f.median)
+                    rows.append(head + "| %s | %s–%s | %.1f | %s |" % (
+                        fmt(f.median), fmt(f.low), fmt(f.high), f.rss_mib, rel))
+                elif workload.id in impl.missing:
+                    reason = impl.missing[workload.id]
+                    if reason not in footnotes:
+                        footnotes.append(reason)
+                    rows.append(head + "| n/a [%d] | | | |" % (footnotes.index(reason) + 1))
+    rows.append("")
+    rows += ["[%d] %s" % (i + 1, text) for i, text in enumerate(footnotes)]
+    return rows + [""] if footnotes else rows
+
+
+def targets_table(impls, workloads, fig, scale):
+    primary = impls[0].name
+    rows = ["| target | measured | met |", "|---|---:|---|"]
+    for workload in workloads:
+        for metric in workload.metrics:
+            if metric.limit is None:
+                continue
+            mine = fig.get((primary, workload.id, metric.label))
+            if metric.limit_vs:
+                ref = fig.get((metric.limit_vs, workload.id, metric.label))
+                if not (mine and ref):
+                    continue
+                measured = mine.median / ref.median
+                text = "%s %s %s ≤ %g × %s" % (workload.id, workload.name, metric.label,
+                                               metric.limit, metric.limit_vs)
+                shown = "%.2f × (%s vs %s %s)" % (measured, fmt(mine.median), fmt(ref.median), metric.unit)
+            else:
+                if not mine:
+                    continue
+                measured = mine.median
+                text = "%s %s %s ≤ %g %s" % (workload.id, workload.name, metric.label,
+                                             metric.limit, metric.unit)
+                shown = "%s %s" % (fmt(measured), metric.unit)
+            rows.append("| %s | %s | %s |" % (text, shown, "met" if measured <= metric.limit else "**missed**"))
+    if scale:
+        rows.append("| 1M sleepers peak RSS < 1.5 GB (%.0f MiB) | %.0f MiB | %s |" % (
+            SCALE_RSS_LIMIT_BYTES / 2**20, scale.rss_kib / 1024,
+            "met" if scale.rss_kib * 1024 < SCALE_RSS_LIMIT_BYTES else "**missed**"))
+    return rows
+
+
+def scale_run(impl, timeout_s):
+    argv = impl.commands["W3"] + [str(SCALE_SLEEPERS), str(W3_SLEEP_MS)]
+    print("scale     W3 at N=%d on %s" % (SCALE_SLEEPERS, impl.name), file=sys.stderr)
+    return run_sample(argv, timeout_s)
+
+
+def scale_table(impl, scale, empty_rss_kib):
+    return ["| run | total time s (process) | measured part s | peak RSS MiB | bytes/task |",
+            "|---|---:|---:|---:|---:|",
+            "| W3 sleep_fanout, N = %d, %s | %.2f | %.2f | %.0f | %.0f |" % (
+                SCALE_SLEEPERS, impl.name, scale.wall_s, scale.fields["seconds"],
+                scale.rss_kib / 1024, (scale.rss_kib - empty_rss_kib) * 1024 / SCALE_SLEEPERS)]
+
+
+def micro_run(build, smoke, timeout_s):
+    argv = [os.path.join(build, "bench_micro"), "--benchmark_format=json"]
+    if smoke:
+        argv += ["--benchmark_min_time=0.001"]
+    else:
+        argv += ["--benchmark_min_time=0.5", "--benchmark_repetitions=3",
+                 "--benchmark_report_aggregates_only=true"]
+    print("micro     %s" % " ".join(argv[1:]), file=sys.stderr)
+    stdout, _, _ = run_process(argv, timeout_s)
+    rows = ["| benchmark | ns/op (median) | coefficient of variation |", "|---|---:|---:|"]
+    results = json.loads(stdout)["benchmarks"]
+    cv = {b["run_name"]: b.get("items_per_second", 0) for b in results if b.get("aggregate_name") == "cv"}
+    for b in results:
+        if b.get("aggregate_name", "median") != "median":
+            continue
+        if not b.get("items_per_second"):
+            raise RunFailed("microbenchmark %s reported no items_per_second" % b["name"])
+        name = b.get("run_name", b["name"])
+        spread = "%.1f%%" % (cv[name] * 100) if name in cv else ""
+        rows.append("| %s | %s | %s |" % (name, fmt(1e9 / b["items_per_second"]), spread))
+    return rows
+
+
+def machine():
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, %d cores, Linux %s" % (model, os.cpu_count() or 0, platform.release())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--build", default=os.path.join(TOP, "build"),
+                        help="build directory holding lua-batteries, bench_floor, bench_micro")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition")
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--out", help="also write the report to this file")
+    parser.add_argument("--only", help="comma-separated workload ids (W1,W3...)")
+    parser.add_argument("--no-scale", action="store_true", help="skip the 1M-sleeper run")
+    parser.add_argument("--no-micro", action="store_true", help="skip the microbenchmarks")
+    args = parser.parse_args()
+    build = os.path.abspath(args.build)
+    global PEAK_RSS
+    PEAK_RSS = os.path.join(build, "bench_peak_rss")
+    reps = 1 if args.smoke else args.reps
+    timeout_s = 60 if args.smoke else 900
+
+    impls = implementations(build)
+    workloads = WORKLOADS
+    if args.only:
+        wanted = {"W0"} | set(args.only.split(","))
+        workloads = [w for w in WORKLOADS if w.id in wanted]
+
+    started = time.monotonic()
+    try:
+        samples = run_all(impls, workloads, reps, args.smoke, timeout_s)
+        scale = None
+        if not args.smoke and not args.no_scale:
+            scale = scale_run(impls[0], timeout_s)
+        micro = None if args.no_micro else micro_run(build, args.smoke, timeout_s)
+    except RunFailed as failure:
+        print("\nbench: FAILED: %s" % failure, file=sys.stderr)
+        return 1
+    fig = figures(impls, workloads, samples, args.smoke)
+
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    report = ["# Benchmark results%s" % (" (smoke: tiny sizes, figures meaningless)" if args.smoke else ""), "",
+              "%s; %s; %d interleaved repetition(s), each workload in a fresh process; "
+              "the whole run took %.0f s." % (when, machine(), reps, time.monotonic() - started), ""]
+    report += ["Versions: " + "; ".join("%s: %s" % (i.name, i.version) for i in impls), ""]
+    report += ["## Workloads (`../shared/bench/WORKLOADS.md`)", "",
+               "Per-unit figures, median over the repetitions; in parentheses lua-batteries' "
+               "median divided by that implementation's (below 1×: lua-batteries is faster or "
+               "smaller). The floor is bare Lua coroutines through the C API: W1 (all coroutines "
+               "alive, and one at a time) and W2 only. n/a: the peer cannot express the workload "
+               "(see the footnotes below).", ""]
+    report += summary_table(impls, workloads, fig)
+    report += ["Notes:", ""] + ["- " + note for note in NOTES] + [""]
+    report += ["### Spread and memory", "",
+               "Median, min–max over the repetitions, and the median peak RSS of the process.", ""]
+    report += results_table(impls, workloads, fig)
+    if not args.smoke:
+        report += ["## Targets", ""] + targets_table(impls, workloads, fig, scale) + [""]
+    if scale:
+        empty = samples.get((impls[0].name, "W0"), [])
+        empty_rss = statistics.median(s.rss_kib for s in empty) if empty else 0
+        report += ["## Scale: %d concurrent sleepers" % SCALE_SLEEPERS, ""]
+        report += scale_table(impls[0], scale, empty_rss) + [""]
+    if micro:
+        report += ["## Microbenchmarks (Google Benchmark, `build/bench_micro`)", ""] + micro + [""]
+    text = "\n".join(report)
+    print(text)
+    if args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
