@@ -5,14 +5,13 @@
 #               runs bench-smoke)
 #   make bench  the benchmarks side by side with the floor and the peers;
 #               writes bench/results/latest.md (not part of make test)
-#   make bench-preempt   overhead of preemption on a CPU-bound loop
 JOBS ?= $(shell nproc)
 # build/ is the Release build that make run, make test and make bench share.
 BUILD_TYPE ?= Release
 # The benchmark harness and the asyncio peer use Debian's python3.
 PYTHON ?= /usr/bin/python3
 
-.PHONY: all deps deps-bench build build-asan run test test-plain test-asan test-valgrind bench bench-smoke bench-preempt clean
+.PHONY: all deps deps-bench build build-asan run test test-plain test-asan test-valgrind bench bench-smoke clean
 
 all: build
 
@@ -53,10 +52,6 @@ bench: build deps-bench
 # Tiny sizes, one repetition, a few seconds: keeps the scripts working.
 bench-smoke: build deps-bench
 	$(PYTHON) bench/run.py --build build --smoke
-
-# Cost of preemption on a CPU-bound Lua loop: on versus off (README "Preemption").
-bench-preempt: build
-	bench/preempt_overhead.sh build/lua-batteries
 
 # Not part of `make test`: memcheck makes it take several minutes (README,
 # "Reliability").

@@ -77,6 +77,7 @@ def field_value(key):
 
 
 W3_SLEEP_MS = 50
+PREEMPT_OFF = "lua-batteries, preemption off"
 
 WORKLOADS = [
     # W0 measures nothing: the empty runtime's RSS, the W3 baseline.
@@ -99,6 +100,11 @@ WORKLOADS = [
         Metric("p50 lateness ms", "ms", field_value("p50_ms")),
         Metric("p99 lateness ms", "ms", field_value("p99_ms"), 2),
         Metric("max lateness ms", "ms", field_value("max_ms"))]),
+    # Not in WORKLOADS.md: the cost of preemption (README "Preemption") on
+    # CPU-bound Lua code, lua-batteries with its default slice against
+    # itself with preemption off.
+    Workload("P1", "cpu_loop", [120000000], [100000], [
+        Metric("ns/iteration", "ns", per_unit_ns(lambda z: z[0]), 1.03, PREEMPT_OFF)]),
 ]
 
 # How the peers express what has no direct counterpart.
@@ -142,7 +148,7 @@ def lua_batteries(build, name="lua-batteries", flags=(), only=None):
         "W0": "w0_empty.lua", "W1": "w1_spawn_join.lua", "W2": "w2_yield_switch.lua",
         "W3": "w3_sleep_fanout.lua", "W4": "w4_cancel_storm.lua",
         "W5": "w5_timeout_churn.lua", "W6": "w6_nested_scopes.lua",
-        "W7": "w7_sleep_precision.lua",
+        "W7": "w7_sleep_precision.lua", "P1": "p1_cpu_loop.lua",
     }
     commands = {w: [runner, *flags_of.get(w, []), *flags, os.path.join(BENCH, "lua-batteries", s)]
                 for w, s in scripts.items() if only is None or w in only}
@@ -171,8 +177,8 @@ def implementations(build):
     cq_version = capture([lua, "-e", "print('cqueues ' .. require('cqueues').VERSION)"])
     return [
         lua_batteries(build),
-        # Extra variants go here, e.g.
-        #   lua_batteries(build, "lua-batteries --slice-ms 0", ["--slice-ms", "0"], only={"W8"}),
+        # Extra variants: one line each.
+        lua_batteries(build, PREEMPT_OFF, ["--slice-ms", "0"], only={"P1"}),
         # Bare coroutines (no timers, cancellation or scopes): W1 and W2 only.
         Impl("floor", {"W1": [floor, "w1_alive"], "W2": [floor, "w2"]},
              version="%s C API" % capture([floor, "--version"])),
