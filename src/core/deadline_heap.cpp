@@ -1,10 +1,15 @@
 #include "core/deadline_heap.hpp"
 
+#include <algorithm>
+
 namespace lua_batteries::detail {
 
 void DeadlineHeap::insert(DeadlineEntry& entry, std::uint64_t due_ns) {
   if (entry.is_queued()) remove(entry);
-  heap_.push_back(Node{due_ns, &entry});  // may throw before anything changed
+  // Reuse the room of vacant slots before growing: after reserve(n), n
+  // queued entries fit without allocating whatever was removed meanwhile.
+  if (vacant_ > 0 && heap_.size() == heap_.capacity()) compact();
+  heap_.push_back(Node{due_ns, reinterpret_cast<std::uintptr_t>(&entry)});  // may throw before anything changed
   entry.due_ns = due_ns;
   entry.seq = next_seq_++;
   entry.index = static_cast<std::uint32_t>(heap_.size() - 1);
@@ -14,22 +19,49 @@ void DeadlineHeap::insert(DeadlineEntry& entry, std::uint64_t due_ns) {
 void DeadlineHeap::remove(DeadlineEntry& entry) {
   if (!entry.is_queued()) return;
   const std::uint32_t index = entry.index;
-  const Node last = heap_.back();
-  heap_.pop_back();
   entry.index = DeadlineEntry::kNotQueued;
-  if (last.entry == &entry) return;
-  place(index, last);
-  if (index > 0 && earlier(last, heap_[(index - 1) / 2]))
-    sift_up(index);
-  else
-    sift_down(index);
+  if (index + 1 == heap_.size()) {  // the last slot: nothing depends on it
+    heap_.pop_back();
+    return;
+  }
+  heap_[index].ref = (entry.seq << 1) | 1;
+  if (++vacant_ > heap_.size() / 2) compact();
+}
+
+DeadlineEntry* DeadlineHeap::top() {
+  drop_vacant_top();
+  return heap_.empty() ? nullptr : heap_.front().entry();
 }
 
 DeadlineEntry* DeadlineHeap::pop_due(std::uint64_t now_ns) {
+  drop_vacant_top();
   if (heap_.empty() || heap_.front().due_ns > now_ns) return nullptr;
-  DeadlineEntry* first = heap_.front().entry;
-  remove(*first);
+  DeadlineEntry* first = heap_.front().entry();
+  first->index = DeadlineEntry::kNotQueued;
+  pop_root();
   return first;
+}
+
+void DeadlineHeap::pop_root() {
+  const Node last = heap_.back();
+  heap_.pop_back();
+  if (heap_.empty()) return;
+  place(0, last);
+  sift_down(0);
+}
+
+void DeadlineHeap::drop_vacant_top() {
+  while (!heap_.empty() && heap_.front().vacant()) {
+    --vacant_;
+    pop_root();
+  }
+}
+
+void DeadlineHeap::compact() {
+  std::erase_if(heap_, [](const Node& n) { return n.vacant(); });
+  vacant_ = 0;
+  std::make_heap(heap_.begin(), heap_.end(), [](const Node& a, const Node& b) { return earlier(b, a); });
+  for (std::uint32_t i = 0; i < heap_.size(); ++i) heap_[i].entry()->index = i;
 }
 
 void DeadlineHeap::sift_up(std::uint32_t index) {

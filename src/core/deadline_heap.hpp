@@ -1,8 +1,14 @@
 // One structure for every deadline of a runtime (sleeps, with_timeout
 // deadlines and grace windows): a binary min-heap ordered by (due, seq), so
 // equal deadlines fire in the order they were set. Entries are embedded in
-// their owners and know their heap slot: insert and remove are O(log n)
-// with no allocation beyond the heap's own array.
+// their owners and know their heap slot: insert is O(log n) with no
+// allocation beyond the heap's own array.
+//
+// Removal is lazy: it only marks the entry's slot as vacant, which is O(1)
+// and touches no other entry. Vacant slots keep their place in the order
+// and are dropped when they reach the top, or all at once (an O(n) rebuild)
+// when they outnumber the queued entries. Cancelling many sleepers at once
+// (a scope of sleeping tasks) thus costs no sifting at all.
 #pragma once
 
 #include <cstdint>
@@ -30,36 +36,53 @@ class DeadlineHeap {
   /// Queues `entry` (re-queues it if queued) to fire at `due_ns`.
   /// May throw std::bad_alloc when the heap array grows.
   void insert(DeadlineEntry& entry, std::uint64_t due_ns);
-  /// Unqueues `entry`; no effect if it is not queued.
+  /// Unqueues `entry`; no effect if it is not queued. Never throws.
   void remove(DeadlineEntry& entry);
-  /// The earliest entry, or null.
-  DeadlineEntry* top() const { return heap_.empty() ? nullptr : heap_.front().entry; }
+  /// The earliest queued entry, or null. Drops vacant slots from the top.
+  DeadlineEntry* top();
   /// Unqueues and returns the earliest entry due at or before `now_ns`.
   DeadlineEntry* pop_due(std::uint64_t now_ns);
-  std::size_t size() const { return heap_.size(); }
-  bool empty() const { return heap_.empty(); }
+  /// Queued entries (vacant slots do not count).
+  std::size_t size() const { return heap_.size() - vacant_; }
+  bool empty() const { return size() == 0; }
   /// Ensures room for `n` entries so that later inserts cannot throw.
   void reserve(std::size_t n) { heap_.reserve(n); }
+  /// Slots in the array, vacant ones included (for tests).
+  std::size_t slots() const { return heap_.size(); }
 
  private:
   // The due time is copied into the heap array, so sifting compares
   // neighbouring slots instead of chasing a pointer per comparison (the
   // entries live all over the heap, in their owners). Only ties read seq.
+  // A vacant slot holds its former entry's seq, tagged in the low bit of
+  // the pointer's place (entries are aligned, so a pointer's low bit is 0):
+  // its key stays what it was, so the heap order needs no repair.
   struct Node {
     std::uint64_t due_ns;
-    DeadlineEntry* entry;
+    std::uintptr_t ref;
+
+    bool vacant() const { return (ref & 1) != 0; }
+    DeadlineEntry* entry() const { return reinterpret_cast<DeadlineEntry*>(ref); }
+    std::uint64_t seq() const { return vacant() ? ref >> 1 : entry()->seq; }
   };
+  static_assert(sizeof(std::uintptr_t) >= sizeof(std::uint64_t), "a vacant slot's seq must fit in a pointer");
+  static_assert(alignof(DeadlineEntry) > 1, "a pointer to an entry has a free low bit");
+
   static bool earlier(const Node& a, const Node& b) {
-    return a.due_ns != b.due_ns ? a.due_ns < b.due_ns : a.entry->seq < b.entry->seq;
+    return a.due_ns != b.due_ns ? a.due_ns < b.due_ns : a.seq() < b.seq();
   }
   void place(std::uint32_t index, const Node& node) {
     heap_[index] = node;
-    node.entry->index = index;
+    if (!node.vacant()) node.entry()->index = index;
   }
   void sift_up(std::uint32_t index);
   void sift_down(std::uint32_t index);
+  void pop_root();
+  void drop_vacant_top();
+  void compact();
 
   std::vector<Node> heap_;
+  std::size_t vacant_ = 0;
   std::uint64_t next_seq_ = 0;
 };
 

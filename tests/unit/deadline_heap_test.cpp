@@ -1,10 +1,12 @@
 // Tests of the deadline heap (src/core/deadline_heap.hpp): order by due
 // time, then by insertion, under inserts, removes from anywhere, re-inserts
-// and pops, checked against a std::multiset model.
+// and pops, checked against a std::multiset model; removal leaves vacant
+// slots that are dropped at the top or compacted away.
 #include "core/deadline_heap.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -156,6 +158,95 @@ TEST(DeadlineHeapTest, RemovingAnEntryWhoseReplacementMustMoveUpKeepsTheOrder) {
   // Removing 101 (slot 3) moves 4 (slot 6) there, below 100 (slot 1).
   heap.remove(e[3]);
   EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{0, 2, 5, 6, 1, 4}));
+}
+
+TEST(DeadlineHeapTest, RemovingManyKeepsTheRestInOrderAndCompactsTheArray) {
+  constexpr std::size_t kEntries = 1000;
+  Entries e(kEntries);
+  DeadlineHeap heap;
+  // Due times scrambled, with ties, so the survivors sit all over the array.
+  for (std::size_t i = 0; i < kEntries; ++i) heap.insert(e[i], (i * 7919) % 300);
+  // Remove all but every tenth entry, in a scrambled order.
+  std::vector<std::size_t> kept;
+  for (std::size_t k = 0; k < kEntries; ++k) {
+    const std::size_t i = (k * 613) % kEntries;
+    if (i % 10 == 0) continue;
+    heap.remove(e[i]);
+    EXPECT_FALSE(e[i].is_queued());
+    // Vacant slots never outnumber the queued entries for long.
+    ASSERT_LE(heap.slots(), 2 * heap.size() + 1) << "after removing " << i;
+  }
+  EXPECT_EQ(heap.size(), kEntries / 10);
+  for (std::size_t i = 0; i < kEntries; i += 10) {
+    EXPECT_TRUE(e[i].is_queued());
+    kept.push_back(i);
+  }
+  std::stable_sort(kept.begin(), kept.end(), [&](std::size_t a, std::size_t b) { return e[a].due_ns < e[b].due_ns; });
+  EXPECT_EQ(drain(heap, UINT64_MAX), kept);
+  EXPECT_TRUE(heap.empty());
+  EXPECT_EQ(heap.slots(), 0u);
+}
+
+TEST(DeadlineHeapTest, RemovingEverythingLeavesAnEmptyHeap) {
+  Entries e(100);
+  DeadlineHeap heap;
+  for (std::size_t i = 0; i < 100; ++i) heap.insert(e[i], 1000 - i);
+  for (std::size_t i = 0; i < 100; ++i) heap.remove(e[i]);  // the latest first
+  EXPECT_TRUE(heap.empty());
+  EXPECT_EQ(heap.top(), nullptr);
+  EXPECT_EQ(heap.pop_due(UINT64_MAX), nullptr);
+  EXPECT_EQ(heap.slots(), 0u);
+}
+
+TEST(DeadlineHeapTest, ARemovedEarliestEntryIsSkippedByTopAndPop) {
+  Entries e(4);
+  DeadlineHeap heap;
+  heap.insert(e[0], 10);
+  heap.insert(e[1], 20);
+  heap.insert(e[2], 30);
+  heap.insert(e[3], 40);
+  heap.remove(e[0]);  // the root: left vacant
+  EXPECT_EQ(heap.size(), 3u);
+  EXPECT_EQ(heap.pop_due(15), nullptr);  // nothing queued is due at 15
+  EXPECT_EQ(heap.top(), &e[1]);
+  heap.remove(e[1]);
+  heap.insert(e[0], 25);  // between two others, after two removals
+  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{0, 2, 3}));
+}
+
+TEST(DeadlineHeapTest, InterleavedInsertRemoveAndPopKeepDueThenInsertionOrder) {
+  // Equal deadlines around vacant slots: a vacant slot keeps its former
+  // place among its equals, so later inserts still queue behind earlier ones.
+  Entries e(8);
+  DeadlineHeap heap;
+  for (std::size_t i = 0; i < 6; ++i) heap.insert(e[i], 10);
+  heap.remove(e[1]);
+  heap.remove(e[3]);
+  heap.insert(e[6], 10);
+  heap.insert(e[1], 5);
+  EXPECT_EQ(drain(heap, 5), (std::vector<std::size_t>{1}));
+  heap.remove(e[0]);
+  heap.insert(e[7], 10);
+  heap.insert(e[3], 10);
+  EXPECT_EQ(drain(heap, 10), (std::vector<std::size_t>{2, 4, 5, 6, 7, 3}));
+  EXPECT_TRUE(heap.empty());
+}
+
+TEST(DeadlineHeapTest, InsertsAfterRemovalsReuseVacantRoomBeforeGrowing) {
+  Entries e(16);
+  DeadlineHeap heap;
+  heap.reserve(8);
+  for (std::size_t i = 0; i < 8; ++i) heap.insert(e[i], 100 + i);
+  // Three vacant slots (not enough to compact on their own), then three
+  // inserts into a full array: they take the vacant room.
+  heap.remove(e[0]);
+  heap.remove(e[2]);
+  heap.remove(e[4]);
+  EXPECT_EQ(heap.slots(), 8u);
+  for (std::size_t i = 8; i < 11; ++i) heap.insert(e[i], i);
+  EXPECT_EQ(heap.size(), 8u);
+  EXPECT_LE(heap.slots(), 8u);
+  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{8, 9, 10, 1, 3, 5, 6, 7}));
 }
 
 TEST(DeadlineHeapTest, RandomisedOperationsMatchAMultisetModel) {
