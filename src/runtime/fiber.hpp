@@ -77,23 +77,16 @@ struct Fiber {
   CancelToken* token() const;
   bool is_cancelled() const { return token()->is_cancelled(); }
 
+  // How the host bridge wait (Awaiter, below) ended.
+  enum class AwaitEnd : std::uint8_t { completed, interrupted, abandoned };
+
+  // Ordered to leave no padding: a Fiber is in every task handle.
   Runtime& rt;
   const FiberKind kind;
   FiberState state = FiberState::created;
   Wait wait = Wait::none;
-  Driver driver = Driver::async_fn;
-  /// A runtime suspension is unwinding from innermost() to the scheduler.
-  bool suspend_pending = false;
-  /// The suspension is a preemption (the slice ran out), not a wait.
-  bool preempted = false;
-  /// Hard abort asked while the fiber could not be torn down at once.
-  bool abort_requested = false;
-  /// The script got this thread (coroutine.running): it is never reused.
-  bool thread_exposed = false;
-  // How the host bridge wait (Awaiter, below) ended.
-  enum class AwaitEnd : std::uint8_t { completed, interrupted, abandoned };
   AwaitEnd await_end = AwaitEnd::completed;
-  int start_nargs = 0;
+  Driver driver = Driver::async_fn;
   lua_State* thread = nullptr;
   Scope* scope = nullptr;  // spawns go here; its token governs this fiber
   Task* task = nullptr;    // the task whose code this is (null: main chunk)
@@ -114,29 +107,40 @@ struct Fiber {
   // A hard abort's walk (abort.cpp) links fibers through here instead of
   // a container, so that tearing down never needs memory.
   Fiber* abort_next = nullptr;
-  bool in_abort_walk = false;
+
+  int start_nargs = 0;
+  /// A runtime suspension is unwinding from innermost() to the scheduler.
+  bool suspend_pending : 1 = false;
+  /// The suspension is a preemption (the slice ran out), not a wait.
+  bool preempted : 1 = false;
+  /// Hard abort asked while the fiber could not be torn down at once.
+  bool abort_requested : 1 = false;
+  /// The script got this thread (coroutine.running): it is never reused.
+  bool thread_exposed : 1 = false;
+  bool in_abort_walk : 1 = false;
+  // (Task's own flags fill the rest of this word.)
 };
 
 struct Task : Fiber {
   Task(Runtime& rt, Scope& scope, std::uint64_t number, Driver driver);
   ~Task();
 
+  bool started : 1 = false;
+  bool joined : 1 = false;  // a join consumed the outcome
+  // Where a failure was raised, for the unobserved-error report: a Lua
+  // string under the error on the dead thread's stack (index 1), so that a
+  // handle Lua collects without running its finalizer (Lua skips one it
+  // cannot call, e.g. for lack of stack) leaves no C++ memory behind.
+  bool has_traceback : 1 = false;
+  Outcome outcome : 8 = Outcome::returned;  // a byte: fits beside the flags
+  int nresults = 0;         // values left on the finished thread's stack
+  int pin_ref = LUA_NOREF;  // registry reference to the handle while pinned
   std::uint64_t number;
   const char* name = nullptr;  // Lua string pinned by the handle
   std::size_t name_len = 0;
   std::uint64_t spawned_ns = 0;
   std::uint64_t finished_ns = 0;
-  Outcome outcome = Outcome::returned;
-  bool started = false;
-  bool joined = false;    // a join consumed the outcome
-  int nresults = 0;       // values left on the finished thread's stack
-  int pin_ref = LUA_NOREF;  // registry reference to the handle while pinned
   Fiber* joiner = nullptr;
-  // Where a failure was raised, for the unobserved-error report: a Lua
-  // string under the error on the dead thread's stack (index 1), so that a
-  // handle Lua collects without running its finalizer (Lua skips one it
-  // cannot call, e.g. for lack of stack) leaves no C++ memory behind.
-  bool has_traceback = false;
   ListHook scope_hook{this};  // Scope::live or Scope::unjoined_failures
 
   TaskEvent event() const;
