@@ -288,11 +288,12 @@ int await_continue(lua_State* L, int, lua_KContext ctx) {
     case Fiber::AwaitEnd::interrupted:
       detail::raise_error(L, f.rt, detail::ErrorKind::cancelled);
     case Fiber::AwaitEnd::abandoned:
-      return luaL_error(L, "%s: the operation was abandoned before it completed", f.await_what);
+      return luaL_error(L, "%s: the operation was abandoned before it completed", f.await_call.what);
     case Fiber::AwaitEnd::completed:
       break;
   }
-  return f.await_k(L, LUA_YIELD, f.await_ctx);
+  const detail::AwaitCall call = f.await_call;
+  return call.k(L, LUA_YIELD, call.ctx);
 }
 
 }  // namespace
@@ -306,9 +307,7 @@ int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k, lua
     if (awaiter.on_interrupt_) awaiter.on_interrupt_(awaiter, Interruption::cancelled);
     detail::raise_error(L, *rt, detail::ErrorKind::cancelled);
   }
-  f.await_what = what;
-  f.await_k = k;
-  f.await_ctx = ctx;
+  f.await_call = detail::AwaitCall{nullptr, what, k, ctx};  // wait_await attaches the awaiter
   f.await_end = Fiber::AwaitEnd::completed;
   if (awaiter.completed_) {
     rt->wait_turn(f);

@@ -75,7 +75,7 @@ bool Runtime::finalize_abort(Fiber& f) {
       !f.awaited_scope->is_settled())
     return false;
   if (f.state == FiberState::runnable) f.run_hook.unlink();
-  if (f.awaited_scope) release_scope(*f.awaited_scope);
+  if (f.wait == Wait::scope && f.awaited_scope) release_scope(*f.awaited_scope);
   end_wait(f, Interruption::aborted);
   close_threads(f);
   if (f.kind == FiberKind::task) static_cast<Task&>(f).nresults = 0;

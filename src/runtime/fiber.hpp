@@ -66,6 +66,15 @@ class NestedStack {
   std::unique_ptr<std::vector<NestedCoroutine>> items_;
 };
 
+/// A host bridge wait (lua_batteries::await): the awaiter while attached,
+/// and the continuation to call once the wait is over.
+struct AwaitCall {
+  Awaiter* awaiter;
+  const char* what;
+  lua_KFunction k;
+  lua_KContext ctx;
+};
+
 struct Fiber {
   Fiber(Runtime& rt, FiberKind kind);
   Fiber(const Fiber&) = delete;
@@ -94,13 +103,16 @@ struct Fiber {
   ListHook run_hook{this};
   CancelWaiter cancel_waiter;
   DeadlineEntry sleep_entry;
-  Task* join_target = nullptr;
-  Scope* awaited_scope = nullptr;
-  // Host bridge wait (Awaiter): the continuation to call after completion.
-  Awaiter* awaiter = nullptr;
-  const char* await_what = nullptr;
-  lua_KFunction await_k = nullptr;
-  lua_KContext await_ctx = 0;
+  // What the current wait is for. A fiber is in one wait at a time, and
+  // each member lives only for its wait, so they share storage; `wait`
+  // says which one is set (end_wait switches on it). Each is null again
+  // when its wait ends.
+  union {
+    Task* join_target = nullptr;  // Wait::join: from wait_join to after_join
+    Scope* awaited_scope;         // Wait::scope: from wait_scope to release_scope
+    AwaitCall await_call;         // a host bridge await (Wait::await or Wait::turn):
+                                  // from await() to its continuation
+  };
 
   NestedStack nested;
 

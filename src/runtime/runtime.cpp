@@ -98,7 +98,7 @@ void Runtime::wait_scope(Fiber& f, Scope& scope) {
 
 void Runtime::wait_await(Fiber& f, Awaiter& awaiter) {
   f.wait = Wait::await;
-  f.awaiter = &awaiter;
+  f.await_call.awaiter = &awaiter;
   awaiter.fiber_ = &f;
   f.token()->add_waiter(f.cancel_waiter);
 }
@@ -106,15 +106,18 @@ void Runtime::wait_await(Fiber& f, Awaiter& awaiter) {
 void Runtime::end_wait(Fiber& f, Interruption why) {
   deadlines_.remove(f.sleep_entry);
   f.cancel_waiter.unregister();
-  if (Task* target = f.join_target) {
-    if (target->joiner == &f) target->joiner = nullptr;
-    f.join_target = nullptr;
-  }
-  if (Awaiter* awaiter = f.awaiter) {
-    f.awaiter = nullptr;
-    f.await_end = Fiber::AwaitEnd::interrupted;
-    awaiter->fiber_ = nullptr;
-    if (awaiter->on_interrupt_) awaiter->on_interrupt_(*awaiter, why);
+  if (f.wait == Wait::join) {
+    if (Task* target = f.join_target) {
+      if (target->joiner == &f) target->joiner = nullptr;
+      f.join_target = nullptr;
+    }
+  } else if (f.wait == Wait::await) {
+    if (Awaiter* awaiter = f.await_call.awaiter) {
+      f.await_call.awaiter = nullptr;
+      f.await_end = Fiber::AwaitEnd::interrupted;
+      awaiter->fiber_ = nullptr;
+      if (awaiter->on_interrupt_) awaiter->on_interrupt_(*awaiter, why);
+    }
   }
   f.wait = Wait::none;
 }
@@ -163,16 +166,16 @@ void Runtime::on_awaiter_completed(Awaiter& awaiter) {
 }
 
 void Runtime::detach_awaiter(Fiber& f) {
-  if (Awaiter* awaiter = f.awaiter) {
+  if (Awaiter* awaiter = f.await_call.awaiter) {
     awaiter->fiber_ = nullptr;
-    f.awaiter = nullptr;
+    f.await_call.awaiter = nullptr;
   }
 }
 
 void Runtime::on_awaiter_destroyed(Awaiter& awaiter) {
   Fiber* f = awaiter.fiber_;
   awaiter.fiber_ = nullptr;
-  f->awaiter = nullptr;
+  f->await_call.awaiter = nullptr;
   f->await_end = Fiber::AwaitEnd::abandoned;
   resume_later(*f);  // no effect if the completion already queued it
 }
