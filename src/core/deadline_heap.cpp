@@ -1,14 +1,13 @@
 #include "core/deadline_heap.hpp"
 
 #include <algorithm>
+#include <new>
 
 namespace lua_batteries::detail {
 
 void DeadlineHeap::insert(DeadlineEntry& entry, std::uint64_t due_ns) {
   if (entry.is_queued()) remove(entry);
-  // Reuse the room of vacant slots before growing: after reserve(n), n
-  // queued entries fit without allocating whatever was removed meanwhile.
-  if (vacant_ > 0 && heap_.size() == heap_.capacity()) compact();
+  if (vacant_ > 0 && heap_.size() == heap_.capacity()) make_room();
   heap_.push_back(Node{due_ns, reinterpret_cast<std::uintptr_t>(&entry)});  // may throw before anything changed
   entry.due_ns = due_ns;
   entry.seq = next_seq_++;
@@ -54,6 +53,23 @@ void DeadlineHeap::drop_vacant_top() {
   while (!heap_.empty() && heap_.front().vacant()) {
     --vacant_;
     pop_root();
+  }
+}
+
+void DeadlineHeap::make_room() {
+  // A rebuild is O(n): it pays only when it frees a good share of the
+  // array (so that alternating removes and inserts at full capacity do not
+  // rebuild every time); otherwise the array grows. Short of memory, the
+  // vacant room is used anyway, so that after reserve(n) n queued entries
+  // always fit.
+  if (vacant_ * 4 >= heap_.size()) {
+    compact();
+    return;
+  }
+  try {
+    heap_.reserve(heap_.size() * 2);
+  } catch (const std::bad_alloc&) {
+    compact();
   }
 }
 

@@ -79,6 +79,7 @@ class DeadlineHeap {
   void sift_down(std::uint32_t index);
   void pop_root();
   void drop_vacant_top();
+  void make_room();
   void compact();
 
   std::vector<Node> heap_;

@@ -249,6 +249,23 @@ TEST(DeadlineHeapTest, InsertsAfterRemovalsReuseVacantRoomBeforeGrowing) {
   EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{8, 9, 10, 1, 3, 5, 6, 7}));
 }
 
+TEST(DeadlineHeapTest, AFewVacantSlotsInAFullArrayLetItGrowInsteadOfRebuilding) {
+  // One remove and one insert at a time at full capacity (a with_timeout
+  // loop among many sleepers) must not rebuild the whole array each time.
+  Entries e(17);
+  DeadlineHeap heap;
+  heap.reserve(16);
+  for (std::size_t i = 0; i < 16; ++i) heap.insert(e[i], 100 + i);
+  heap.remove(e[5]);  // one vacant slot in sixteen
+  heap.insert(e[16], 50);
+  EXPECT_EQ(heap.size(), 16u);
+  EXPECT_EQ(heap.slots(), 17u);  // grown, the vacant slot still there
+  std::vector<std::size_t> expected{16};
+  for (std::size_t i = 0; i < 16; ++i)
+    if (i != 5) expected.push_back(i);
+  EXPECT_EQ(drain(heap, UINT64_MAX), expected);
+}
+
 TEST(DeadlineHeapTest, RandomisedOperationsMatchAMultisetModel) {
   constexpr std::size_t kEntries = 2'000;
   constexpr int kOperations = 100'000;
