@@ -68,6 +68,12 @@ struct Config {
   /// whole runtime; a spawn beyond it raises "std.task: task limit reached
   /// (<n>)". 0 means no limit (memory is the limit).
   std::size_t max_tasks = 0;
+  /// Virtual clock (README "Reliability"): time stands still while any
+  /// task can run and jumps to the earliest deadline when every task is
+  /// blocked, so sleeps and timeouts take no wall time. std.time follows
+  /// it. While a host await is outstanding the clock does not jump: the
+  /// next deadline is waited for in real time, then the clock moves to it.
+  bool virtual_time = false;
 };
 
 /// Installs std.task and std.time into L (creating the global `std` if

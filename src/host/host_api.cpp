@@ -102,7 +102,7 @@ int install(lua_State* L) {
   }
   detail::push_task_module(L, *rt);
   lua_setfield(L, -2, "task");
-  detail::open_time_module(L);
+  detail::open_time_module(L, rt);
   lua_setfield(L, -2, "time");
 
   // require("std.task") / require("std.time") where package is loaded.

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "runtime/runtime.hpp"
+
 namespace lua_batteries::detail {
 namespace {
 
@@ -15,30 +17,50 @@ namespace {
 static_assert(sizeof(lua_KContext) >= sizeof(std::uint64_t),
               "lua_KContext must hold a uv_hrtime() value");
 
-/// Nanoseconds on libuv's monotonic clock.
-std::uint64_t monotonic_ns() { return uv_hrtime(); }
+/// The runtime whose clock std.time reads, when it runs on virtual time.
+/// The upvalue is the runtime (light userdata) or false.
+Runtime* virtual_clock(lua_State* L) {
+  auto* rt = static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1)));
+  return rt && rt->config().virtual_time ? rt : nullptr;
+}
+
+/// Nanoseconds on libuv's monotonic clock, or on the virtual clock.
+std::uint64_t monotonic_ns(lua_State* L) {
+  Runtime* rt = virtual_clock(L);
+  return rt ? rt->now_ns() : uv_hrtime();
+}
+
+/// Unix time in microseconds (wall clock, or where the virtual clock is).
+bool wall_clock_us(lua_State* L, std::int64_t& us) {
+  if (Runtime* rt = virtual_clock(L)) {
+    us = rt->wall_clock_us();
+    return true;
+  }
+  uv_timeval64_t tv{};
+  if (uv_gettimeofday(&tv) != 0) return false;
+  us = tv.tv_sec * 1'000'000 + tv.tv_usec;
+  return true;
+}
 
 /// [-0, +1, -] now(): seconds since the Unix epoch, as a float.
 int time_now(lua_State* L) {
-  uv_timeval64_t tv{};
-  if (uv_gettimeofday(&tv) != 0) return luaL_error(L, "std.time.now: clock unavailable");
-  lua_pushnumber(L, static_cast<lua_Number>(tv.tv_sec) +
-                        static_cast<lua_Number>(tv.tv_usec) / 1e6);
+  std::int64_t us = 0;
+  if (!wall_clock_us(L, us)) return luaL_error(L, "std.time.now: clock unavailable");
+  lua_pushnumber(L, static_cast<lua_Number>(us / 1'000'000) + static_cast<lua_Number>(us % 1'000'000) / 1e6);
   return 1;
 }
 
 /// [-0, +1, -] millis(): milliseconds since the Unix epoch, as an integer.
 int time_millis(lua_State* L) {
-  uv_timeval64_t tv{};
-  if (uv_gettimeofday(&tv) != 0) return luaL_error(L, "std.time.millis: clock unavailable");
-  lua_pushinteger(L, static_cast<lua_Integer>(tv.tv_sec) * 1000 +
-                         static_cast<lua_Integer>(tv.tv_usec) / 1000);
+  std::int64_t us = 0;
+  if (!wall_clock_us(L, us)) return luaL_error(L, "std.time.millis: clock unavailable");
+  lua_pushinteger(L, static_cast<lua_Integer>(us / 1000));
   return 1;
 }
 
 /// [-0, +1, -] monotonic(): seconds on a monotonic clock (arbitrary origin).
 int time_monotonic(lua_State* L) {
-  lua_pushnumber(L, static_cast<lua_Number>(monotonic_ns()) / 1e9);
+  lua_pushnumber(L, static_cast<lua_Number>(monotonic_ns(L)) / 1e9);
   return 1;
 }
 
@@ -48,7 +70,7 @@ int time_monotonic(lua_State* L) {
 /// did; `status` does not matter (errors never reach here).
 int measure_finish(lua_State* L, int /*status*/, lua_KContext ctx) {
   const auto start = static_cast<std::uint64_t>(ctx);
-  const std::uint64_t elapsed_ns = monotonic_ns() - start;
+  const std::uint64_t elapsed_ns = monotonic_ns(L) - start;
   luaL_checkstack(L, 1, "too many results to measure");
   lua_pushnumber(L, static_cast<lua_Number>(elapsed_ns) / 1e9);
   lua_insert(L, 1);
@@ -61,7 +83,7 @@ int measure_finish(lua_State* L, int /*status*/, lua_KContext ctx) {
 int time_measure(lua_State* L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
   const int nargs = lua_gettop(L) - 1;
-  const auto ctx = static_cast<lua_KContext>(monotonic_ns());
+  const auto ctx = static_cast<lua_KContext>(monotonic_ns(L));
   lua_callk(L, nargs, LUA_MULTRET, ctx, measure_finish);
   return measure_finish(L, LUA_OK, ctx);
 }
@@ -76,8 +98,13 @@ constexpr luaL_Reg kTimeFunctions[] = {
 
 }  // namespace
 
-int open_time_module(lua_State* L) {
-  luaL_newlib(L, kTimeFunctions);
+int open_time_module(lua_State* L, Runtime* clock) {
+  luaL_newlibtable(L, kTimeFunctions);
+  if (clock)
+    lua_pushlightuserdata(L, clock);
+  else
+    lua_pushboolean(L, 0);
+  luaL_setfuncs(L, kTimeFunctions, 1);
   return 1;
 }
 

@@ -11,14 +11,21 @@
 //                             propagate unchanged.
 //
 // The module holds no state and needs no runtime: it works on any
-// lua_State, with or without std.task installed.
+// lua_State, with or without std.task installed. Given a runtime on
+// virtual time (Config::virtual_time) it reads that runtime's clock:
+// monotonic and measure see the virtual clock's jumps, and now/millis
+// report the wall time at the runtime's creation plus the virtual time
+// elapsed since.
 #pragma once
 
 #include <lua.hpp>
 
 namespace lua_batteries::detail {
 
-/// [-0, +1, m] Pushes a new table holding the std.time functions.
-int open_time_module(lua_State* L);
+class Runtime;
+
+/// [-0, +1, m] Pushes a new table holding the std.time functions, reading
+/// `clock`'s time when it runs on virtual time (null: the real clocks).
+int open_time_module(lua_State* L, Runtime* clock = nullptr);
 
 }  // namespace lua_batteries::detail

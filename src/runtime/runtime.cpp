@@ -45,6 +45,17 @@ Runtime::Runtime(lua_State* L, uv_loop_t* loop, const Config& config)
   handles_->idle.data = this;
   handles_->timer.data = this;
   handles_->open = 2;
+  virtual_origin_ns_ = virtual_now_ns_ = uv_hrtime();
+  uv_timeval64_t tv{};
+  if (uv_gettimeofday(&tv) == 0) wall_origin_us_ = tv.tv_sec * 1'000'000 + tv.tv_usec;
+}
+
+std::int64_t Runtime::wall_clock_us() const {
+  if (config_.virtual_time)
+    return wall_origin_us_ + static_cast<std::int64_t>((virtual_now_ns_ - virtual_origin_ns_) / 1000);
+  uv_timeval64_t tv{};
+  if (uv_gettimeofday(&tv) != 0) return 0;
+  return tv.tv_sec * 1'000'000 + tv.tv_usec;
 }
 
 Runtime::~Runtime() { close(); }
@@ -100,6 +111,7 @@ void Runtime::wait_await(Fiber& f, Awaiter& awaiter) {
   f.wait = Wait::await;
   f.await_call.awaiter = &awaiter;
   awaiter.fiber_ = &f;
+  ++outstanding_awaits_;
   f.token()->add_waiter(f.cancel_waiter);
 }
 
@@ -114,6 +126,7 @@ void Runtime::end_wait(Fiber& f, Interruption why) {
   } else if (f.wait == Wait::await) {
     if (Awaiter* awaiter = f.await_call.awaiter) {
       f.await_call.awaiter = nullptr;
+      --outstanding_awaits_;
       f.await_end = Fiber::AwaitEnd::interrupted;
       awaiter->fiber_ = nullptr;
       if (awaiter->on_interrupt_) awaiter->on_interrupt_(*awaiter, why);
@@ -169,6 +182,7 @@ void Runtime::detach_awaiter(Fiber& f) {
   if (Awaiter* awaiter = f.await_call.awaiter) {
     awaiter->fiber_ = nullptr;
     f.await_call.awaiter = nullptr;
+    --outstanding_awaits_;
   }
 }
 
@@ -176,6 +190,7 @@ void Runtime::on_awaiter_destroyed(Awaiter& awaiter) {
   Fiber* f = awaiter.fiber_;
   awaiter.fiber_ = nullptr;
   f->await_call.awaiter = nullptr;
+  --outstanding_awaits_;
   f->await_end = Fiber::AwaitEnd::abandoned;
   resume_later(*f);  // no effect if the completion already queued it
 }
@@ -187,7 +202,13 @@ void Runtime::on_idle(uv_idle_t* idle) { static_cast<Runtime*>(idle->data)->disp
 void Runtime::on_timer(uv_timer_t* timer) {
   auto* rt = static_cast<Runtime*>(timer->data);
   rt->armed_due_ = UINT64_MAX;
-  rt->fire_due(uv_hrtime());
+  if (rt->config_.virtual_time) {
+    // Armed only when nothing could run; a host callback may have queued
+    // a fiber since, and then the clock must not move.
+    DeadlineEntry* first = rt->deadlines_.top();
+    if (!rt->has_runnable() && first && first->due_ns > rt->virtual_now_ns_) rt->virtual_now_ns_ = first->due_ns;
+  }
+  rt->fire_due(rt->now_ns());
   rt->sync_loop_handles();
 }
 
@@ -197,11 +218,15 @@ void Runtime::fire_due(std::uint64_t now) {
 
 void Runtime::sync_loop_handles() {
   if (closed_) return;
-  if (run_queue_.empty() && due_queue_.empty())
+  if (!has_runnable())
     uv_idle_stop(&handles_->idle);
   else
     uv_idle_start(&handles_->idle, &Runtime::on_idle);
 
+  if (config_.virtual_time) {
+    sync_virtual_timer();
+    return;
+  }
   DeadlineEntry* first = deadlines_.top();
   if (!first) {
     if (armed_due_ != UINT64_MAX) uv_timer_stop(&handles_->timer);
@@ -218,6 +243,25 @@ void Runtime::sync_loop_handles() {
   armed_due_ = first->due_ns;
 }
 
+void Runtime::sync_virtual_timer() {
+  // Time stands still while anything can run. With every fiber blocked the
+  // timer fires at once and on_timer jumps to the earliest deadline; while
+  // a host await is outstanding the jump waits that deadline's distance in
+  // real time, so the bridge gets the time a timeout promised it.
+  DeadlineEntry* first = deadlines_.top();
+  if (!first || has_runnable()) {
+    uv_timer_stop(&handles_->timer);
+    armed_due_ = UINT64_MAX;
+    return;
+  }
+  std::uint64_t delay_ms = 0;
+  if (outstanding_awaits_ > 0 && first->due_ns > virtual_now_ns_)
+    delay_ms = (first->due_ns - virtual_now_ns_ + 999'999) / 1'000'000;
+  uv_update_time(loop_);
+  uv_timer_start(&handles_->timer, &Runtime::on_timer, delay_ms, 0);
+  armed_due_ = first->due_ns;
+}
+
 void Runtime::dispatch() {
   if (dispatching_ || closed_) return;
   dispatching_ = true;
@@ -225,7 +269,7 @@ void Runtime::dispatch() {
   const std::uint64_t budget_end = uv_hrtime() + kDispatchBudgetNs;
   unsigned resumes_unchecked = 0;
   bool out_of_budget = false;
-  while (!closed_ && !out_of_budget && !(run_queue_.empty() && due_queue_.empty())) {
+  while (!closed_ && !out_of_budget && has_runnable()) {
     // One turn: everything runnable now, in FIFO order. What becomes
     // runnable meanwhile waits for the next turn, except sleepers whose
     // time came: they run first, so a long turn does not make them late.
@@ -242,7 +286,7 @@ void Runtime::dispatch() {
       if (deadlines_.empty() && ++resumes_unchecked < kResumesPerBudgetCheck) continue;
       resumes_unchecked = 0;
       const std::uint64_t now = uv_hrtime();
-      fire_due(now);
+      fire_due(config_.virtual_time ? virtual_now_ns_ : now);
       if (now >= budget_end) {
         out_of_budget = true;
         break;

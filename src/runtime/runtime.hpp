@@ -63,11 +63,15 @@ class Runtime {
   Observer* observer() const { return config_.observer; }
   LuaRefs refs;
   bool is_closed() const { return closed_; }
-  std::uint64_t now_ns() const { return uv_hrtime(); }
   /// Starts preemption when Config::slice_ms asks for it; call on the loop
   /// thread. Returns null, or a static error message.
   const char* start_preemption() { return preemptor_.start(config_.slice_ms, config_.preempt_signal); }
   Preemptor& preemptor() { return preemptor_; }
+  /// The scheduler's clock: uv_hrtime(), or the virtual clock.
+  std::uint64_t now_ns() const { return config_.virtual_time ? virtual_now_ns_ : uv_hrtime(); }
+  /// Unix time in microseconds that matches now_ns() (the virtual clock
+  /// starts at the wall time of the runtime's creation).
+  std::int64_t wall_clock_us() const;
 
   // --- scheduling
   Fiber* running() const { return running_; }
@@ -202,6 +206,9 @@ class Runtime {
   void dispatch();
   void resume(Fiber& f);
   void fire_due(std::uint64_t now);
+  void sync_virtual_timer();
+  bool has_runnable() const { return !run_queue_.empty() || !due_queue_.empty(); }
+  void detached_awaiter() { --outstanding_awaits_; }
   void end_wait(Fiber& f, Interruption why);
 
   // how fibers end and scopes settle (lifecycle.cpp)
@@ -243,6 +250,13 @@ class Runtime {
   IntrusiveList<Fiber, &Fiber::run_hook> due_queue_;  // sleepers woken by their deadline
   DeadlineHeap deadlines_;
   std::uint64_t armed_due_ = UINT64_MAX;
+  // Virtual clock (config_.virtual_time): the current reading, the readings
+  // of both clocks when it started, and how many fibers wait for an
+  // Awaiter (the clock does not jump while one does).
+  std::uint64_t virtual_now_ns_ = 0;
+  std::uint64_t virtual_origin_ns_ = 0;
+  std::int64_t wall_origin_us_ = 0;
+  std::size_t outstanding_awaits_ = 0;
   PointerSet guarded_;
   // Threads being reset, innermost first: nodes on reset_thread's stack,
   // so marking a thread needs no memory.

@@ -115,6 +115,23 @@ wait_exit() {
 
 # --- scripts -----------------------------------------------------------------
 
+# Sleeps of hours and a timeout, printing virtual elapsed times: with
+# --virtual-time the run is instant and its output the same on every run.
+cat >virtual.lua <<'EOF'
+local task, clock = std.task, std.time.monotonic
+local t0 = clock()
+task.scope(function(s)
+  for _, h in ipairs({ 3, 1, 2 }) do
+    s:spawn(function()
+      task.sleep(h * 3600 * 1000)
+      print(("woke %dh at %.3f s"):format(h, clock() - t0))
+    end)
+  end
+end)
+local ok, err = pcall(task.with_timeout, 250, function() task.sleep(1e9) end)
+print(("%s at %.3f s"):format(tostring(err), clock() - t0))
+EOF
+
 cat >args.lua <<'EOF'
 local lo = 0
 while arg[lo - 1] ~= nil do lo = lo - 1 end
@@ -445,6 +462,22 @@ begin max_tasks_needs_a_value
 run --max-tasks
 want_rc 1
 want_err "lua-batteries: '--max-tasks' needs argument"
+begin virtual_time_runs_hours_of_sleep_instantly_in_deadline_order
+start_s=$(date +%s)
+run --virtual-time virtual.lua
+want_rc 0
+want_out_is "$(printf '%s\n' "woke 1h at 3600.000 s" "woke 2h at 7200.000 s" "woke 3h at 10800.000 s" \
+  "task.with_timeout: exceeded 250 ms at 10800.250 s")"
+[ $(($(date +%s) - start_s)) -lt 10 ] || fail_with "took $(($(date +%s) - start_s)) s of wall time"
+cp out first_out
+run --virtual-time virtual.lua
+cmp -s out first_out || fail_with "second run printed something else"
+want_err_empty
+finish
+
+begin virtual_time_is_in_the_help
+run --help
+want_out "--virtual-time"
 finish
 
 begin uncaught_error_exits_1_with_traceback

@@ -54,6 +54,8 @@ constexpr const char* kUsage =
     "  --slice-ms N      preempt Lua code that runs N ms without suspending\n"
     "                    (default 10; 0 turns preemption off)\n"
     "  --max-tasks N     most tasks alive at once (default 0: no limit)\n"
+    "  --virtual-time    run on a virtual clock: sleeps and timeouts take no\n"
+    "                    wall time (time jumps when every task is blocked)\n"
     "  --                stop handling options\n"
     "  -                 stop handling options and execute stdin\n"
     "With no script and no -e, standard input is executed unless it is a terminal.\n"
@@ -221,6 +223,10 @@ std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine&
     }
     if (arg == "-v" || arg == "--version") {
       cmd.show_version = true;
+      continue;
+    }
+    if (arg == "--virtual-time") {
+      cmd.config.virtual_time = true;
       continue;
     }
     std::optional<UsageError> error;
