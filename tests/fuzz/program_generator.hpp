@@ -1,0 +1,38 @@
+// Turns fuzzer bytes into a random std.task program (Lua source) whose
+// instrumentation records the invariants the fuzz harness checks.
+//
+// The bytes are read as a stream of choices: each statement takes a byte
+// for its kind and a few for its parameters; running out of bytes ends
+// every open block, so any input is a valid program and short inputs give
+// short programs. Everything is bounded (depth, statements, tasks), so a
+// program runs in microseconds on the virtual clock.
+//
+// What the program records, in the global table FUZZ (see kPrelude):
+//   bad       violations found while it ran (strings)
+//   tscope    task id -> id of the scope it was spawned into
+//   done      scope id -> true once the call that opened it returned
+//   handles   task id -> Handle, for the final "every task finished" check
+//   made/closes  to-be-closed id -> times created / times its __close ran
+// Checks made inside the program: no task statement runs after its scope
+// ended; a join returns or raises what the task recorded as its outcome; a
+// successful join happens once; once a task or scope is observed finished,
+// every __close it created has run exactly once. The harness checks the
+// rest after the run (fuzz_harness.cpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace lb_fuzz {
+
+/// The Lua source of the program that `data` encodes: the prelude, then
+/// the generated main chunk.
+std::string generate_program(const std::uint8_t* data, std::size_t size);
+
+/// Lua code run after the program's run returns (outside any run): adds
+/// to FUZZ.bad every task not finished and every __close not run exactly
+/// once.
+extern const char* const kFinalChecks;
+
+}  // namespace lb_fuzz
