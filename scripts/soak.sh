@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs the soak (tests/soak/soak.lua) on one build's runner.
+#   scripts/soak.sh BUILD_DIR [SECONDS] [SEED]
+# SECONDS defaults to 600. The soak prints its memory samples; the
+# runner's warnings (grace expiries, unjoined failures: the soak provokes
+# them by design) go to a file and are only counted. Fails if the soak
+# fails, the runner reports libuv handles left open, or a sanitizer speaks.
+set -u
+build=${1:?usage: soak.sh BUILD_DIR [SECONDS] [SEED]}
+seconds=${2:-600}
+seed=${3:-1}
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin="$build/lua-batteries"
+[ -x "$bin" ] || { echo "soak.sh: $bin is not an executable" >&2; exit 2; }
+err=$(mktemp)
+trap 'rm -f "$err"' EXIT
+# The soak ends itself; the limit only catches a hang.
+timeout -k 5 $((seconds * 2 + 60)) "$bin" "$top/tests/soak/soak.lua" "$seconds" "$seed" 2>"$err"
+rc=$?
+echo "soak: $(grep -c 'warning:' "$err") runner warnings (expected: the soak provokes them)"
+if grep -qE 'soak: FAILED|libuv handles still open|ERROR: (Address|Leak)Sanitizer|runtime error: ' "$err"; then
+  grep -E 'soak: FAILED|libuv handles|Sanitizer|runtime error' "$err" | head -20
+  rc=1
+fi
+[ $rc -eq 0 ] && echo "soak: passed" || echo "soak: FAILED (exit $rc)"
+exit $rc

@@ -1,0 +1,175 @@
+-- Soak: builds random trees of spawns, scopes, timeouts, cancels, aborts
+-- and errors for a while, and samples memory between rounds after a full
+-- collection. Fails (exit 1) unless, at the end, memory is back near the
+-- baseline taken after a warm-up:
+--   collectgarbage("count")   within 64 KB of the baseline
+--   RSS (/proc/self/statm)    within 8 MB of the baseline
+--   registry entries          exactly as many as at the baseline
+--   Handles                   none alive (weak table) after a collection
+--   __close handlers          each ran exactly once
+--
+--   lua-batteries tests/soak/soak.lua [SECONDS] [SEED]
+-- SECONDS defaults to 600. Prints one line per sample and a summary.
+local task = std.task
+local clock = std.time.monotonic
+
+local seconds = tonumber(arg and arg[1]) or 600
+local seed = tonumber(arg and arg[2]) or 1
+math.randomseed(seed)
+local rng = math.random
+local sample_every = math.max(1, math.min(60, seconds / 5))
+
+local page_kb = 4
+do -- the kernel's page size, for statm's page counts
+  local p = io.popen and io.popen("getconf PAGESIZE 2>/dev/null")
+  local size = p and tonumber(p:read("l") or "")
+  if p then p:close() end
+  if size then page_kb = size // 1024 end
+end
+
+local function rss_kb()
+  local f = assert(io.open("/proc/self/statm"))
+  local line = f:read("l")
+  f:close()
+  local resident = line:match("^%d+%s+(%d+)")
+  return tonumber(resident) * page_kb
+end
+
+local function peak_rss_kb()
+  local f = io.open("/proc/self/status")
+  if not f then return 0 end
+  local text = f:read("a")
+  f:close()
+  return tonumber(text:match("VmHWM:%s*(%d+)")) or 0
+end
+
+-- Live registry entries. luaL_unref leaves an integer in a freed slot
+-- (the free list), so integers are not counted: the runtime's references
+-- are threads, userdata and tables.
+local function registry_entries()
+  local n = 0
+  for _, v in pairs(debug.getregistry()) do
+    if math.type(v) ~= "integer" then n = n + 1 end
+  end
+  return n
+end
+
+-- Every Handle ever made, weakly: after a collection none may be left.
+local live_handles = setmetatable({}, {__mode = "k"})
+local function handles_alive()
+  local n = 0
+  for _ in pairs(live_handles) do n = n + 1 end
+  return n
+end
+
+local stats = {tasks = 0, trees = 0, closes_made = 0, closes_run = 0}
+local function closer()
+  stats.closes_made = stats.closes_made + 1
+  return setmetatable({}, {__close = function() stats.closes_run = stats.closes_run + 1 end})
+end
+
+local function spawn_in(s, fn)
+  stats.tasks = stats.tasks + 1
+  local h = s:spawn(fn)
+  live_handles[h] = true
+  return h
+end
+
+local ROOT = {spawn = function(_, fn) return task.spawn(fn) end}
+
+-- One random subtree, run by the calling task.
+local function tree(depth)
+  local _ <close> = closer()
+  local kind = depth <= 0 and 1 or rng(7)
+  if kind == 1 then
+    task.sleep(rng(0, 3))
+  elseif kind == 2 then -- a scope and its children
+    task.scope(function(s)
+      for _ = 1, rng(1, 4) do spawn_in(s, function() tree(depth - 1) end) end
+    end)
+  elseif kind == 3 then -- a timeout that may expire, children included
+    pcall(task.with_timeout, rng(1, 6), function(s)
+      for _ = 1, rng(1, 4) do spawn_in(s, function() tree(depth - 1) end) end
+      task.sleep(rng(0, 8))
+    end, {grace_ms = rng(0, 3)})
+  elseif kind == 4 then -- a scope cancelled from its body
+    pcall(task.scope, function(s)
+      for _ = 1, rng(1, 4) do spawn_in(s, function() tree(depth - 1) end) end
+      task.sleep(rng(0, 2))
+      s:cancel()
+    end)
+  elseif kind == 5 then -- a task hard-aborted, then joined
+    local h = spawn_in(ROOT, function() tree(depth - 1) end)
+    task.sleep(rng(0, 2))
+    h:abort()
+    pcall(h.join, h)
+  elseif kind == 6 then -- a failing task, joined
+    local h = spawn_in(ROOT, function()
+      tree(depth - 1)
+      error("soak failure", 0)
+    end)
+    pcall(h.join, h)
+  else -- a coroutine of the script's own that suspends the task
+    local co = coroutine.wrap(function()
+      tree(depth - 1)
+      coroutine.yield()
+      task.sleep(rng(0, 1))
+    end)
+    co()
+    co()
+  end
+end
+
+-- A round: several trees side by side in one scope.
+local function round()
+  task.scope(function(s)
+    for _ = 1, 8 do
+      spawn_in(s, function() tree(4) end)
+      stats.trees = stats.trees + 1
+    end
+  end)
+end
+
+local function sample()
+  collectgarbage("collect")
+  collectgarbage("collect")
+  return {lua_kb = collectgarbage("count"), rss_kb = rss_kb(), registry = registry_entries(), handles = handles_alive()}
+end
+
+local function show(label, t0, s)
+  print(("%-8s t=%6.1fs tasks=%-8d lua=%8.1f KB  rss=%7d KB  registry=%d  handles=%d"):format(
+    label, clock() - t0, stats.tasks, s.lua_kb, s.rss_kb, s.registry, s.handles))
+end
+
+local t0 = clock()
+for _ = 1, 20 do round() end -- warm-up: caches, interned strings, loop structures
+local base = sample()
+show("baseline", t0, base)
+local deadline = t0 + seconds
+local next_sample = clock() + sample_every
+while clock() < deadline do
+  round()
+  if clock() >= next_sample then
+    show("sample", t0, sample())
+    next_sample = clock() + sample_every
+  end
+end
+local final = sample()
+show("final", t0, final)
+print(("soak: %.0f s, %d tasks in %d trees, peak RSS %d KB"):format(clock() - t0, stats.tasks, stats.trees, peak_rss_kb()))
+print(("soak: Lua heap %.1f -> %.1f KB, RSS %d -> %d KB, registry %d -> %d, handles alive %d"):format(
+  base.lua_kb, final.lua_kb, base.rss_kb, final.rss_kb, base.registry, final.registry, final.handles))
+
+local problems = {}
+if final.lua_kb > base.lua_kb + 64 then problems[#problems + 1] = "Lua heap grew" end
+if final.rss_kb > base.rss_kb + 8 * 1024 then problems[#problems + 1] = "RSS grew" end
+if final.registry ~= base.registry then problems[#problems + 1] = "registry entries left" end
+if final.handles ~= 0 then problems[#problems + 1] = "Handles still alive" end
+if stats.closes_run ~= stats.closes_made then
+  problems[#problems + 1] = ("%d __close handlers for %d to-be-closed values"):format(stats.closes_run, stats.closes_made)
+end
+if #problems > 0 then
+  io.stderr:write("soak: FAILED: " .. table.concat(problems, "; ") .. "\n")
+  os.exit(1)
+end
+print("soak: ok")
