@@ -41,7 +41,9 @@ int after_join(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
   Task& t = check_handle(L, 1);
   f.join_target = nullptr;
-  t.joiner = nullptr;
+  // A cancel ended this wait and may have let another fiber join since:
+  // that join is not ours to clear.
+  if (t.joiner == &f) t.joiner = nullptr;
   check_cancel(L, f);  // a cancel in the same turn wins; the handle stays joinable
   return deliver(L, t);
 }
