@@ -343,6 +343,13 @@ const char* const kFinalChecks = R"lua(
 local F = FUZZ
 for t, h in pairs(F.handles) do
   if not h:is_finished() then F.bad[#F.bad + 1] = "task " .. t .. " never finished" end
+  -- what the runtime reported (OUTCOMES, set by the harness) against
+  -- what the task recorded and what its joins saw
+  local outcome = OUTCOMES[h.id]
+  local want = (F.out[t] == "ok" or F.joined[t]) and "returned" or F.out[t] == "err" and "failed" or nil
+  if want and outcome ~= want then
+    F.bad[#F.bad + 1] = "task " .. t .. " (" .. h.id .. ") finished " .. tostring(outcome) .. ", expected " .. want
+  end
 end
 for id, n in pairs(F.made) do
   if F.closes[id] ~= n then

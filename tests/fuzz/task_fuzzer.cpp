@@ -7,6 +7,10 @@
 //   - every task finished; no task ran after its scope ended; each join
 //     saw the outcome the task had; every __close ran exactly once
 //     (recorded by the program, FUZZ.bad);
+//   - the observer hears of every task finishing exactly once, with the
+//     outcome the program recorded (returned / failed), of as many scopes
+//     closing as opening, and of no __close error (none of the program's
+//     handlers raises);
 //   - closing the Lua state leaves no libuv handle behind.
 // Memory errors and undefined behaviour are the sanitizers' to report.
 //
@@ -19,7 +23,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <unordered_map>
 
+#include "lua_batteries/observer.hpp"
 #include "lua_batteries/task.hpp"
 #include "program_generator.hpp"
 
@@ -51,6 +57,55 @@ std::string recorded_violations(lua_State* L) {
   return all;
 }
 
+/// What the runtime itself reports about one run.
+class Accounting : public lb::Observer {
+ public:
+  struct TaskRecord {
+    int spawned = 0;
+    int finished = 0;
+    lb::Outcome outcome = lb::Outcome::returned;
+  };
+  void task_spawned(const lb::TaskEvent& e) override { ++tasks[e.number].spawned; }
+  void task_finished(const lb::TaskEvent& e, lb::Outcome outcome, std::string_view) override {
+    TaskRecord& r = tasks[e.number];
+    ++r.finished;
+    r.outcome = outcome;
+  }
+  void scope_opened(const lb::ScopeEvent&) override { ++scopes_opened; }
+  void scope_closed(const lb::ScopeEvent&) override { ++scopes_closed; }
+  void close_error(const lb::TaskEvent*, std::string_view error) override {
+    close_errors += std::string(error) + "\n";
+  }
+
+  /// Violations of the counts, one per line.
+  std::string check() const {
+    std::string bad;
+    for (const auto& [number, r] : tasks)
+      if (r.spawned != 1 || r.finished != 1)
+        bad += "task t" + std::to_string(number) + ": spawned " + std::to_string(r.spawned) + " times, finished " +
+               std::to_string(r.finished) + " times\n";
+    if (scopes_opened != scopes_closed)
+      bad += std::to_string(scopes_opened) + " scopes opened, " + std::to_string(scopes_closed) + " closed\n";
+    if (!close_errors.empty()) bad += "__close errors reported: " + close_errors;
+    return bad;
+  }
+
+  /// [-0, +0, m] Sets the global OUTCOMES: task id ("t<N>") -> outcome name.
+  void publish(lua_State* L) const {
+    lua_createtable(L, 0, static_cast<int>(tasks.size()));
+    for (const auto& [number, r] : tasks) {
+      lua_pushstring(L, lb::outcome_name(r.outcome));
+      lua_setfield(L, -2, ("t" + std::to_string(number)).c_str());
+    }
+    lua_setglobal(L, "OUTCOMES");
+  }
+
+  std::unordered_map<std::uint64_t, TaskRecord> tasks;
+  int scopes_opened = 0;
+  int scopes_closed = 0;
+  std::string close_errors;
+};
+
 uv_loop_t* shared_loop() {
   static uv_loop_t loop;
   static const bool ready = uv_loop_init(&loop) == 0;
@@ -69,7 +124,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   lua_State* L = luaL_newstate();
   if (!L) std::abort();
   luaL_openlibs(L);
+  Accounting accounting;
   lb::Config config;
+  config.observer = &accounting;
   config.virtual_time = true;
   config.grace_ms = 20;
   // Programs are short and never spin; a CPU-time signal would only make
@@ -89,6 +146,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     violation(program, "the run ended with status " + std::to_string(static_cast<int>(result.status)) + ": " +
                            result.message);
 
+  const std::string miscounted = accounting.check();
+  if (!miscounted.empty()) violation(program, miscounted);
+  accounting.publish(L);
   if (luaL_dostring(L, lb_fuzz::kFinalChecks) != LUA_OK)
     violation(program, std::string("final checks failed: ") + lua_tostring(L, -1));
   const std::string bad = recorded_violations(L);
