@@ -75,7 +75,23 @@ local function spawn_in(s, fn)
   return h
 end
 
-local ROOT = {spawn = function(_, fn) return task.spawn(fn) end}
+-- Tasks spawned into the root scope outlive their round when their joiner
+-- is cancelled; samples wait for them, so that they measure only what is
+-- left behind. (Handles, not a counter in the task: a task aborted before
+-- it started runs none of its code.)
+local root_tasks = {}
+local ROOT = {
+  spawn = function(_, fn)
+    local h = task.spawn(fn)
+    root_tasks[h] = true
+    return h
+  end,
+}
+local function forget_finished_root_tasks()
+  for h in pairs(root_tasks) do
+    if h:is_finished() then root_tasks[h] = nil end
+  end
+end
 
 -- One random subtree, run by the calling task.
 local function tree(depth)
@@ -128,9 +144,14 @@ local function round()
       stats.trees = stats.trees + 1
     end
   end)
+  forget_finished_root_tasks()
 end
 
 local function sample()
+  while next(root_tasks) do
+    task.sleep(1)
+    forget_finished_root_tasks()
+  end
   collectgarbage("collect")
   collectgarbage("collect")
   return {lua_kb = collectgarbage("count"), rss_kb = rss_kb(), registry = registry_entries(), handles = handles_alive()}
