@@ -16,17 +16,17 @@ namespace lua_batteries::detail {
 
 class CancelToken;
 
-/// Something suspended that must wake when its token is cancelled.
+/// Something suspended that must wake when its token is cancelled. It is
+/// embedded in what waits; `wake` finds that from the waiter's address
+/// (container_of).
 struct CancelWaiter {
   using WakeFn = void (*)(CancelWaiter&);
-  explicit CancelWaiter(WakeFn wake_fn, void* owner_ptr)
-      : hook(this), wake(wake_fn), owner(owner_ptr) {}
+  explicit CancelWaiter(WakeFn wake_fn) : wake(wake_fn) {}
   bool is_registered() const { return hook.is_linked(); }
   void unregister() { hook.unlink(); }
 
   ListHook hook;
   WakeFn wake;
-  void* owner;
 };
 
 class CancelToken {

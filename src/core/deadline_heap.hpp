@@ -16,19 +16,19 @@
 
 namespace lua_batteries::detail {
 
+/// A deadline embedded in its owner; `fire` finds the owner from the
+/// entry's address (container_of).
 struct DeadlineEntry {
   static constexpr std::uint32_t kNotQueued = UINT32_MAX;
   using FireFn = void (*)(DeadlineEntry&);
 
-  explicit DeadlineEntry(FireFn fire_fn = nullptr, void* owner_ptr = nullptr)
-      : fire(fire_fn), owner(owner_ptr) {}
+  explicit DeadlineEntry(FireFn fire_fn = nullptr) : fire(fire_fn) {}
   bool is_queued() const { return index != kNotQueued; }
 
   std::uint64_t due_ns = 0;
   std::uint64_t seq = 0;
   std::uint32_t index = kNotQueued;
   FireFn fire;
-  void* owner;
 };
 
 class DeadlineHeap {

@@ -1,18 +1,19 @@
 // Intrusive circular doubly-linked list: O(1) insert and unlink without
-// allocation. An element embeds one ListHook per list it can be on, pointing
-// back at the element; a hook unlinks itself, so an element can leave
+// allocation. An element embeds one ListHook per list it can be on; the
+// list finds the element from the hook's address (container_of), so a
+// hook is two pointers. A hook unlinks itself, so an element can leave
 // whichever list holds it.
 #pragma once
+
+#include "core/container_of.hpp"
 
 namespace lua_batteries::detail {
 
 struct ListHook {
   ListHook* prev = this;
   ListHook* next = this;
-  void* owner = nullptr;
 
   ListHook() = default;
-  explicit ListHook(void* element) : owner(element) {}
   ListHook(const ListHook&) = delete;
   ListHook& operator=(const ListHook&) = delete;
   ~ListHook() { unlink(); }
@@ -32,7 +33,7 @@ struct ListHook {
   }
 };
 
-/// A list of T linked through the hook member `Hook` (whose owner is the T).
+/// A list of T linked through T's hook member `Hook`.
 template <typename T, ListHook T::*Hook>
 class IntrusiveList {
  public:
@@ -85,7 +86,7 @@ class IntrusiveList {
   }
 
  private:
-  static T* from_hook(ListHook* hook) { return static_cast<T*>(hook->owner); }
+  static T* from_hook(ListHook* hook) { return &container_of(*hook, Hook); }
   ListHook head_;
 };
 

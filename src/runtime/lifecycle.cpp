@@ -35,8 +35,8 @@ Scope::Scope(Runtime& runtime, ScopeKind scope_kind, CancelToken* parent_token)
       kind(scope_kind),
       token(TokenRef::adopt(CancelToken::create(parent_token))),
       body(runtime, FiberKind::body),
-      deadline_entry(&Runtime::on_deadline_due, this),
-      grace_entry(&Runtime::on_grace_due, this) {
+      deadline_entry(&Runtime::on_deadline_due),
+      grace_entry(&Runtime::on_grace_due) {
   body.scope = this;
 }
 
@@ -315,7 +315,7 @@ void Runtime::arm_deadline(Scope& s, double timeout_ms) {
 }
 
 void Runtime::on_deadline_due(DeadlineEntry& entry) {
-  auto& s = *static_cast<Scope*>(entry.owner);
+  Scope& s = container_of(entry, &Scope::deadline_entry);
   Runtime& rt = s.rt;
   s.deadline_hit = true;
   if (rt.observer()) rt.observer()->deadline_hit(s.event(), s.timeout_ms);
@@ -338,7 +338,7 @@ void Runtime::start_grace(Scope& s) {
 }
 
 void Runtime::on_grace_due(DeadlineEntry& entry) {
-  auto& s = *static_cast<Scope*>(entry.owner);
+  Scope& s = container_of(entry, &Scope::grace_entry);
   s.rt.expire_grace(s);
 }
 

@@ -177,7 +177,7 @@ void Runtime::begin_shutdown() {
 }
 
 void Runtime::on_shutdown_grace_due(DeadlineEntry& entry) {
-  static_cast<Runtime*>(entry.owner)->shutdown_grace_expired();
+  container_of(entry, &Runtime::shutdown_grace_entry_).shutdown_grace_expired();
 }
 
 void Runtime::shutdown_grace_expired() {

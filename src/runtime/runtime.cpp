@@ -26,8 +26,8 @@ struct Runtime::LoopHandles {
 Fiber::Fiber(Runtime& runtime, FiberKind fiber_kind)
     : rt(runtime),
       kind(fiber_kind),
-      cancel_waiter(&Runtime::on_cancelled, this),
-      sleep_entry(&Runtime::on_sleep_due, this) {}
+      cancel_waiter(&Runtime::on_cancelled),
+      sleep_entry(&Runtime::on_sleep_due) {}
 
 CancelToken* Fiber::token() const { return scope->token.get(); }
 
@@ -38,7 +38,7 @@ Runtime::Runtime(lua_State* L, uv_loop_t* loop, const Config& config)
       config_(config),
       handles_(nullptr),
       root_(std::make_unique<Scope>(*this, ScopeKind::root, nullptr)),
-      shutdown_grace_entry_(&Runtime::on_shutdown_grace_due, this) {
+      shutdown_grace_entry_(&Runtime::on_shutdown_grace_due) {
   handles_ = new LoopHandles;  // last: nothing after it may throw
   uv_idle_init(loop_, &handles_->idle);
   uv_timer_init(loop_, &handles_->timer);
@@ -161,15 +161,15 @@ void Runtime::make_due_runnable(Fiber& f) {
 }
 
 void Runtime::on_cancelled(CancelWaiter& waiter) {
-  auto* f = static_cast<Fiber*>(waiter.owner);
-  f->rt.wake(*f);
+  Fiber& f = container_of(waiter, &Fiber::cancel_waiter);
+  f.rt.wake(f);
 }
 
 void Runtime::on_sleep_due(DeadlineEntry& entry) {
-  auto* f = static_cast<Fiber*>(entry.owner);
-  if (f->state != FiberState::waiting) return;
-  f->rt.end_wait(*f, Interruption::cancelled);
-  f->rt.make_due_runnable(*f);
+  Fiber& f = container_of(entry, &Fiber::sleep_entry);
+  if (f.state != FiberState::waiting) return;
+  f.rt.end_wait(f, Interruption::cancelled);
+  f.rt.make_due_runnable(f);
 }
 
 void Runtime::on_awaiter_completed(Awaiter& awaiter) {

@@ -13,12 +13,13 @@ namespace {
 
 using lua_batteries::detail::CancelToken;
 using lua_batteries::detail::CancelWaiter;
+using lua_batteries::detail::container_of;
 using lua_batteries::detail::TokenRef;
 
 /// A waiter that counts its wake-ups.
 struct CountingWaiter {
-  CountingWaiter() : waiter(&CountingWaiter::on_wake, this) {}
-  static void on_wake(CancelWaiter& w) { ++static_cast<CountingWaiter*>(w.owner)->wakes; }
+  CountingWaiter() : waiter(&CountingWaiter::on_wake) {}
+  static void on_wake(CancelWaiter& w) { ++container_of(w, &CountingWaiter::waiter).wakes; }
 
   CancelWaiter waiter;
   int wakes = 0;
@@ -208,16 +209,16 @@ TEST_F(CancelTokenTest, AWaiterDestroyedBeforeTheCancelIsNotCalled) {
 TEST_F(CancelTokenTest, AWakeCallbackMayUnregisterAnotherWaiterOfTheSameToken) {
   // A woken fiber may take another fiber's wait down with it.
   struct Pair {
-    CancelWaiter first{&Pair::wake_first, this};
-    CancelWaiter second{&Pair::wake_second, this};
+    CancelWaiter first{&Pair::wake_first};
+    CancelWaiter second{&Pair::wake_second};
     int first_wakes = 0;
     int second_wakes = 0;
     static void wake_first(CancelWaiter& w) {
-      auto* p = static_cast<Pair*>(w.owner);
-      ++p->first_wakes;
-      p->second.unregister();
+      Pair& p = container_of(w, &Pair::first);
+      ++p.first_wakes;
+      p.second.unregister();
     }
-    static void wake_second(CancelWaiter& w) { ++static_cast<Pair*>(w.owner)->second_wakes; }
+    static void wake_second(CancelWaiter& w) { ++container_of(w, &Pair::second).second_wakes; }
   };
   TokenRef root = new_root();
   Pair pair;
@@ -231,12 +232,12 @@ TEST_F(CancelTokenTest, AWakeCallbackMayUnregisterAnotherWaiterOfTheSameToken) {
 TEST_F(CancelTokenTest, AWakeCallbackMayCreateAChildOfTheCancellingToken) {
   // Cancel runs callbacks mid-walk; a token created then starts cancelled.
   struct Spawner {
-    CancelWaiter waiter{&Spawner::wake, this};
+    CancelWaiter waiter{&Spawner::wake};
     CancelToken* parent = nullptr;
     TokenRef made;
     static void wake(CancelWaiter& w) {
-      auto* s = static_cast<Spawner*>(w.owner);
-      s->made = TokenRef::adopt(CancelToken::create(s->parent));
+      Spawner& s = container_of(w, &Spawner::waiter);
+      s.made = TokenRef::adopt(CancelToken::create(s.parent));
     }
   };
   TokenRef root = new_root();

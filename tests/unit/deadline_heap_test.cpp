@@ -3,6 +3,7 @@
 // and pops, checked against a std::multiset model; removal leaves vacant
 // slots that are dropped at the top or compacted away.
 #include "core/deadline_heap.hpp"
+#include "core/container_of.hpp"
 
 #include <gtest/gtest.h>
 
@@ -18,21 +19,28 @@ namespace {
 
 using lua_batteries::detail::DeadlineEntry;
 using lua_batteries::detail::DeadlineHeap;
+using lua_batteries::detail::container_of;
 
-/// A pool of entries with stable addresses; entry i's owner is its index.
+/// A pool of entries with stable addresses, each embedded in an owner
+/// that holds its index (found back through container_of, as the runtime
+/// finds a fiber or scope from its entry).
 class Entries {
  public:
   explicit Entries(std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i)
-      entries_.push_back(std::make_unique<DeadlineEntry>(&Entries::fire, reinterpret_cast<void*>(i)));
+    for (std::size_t i = 0; i < n; ++i) owners_.push_back(std::make_unique<Owner>(i));
   }
-  DeadlineEntry& operator[](std::size_t i) { return *entries_[i]; }
-  std::size_t size() const { return entries_.size(); }
-  static std::size_t id(const DeadlineEntry* e) { return reinterpret_cast<std::size_t>(e->owner); }
+  DeadlineEntry& operator[](std::size_t i) { return owners_[i]->entry; }
+  std::size_t size() const { return owners_.size(); }
+  static std::size_t id(DeadlineEntry* e) { return container_of(*e, &Owner::entry).id; }
 
  private:
+  struct Owner {
+    explicit Owner(std::size_t i) : id(i) {}
+    std::size_t id;
+    DeadlineEntry entry{&Entries::fire};
+  };
   static void fire(DeadlineEntry&) {}
-  std::vector<std::unique_ptr<DeadlineEntry>> entries_;
+  std::vector<std::unique_ptr<Owner>> owners_;
 };
 
 /// Pops everything due at `now` and returns the entries' ids in order.

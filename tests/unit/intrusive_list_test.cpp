@@ -14,7 +14,7 @@ using lua_batteries::detail::ListHook;
 struct Item {
   explicit Item(int v) : value(v) {}
   int value;
-  ListHook hook{this};
+  ListHook hook;
 };
 
 using List = IntrusiveList<Item, &Item::hook>;
@@ -130,6 +130,35 @@ TEST(IntrusiveList, ClearUnlinksEveryItem) {
   EXPECT_TRUE(list.empty());
   EXPECT_FALSE(a.hook.is_linked());
   EXPECT_FALSE(b.hook.is_linked());
+}
+
+// The runtime's shapes: an element on two lists at once, through a hook
+// its base declares (a list of the base type, as the run queue holds
+// fibers) and one of its own at a non-zero offset (as a scope holds tasks).
+struct Base {
+  int base_value = 0;
+  ListHook first_hook;
+};
+struct Derived : Base {
+  explicit Derived(int v) { base_value = v; }
+  double padding = 0;
+  ListHook second_hook;
+};
+
+TEST(IntrusiveList, FindsElementsThroughHooksAtAnyOffsetAndInABase) {
+  Derived a(1), b(2);
+  IntrusiveList<Base, &Base::first_hook> by_first;
+  IntrusiveList<Derived, &Derived::second_hook> by_second;
+  by_first.push_back(a);
+  by_first.push_back(b);
+  by_second.push_back(b);
+  by_second.push_back(a);
+  EXPECT_EQ(by_first.pop_front(), static_cast<Base*>(&a));
+  EXPECT_EQ(by_second.pop_front(), &b);
+  EXPECT_EQ(by_first.pop_front(), static_cast<Base*>(&b));
+  EXPECT_EQ(by_second.pop_front(), &a);
+  EXPECT_EQ(lua_batteries::detail::member_offset(&Derived::second_hook),
+            reinterpret_cast<char*>(&a.second_hook) - reinterpret_cast<char*>(&a));
 }
 
 }  // namespace
