@@ -91,6 +91,8 @@ int install(lua_State* L) {
   rt->refs.last_close_error = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_createtable(L, detail::kThreadPoolCapacity, 0);
   rt->refs.thread_pool = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_newtable(L);
+  rt->refs.pins = luaL_ref(L, LUA_REGISTRYINDEX);
   detail::init_error_objects(L, *rt);
   detail::init_objects(L, *rt);
 

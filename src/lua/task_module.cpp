@@ -119,7 +119,7 @@ int after_scope(lua_State* L, int, lua_KContext ctx) {
     return luaL_error(L, "std.task.scope: too many results");
   }
   lua_xmove(body, L, n);
-  rt.recycle_thread(s.body, s.pin_ref);
+  rt.recycle_thread(s.body, s.pin);
   rt.release_scope(s);
   return n;
 }
@@ -142,8 +142,7 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   // collecting an open scope tears the runtime down (scope_gc), so nothing
   // between construction and the start of the body may raise.
   void* memory = lua_newuserdatauv(L, sizeof(Scope), 3);
-  lua_pushvalue(L, -1);
-  const int pin_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  const int pin = rt.pin(L, -1);
   Scope* s = nullptr;
   try {
     s = new (memory) Scope(rt, req.kind, f.token());
@@ -151,10 +150,10 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
     s = nullptr;
   }
   if (!s) {
-    luaL_unref(L, LUA_REGISTRYINDEX, pin_ref);
+    rt.drop_pin(pin);
     raise_out_of_memory(L);
   }
-  s->pin_ref = pin_ref;
+  s->pin = pin;
   lua_rawgeti(L, LUA_REGISTRYINDEX, rt.refs.scope_mt);
   lua_setmetatable(L, -2);
   lua_pushvalue(L, -2);
@@ -351,10 +350,9 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
   // (handle_gc), so nothing from there to the end may raise unless the
   // task is marked done first.
   void* memory = lua_newuserdatauv(L, sizeof(Task), opts.name_index ? 2 : 1);  // the name only if there is one
-  lua_pushvalue(L, -1);
-  const int pin_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  const int pin = rt.pin(L, -1);
   Task* t = new (memory) Task(rt, scope, rt.next_task_number(), opts.driver);
-  t->pin_ref = pin_ref;
+  t->pin = pin;
   lua_rawgeti(L, LUA_REGISTRYINDEX, rt.refs.handle_mt);
   lua_setmetatable(L, -2);  // from here on __gc destroys the Task
   t->thread = thread;

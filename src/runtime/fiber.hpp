@@ -5,7 +5,7 @@
 // and a result. A Scope groups the tasks spawned into it under one cancel
 // token and owns its body fiber. Tasks live inside their Handle userdata
 // and scopes inside their Scope userdata, so Lua's collector frees them;
-// the runtime pins them with a registry reference while they are live.
+// the runtime pins them in its pin table while they are live.
 #pragma once
 
 #include <lua.hpp>
@@ -146,7 +146,7 @@ struct Task : Fiber {
   bool has_traceback : 1 = false;
   Outcome outcome : 8 = Outcome::returned;  // a byte: fits beside the flags
   int nresults = 0;         // values left on the finished thread's stack
-  int pin_ref = LUA_NOREF;  // registry reference to the handle while pinned
+  int pin = LUA_NOREF;      // the handle's pin slot while pinned (Runtime::pin)
   std::uint64_t number;
   const char* name = nullptr;  // Lua string pinned by the handle
   std::size_t name_len = 0;
@@ -200,7 +200,7 @@ struct Scope {
   bool expiring = false;    // its grace window is running out right now
   Outcome body_outcome = Outcome::returned;
   int body_nresults = 0;
-  int pin_ref = LUA_NOREF;  // registry reference to the scope object while open
+  int pin = LUA_NOREF;      // the scope object's pin slot while open (Runtime::pin)
 
   // with_timeout
   double timeout_ms = 0;

@@ -222,7 +222,7 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
     if (outcome == Outcome::failed) text = describe(t.thread, -1);
     observer()->task_finished(t.event(), outcome, text);
   }
-  if (outcome == Outcome::returned && t.nresults == 0) recycle_thread(t, t.pin_ref);
+  if (outcome == Outcome::returned && t.nresults == 0) recycle_thread(t, t.pin);
   if (Fiber* joiner = t.joiner) {
     resume_later(*joiner);
     unpin(t);
@@ -295,17 +295,17 @@ void Runtime::mark_joined(Task& t) {
 }
 
 void Runtime::unpin(Task& t) {
-  if (t.pin_ref == LUA_NOREF) return;
-  luaL_unref(main_L_, LUA_REGISTRYINDEX, t.pin_ref);
-  t.pin_ref = LUA_NOREF;
+  if (t.pin == LUA_NOREF) return;
+  drop_pin(t.pin);
+  t.pin = LUA_NOREF;
 }
 
 void Runtime::release_scope(Scope& s) {
   if (s.caller && s.caller->awaited_scope == &s) s.caller->awaited_scope = nullptr;
   s.caller = nullptr;
-  if (s.pin_ref == LUA_NOREF) return;
-  luaL_unref(main_L_, LUA_REGISTRYINDEX, s.pin_ref);
-  s.pin_ref = LUA_NOREF;
+  if (s.pin == LUA_NOREF) return;
+  drop_pin(s.pin);
+  s.pin = LUA_NOREF;
 }
 
 // --- with_timeout -------------------------------------------------------------

@@ -394,24 +394,57 @@ lua_State* Runtime::push_fiber_thread(lua_State* L) {
   return co;
 }
 
-bool Runtime::recycle_thread(Fiber& f, int owner_ref) {
+bool Runtime::recycle_thread(Fiber& f, int owner_pin) {
   lua_State* co = f.thread;
-  if (!co || f.thread_exposed || closed_ || refs.thread_pool == LUA_NOREF || owner_ref == LUA_NOREF) return false;
+  if (!co || f.thread_exposed || closed_ || refs.thread_pool == LUA_NOREF || owner_pin == LUA_NOREF) return false;
   if (pooled_threads_ >= kThreadPoolCapacity || lua_status(co) != LUA_OK || lua_gettop(co) != 0) return false;
   lua_State* S = service_;
-  if (!lua_checkstack(S, 3)) return false;
+  if (!lua_checkstack(S, 4)) return false;
   // The pool table was created with room for the whole capacity, so
   // storing into it cannot allocate (and so cannot raise).
   lua_rawgeti(S, LUA_REGISTRYINDEX, refs.thread_pool);
   lua_pushthread(co);
   lua_xmove(co, S, 1);
   lua_rawseti(S, -2, ++pooled_threads_);
-  lua_rawgeti(S, LUA_REGISTRYINDEX, owner_ref);
+  lua_rawgeti(S, LUA_REGISTRYINDEX, refs.pins);
+  lua_rawgeti(S, -1, owner_pin);
   lua_pushnil(S);
   lua_setiuservalue(S, -2, 1);
-  lua_pop(S, 2);
+  lua_pop(S, 3);
   f.thread = nullptr;
   return true;
+}
+
+int Runtime::pin(lua_State* L, int index) {
+  index = lua_absindex(L, index);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.pins);
+  const bool reuse = free_pin_ != 0;
+  const int slot = reuse ? free_pin_ : pin_slots_ + 1;
+  lua_Integer next_free = 0;
+  if (reuse) {
+    lua_rawgeti(L, -1, slot);
+    next_free = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_pushvalue(L, index);
+  lua_rawseti(L, -2, slot);  // may raise as the table grows: nothing is taken yet
+  lua_pop(L, 1);
+  // Nothing above runs Lua code (an emergency collection calls no
+  // finalizer), so no other pin took the slot meanwhile.
+  if (reuse)
+    free_pin_ = static_cast<int>(next_free);
+  else
+    pin_slots_ = slot;
+  return slot;
+}
+
+void Runtime::drop_pin(int slot) {
+  lua_State* L = main_L_;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.pins);
+  lua_pushinteger(L, free_pin_);
+  lua_rawseti(L, -2, slot);  // replaces the pinned value: no allocation
+  lua_pop(L, 1);
+  free_pin_ = slot;
 }
 
 void Runtime::start_fiber(Fiber& f) {
