@@ -173,6 +173,9 @@ Attempt attempt(const char* script, const std::string& expected, std::size_t n) 
       } catch (const std::exception& e) {
         problem = std::string("run_file threw ") + e.what();
       }
+      // From here on the driver allocates for itself: none of that may
+      // take the failure meant for the runtime.
+      injector.active = false;
       if (verbose)
         std::fprintf(stderr, "N=%zu reached=%d status=%d %s\n", n, injector.failed, static_cast<int>(r.status),
                      r.message.substr(0, r.message.find('\n')).c_str());
@@ -182,7 +185,6 @@ Attempt attempt(const char* script, const std::string& expected, std::size_t n) 
       if (problem.empty() && !as_expected && !mentions_out_of_memory(r.message))
         problem = "run: " + r.message;
       // Later allocations succeed: the runtime must still work.
-      injector.active = false;
       if (problem.empty()) {
         const lua_batteries::RunResult again = lua_batteries::run_string(L, kStillWorks, "=still_works");
         if (again.status != lua_batteries::RunResult::Status::ok)
