@@ -83,9 +83,11 @@ int handle_elapsed(lua_State* L) {
 }
 
 int handle_index(lua_State* L) {
-  const Task& t = check_handle(L, 1);
+  // A method, the common case, needs no check of the object: the method
+  // checks its own self when called.
   lua_pushvalue(L, 2);
-  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;  // a method: the common case
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  const Task& t = check_handle(L, 1);
   const char* key = lua_tostring(L, 2);
   if (key && std::string_view(key) == "id") {
     lua_pushfstring(L, "t%I", static_cast<lua_Integer>(t.number));

@@ -31,9 +31,11 @@ int scope_token(lua_State* L) {
 }
 
 int scope_index(lua_State* L) {
-  check_scope(L, 1);
+  // A method, the common case, needs no check of the object (see
+  // handle_index).
   lua_pushvalue(L, 2);
-  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;  // a method: the common case
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  check_scope(L, 1);
   const char* key = lua_tostring(L, 2);
   if (key && std::string_view(key) == "name") lua_getiuservalue(L, 1, 2);
   return 1;
