@@ -14,14 +14,16 @@ assert(spawned, "the finalizer did not run")
 assert(spawned:join() == "spawned from __gc")
 
 local errors = {}
-local pending = task.spawn(function() task.sleep(5) end)
-setmetatable({}, { __gc = function()
-  errors[#errors + 1] = select(2, pcall(task.sleep, 1))
-  errors[#errors + 1] = select(2, pcall(task.yield))
-  errors[#errors + 1] = select(2, pcall(pending.join, pending))
-end })
+local pending = task.spawn(function() task.sleep(100000) end) -- unfinished while the finalizer runs
 local h = task.spawn(function()
-  collectgarbage()  -- the finalizer runs inside a task this time
+  -- Made here, the object is finalized inside this task, by the
+  -- collection below at the latest.
+  setmetatable({}, { __gc = function()
+    errors[#errors + 1] = select(2, pcall(task.sleep, 1))
+    errors[#errors + 1] = select(2, pcall(task.yield))
+    errors[#errors + 1] = select(2, pcall(pending.join, pending))
+  end })
+  collectgarbage()
   collectgarbage()
   return #errors
 end)
@@ -29,7 +31,8 @@ assert(h:join() == 3)
 assert(errors[1] == "std.task.sleep: cannot suspend here", errors[1])
 assert(errors[2] == "std.task.yield: cannot suspend here", errors[2])
 assert(errors[3] == "std.task.join: cannot suspend here", tostring(errors[3]))
-pending:join()
+pending:abort()
+assert(tostring(select(2, pcall(pending.join, pending))) == "task aborted")
 
 -- an error escaping a finalizer does not disturb the scheduler
 setmetatable({}, { __gc = function() task.sleep(1) end })

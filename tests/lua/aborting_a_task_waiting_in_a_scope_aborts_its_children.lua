@@ -2,12 +2,13 @@
 -- children: their joiners get "task aborted", their cleanups run, the
 -- task's code after the scope never runs.
 local task = std.task
-local kids, closed, after = {}, 0, false
+local kids, closed, after, sleeping = {}, 0, false, 0
 local h = task.spawn(function()
   task.scope(function(s)
     for i = 1, 3 do
       kids[i] = s:spawn(function()
         local g <close> = setmetatable({}, { __close = function() closed = closed + 1 end })
+        sleeping = sleeping + 1
         task.sleep(100000)
       end)
     end
@@ -15,7 +16,8 @@ local h = task.spawn(function()
   end)
   after = true
 end)
-task.sleep(10)
+-- Each yield lets every runnable task take one step (first in, first out).
+while sleeping < 3 do task.yield() end
 assert(not h:is_finished() and #kids == 3)
 h:abort()
 local ok, err = pcall(function() return h:join() end)

@@ -5,21 +5,25 @@ local task = std.task
 local log = dofile(arg[0]:match("^(.-)[^/]*$") .. "support/close_log.lua")()
 local count, order, guard = log.count, log.order, log.guard
 local child
+local sleeping = 0
 local h = task.spawn(function()
   local a <close> = guard("a")
   task.scope(function(s)
     child = s:spawn(function()
       local c <close> = guard("child")
+      sleeping = sleeping + 1
       task.sleep(100000)
     end)
     local body <close> = guard("body")
     do
       local b <close> = guard("b")
+      sleeping = sleeping + 1
       task.sleep(100000)
     end
   end)
 end)
-task.sleep(10)
+-- Each yield lets every runnable task take one step (first in, first out).
+while sleeping < 2 do task.yield() end
 h:abort()
 local ok, err = pcall(function() return h:join() end)
 assert(not ok and tostring(err) == "task aborted", tostring(err))

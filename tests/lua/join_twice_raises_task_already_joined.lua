@@ -13,9 +13,13 @@ assert(h:join() == "once")
 expect_joined(function() return h:join() end)
 expect_joined(function() return h:join() end)
 -- a join while another task's join waits: the waiting joiner still gets the values
-local target = task.spawn(function() task.sleep(200); return "late", 2 end)
+local release = false
+local target = task.spawn(function()
+  while not release do task.yield() end
+  return "late", 2
+end)
 local first = task.spawn(function() return target:join() end)
-task.sleep(5) -- first is now waiting in join
+task.yield() -- runnable tasks run in order: first is now waiting in join
 assert(not first:is_finished() and not target:is_finished())
 expect_joined(function() return target:join() end)
 local second = task.spawn(function()
@@ -24,6 +28,7 @@ local second = task.spawn(function()
 end)
 local ok, msg = second:join()
 assert(ok == false and msg == "task already joined", tostring(msg))
+release = true
 local v, n = first:join()
 assert(v == "late" and n == 2, "the first joiner must get the values: " .. tostring(v))
 expect_joined(function() return target:join() end)
