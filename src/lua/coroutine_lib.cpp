@@ -263,7 +263,20 @@ int coroutine_isyieldable(lua_State* L) {
 int coroutine_running(lua_State* L) {
   Runtime& rt = runtime_of(L);
   Fiber* f = rt.running();
-  if (f && L == f->thread) f->thread_exposed = true;  // the script holds it now: never reuse it
+  if (f && L == f->thread) {
+    // The script holds it now: never reuse it, and refuse to resume it.
+    f->thread_exposed = true;
+    bool out_of_memory = false;
+    try {
+      rt.guard(L);
+    } catch (const std::bad_alloc&) {
+      out_of_memory = true;
+    }
+    if (out_of_memory) {
+      lua_pushliteral(L, "not enough memory");
+      return lua_error(L);
+    }
+  }
   const bool is_main_thread = lua_pushthread(L) == 1;
   lua_pushboolean(L, is_main_thread || (f && f->kind == FiberKind::main && L == f->thread));
   return 2;

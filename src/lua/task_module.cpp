@@ -364,18 +364,7 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
     lua_setiuservalue(L, -2, 2);
   }
   t->spawned_ns = rt.now_ns();
-
-  bool out_of_memory = false;
-  try {
-    rt.task_spawned(*t);
-  } catch (const std::bad_alloc&) {
-    out_of_memory = true;
-  }
-  if (out_of_memory) {
-    t->state = FiberState::done;  // never started: collecting it is harmless
-    rt.unpin(*t);
-    raise_out_of_memory(L);
-  }
+  rt.task_spawned(*t);
   return 1;
 }
 

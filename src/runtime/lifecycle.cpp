@@ -365,7 +365,6 @@ void Runtime::expire_grace(Scope& s) {
 namespace lua_batteries::detail {
 
 void Runtime::task_spawned(Task& t) {
-  guard(t.thread);  // the only step that can throw: nothing is linked yet
   t.scope->add_live(t);
   ++live_tasks_;
   make_runnable(t);

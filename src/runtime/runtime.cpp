@@ -385,10 +385,7 @@ lua_State* Runtime::push_fiber_thread(lua_State* L) {
   lua_pushnil(L);
   lua_rawseti(L, -3, slot);  // an existing array slot: no allocation
   lua_remove(L, -2);
-  lua_State* co = lua_tothread(L, -1);
-  // Guarded again once the fiber is registered (task_spawned, start_fiber):
-  // if setting it up raises first, the thread is plain garbage.
-  unguard(co);
+  lua_State* co = lua_tothread(L, -1);  // never exposed, so never guarded
   // A new thread inherits its creator's hook; so does a reused one.
   lua_sethook(co, lua_gethook(L), lua_gethookmask(L), lua_gethookcount(L));
   return co;
@@ -448,7 +445,6 @@ void Runtime::drop_pin(int slot) {
 }
 
 void Runtime::start_fiber(Fiber& f) {
-  guard(f.thread);
   make_runnable(f);
 }
 

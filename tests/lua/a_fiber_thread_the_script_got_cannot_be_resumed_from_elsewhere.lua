@@ -1,0 +1,43 @@
+-- Whatever way the script gets a thread the scheduler drives (a task's, a
+-- scope body's, the one an abort is closing), the coroutine library refuses
+-- to resume or close it while the scheduler still owns it.
+local task = std.task
+
+local function refused(thread, what)
+  local ok, err = coroutine.resume(thread)
+  assert(ok == false and err == "cannot resume non-suspended coroutine", what .. ": " .. tostring(err))
+  local cok, cerr = pcall(coroutine.close, thread)
+  assert(not cok and tostring(cerr):find("cannot close a normal coroutine", 1, true), what .. ": " .. tostring(cerr))
+  assert(coroutine.status(thread) == "normal", what .. ": " .. coroutine.status(thread))
+end
+
+-- a task asleep in task.sleep
+local sleeper_thread
+local sleeper = task.spawn(function()
+  sleeper_thread = coroutine.running()
+  task.sleep(5)
+  return "slept"
+end)
+task.yield()
+refused(sleeper_thread, "sleeping task")
+assert(sleeper:join() == "slept")
+
+-- a scope body waiting for its child
+task.scope(function(s)
+  local body_thread = coroutine.running()
+  local child = s:spawn(function() refused(body_thread, "scope body") end)
+  child:join()
+end)
+
+-- a task being hard-aborted, from inside its own __close handler
+local closing_thread
+local victim = task.spawn(function()
+  local guard <close> = setmetatable({}, { __close = function() closing_thread = coroutine.running() end })
+  task.sleep(60000)
+end)
+task.yield()
+victim:abort()
+assert(closing_thread, "the __close handler did not run")
+local ok, err = coroutine.resume(closing_thread)
+assert(ok == false and err == "cannot resume dead coroutine", tostring(err))
+print("ok")
