@@ -39,6 +39,13 @@ class Observer {
  public:
   virtual ~Observer() = default;
 
+  /// False: the runtime skips the per-task and per-scope events
+  /// (task_spawned, task_started, task_finished, scope_opened,
+  /// scope_closed), which it would otherwise build on every spawn and
+  /// scope, and makes only the rest. Read once, when std.task is
+  /// registered.
+  virtual bool wants_lifecycle_events() const { return true; }
+
   virtual void task_spawned(const TaskEvent&) {}
   virtual void task_started(const TaskEvent&) {}
   /// `error_text` is the error's text for Outcome::failed, else empty.

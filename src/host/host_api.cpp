@@ -66,7 +66,7 @@ int install(lua_State* L) {
   lua_pop(L, 1);
 
   // The runtime is the first object of the module with a __gc, so lua_close
-  // finalizes it after every handle, scope and token.
+  // finalizes it after every scope and token (handles have none).
   // Everything that can fail comes before the Runtime exists or after its
   // __gc is set: a constructed Runtime has libuv handles open, and only
   // its destructor closes them.
@@ -93,6 +93,12 @@ int install(lua_State* L) {
   rt->refs.thread_pool = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_newtable(L);
   rt->refs.pins = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  rt->refs.exposed_threads = luaL_ref(L, LUA_REGISTRYINDEX);
   detail::init_error_objects(L, *rt);
   detail::init_objects(L, *rt);
 

@@ -27,6 +27,7 @@ struct ObjectType {
   /// null makes the methods table itself the __index.
   lua_CFunction index;
   lua_CFunction tostring;
+  /// __gc, or null for none (a Task needs no finalizer: see fiber.hpp).
   lua_CFunction gc;
 };
 /// [-0, +0, e] Creates the metatable of `type`; returns its registry reference.
@@ -62,8 +63,11 @@ void install_coroutine_library(lua_State* L, Runtime& rt);
 int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_index);
 /// [-0, +1, m] A new CancelToken object sharing `token`.
 void push_token_object(lua_State* L, Runtime& rt, CancelToken* token);
-/// [-0, +1, m] A CancelToken object for a new standalone token (no parent).
-void push_new_token_object(lua_State* L, Runtime& rt);
+/// [-0, +1, m] A CancelToken object for a new standalone token (no parent);
+/// returns the token.
+CancelToken* push_new_token_object(lua_State* L, Runtime& rt);
+/// [-0, +0, -] The token of the CancelToken object at `index`, or null.
+CancelToken* token_of_object(lua_State* L, int index);
 /// [-0, +0, v] The Scope of the Scope object at `index`.
 Scope& check_scope(lua_State* L, int index);
 

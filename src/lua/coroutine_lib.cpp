@@ -7,7 +7,7 @@
 // yields its own thread in turn, until the scheduler holds the fiber. When
 // the fiber is resumed, each resume continues the thread it parked, so the
 // sleep returns inside the generator as if nothing had happened. Parked
-// threads (and fiber threads) are guarded: the script cannot resume them
+// threads (and fiber threads the script got) are guarded: it cannot resume them
 // from elsewhere. Everything else behaves as Lua's own functions do.
 #include "core/duration.hpp"
 #include "lua/bindings.hpp"
@@ -35,12 +35,12 @@ bool is_finished_fiber_thread(lua_State* co) {
   return lua_status(co) != LUA_YIELD && !lua_getstack(co, 0, &ar);
 }
 
-// [-narg, +(n|1), m] Resumes co with narg values from L (continuing: co
-// was parked and gets none) and reports what it did.
-int resume_step(lua_State* L, Runtime& rt, lua_State* co, int narg, bool continuing) {
+// [-narg, +(n|1), m] Resumes co (at co_index of L) with narg values from L
+// (continuing: co was parked and gets none) and reports what it did.
+int resume_step(lua_State* L, Runtime& rt, lua_State* co, int co_index, int narg, bool continuing) {
   Fiber* f = rt.running();
   if (!continuing) {
-    if (rt.is_guarded(co)) {
+    if (rt.is_guarded(L, co, co_index)) {
       lua_pop(L, narg);
       if (is_finished_fiber_thread(co))
         lua_pushliteral(L, "cannot resume dead coroutine");
@@ -78,7 +78,7 @@ int resume_step(lua_State* L, Runtime& rt, lua_State* co, int narg, bool continu
     lua_pop(co, nresults);
     bool out_of_memory = false;
     try {
-      rt.guard(co);
+      rt.guard_parked(co);
     } catch (const std::bad_alloc&) {
       out_of_memory = true;  // unguarded: a stray resume would be refused by nothing
     }
@@ -106,8 +106,8 @@ int finish_resume(lua_State* L, int r);
 int resume_continue(lua_State* L, int, lua_KContext) {
   Runtime& rt = runtime_of(L);
   lua_State* co = lua_tothread(L, 1);
-  rt.unguard(co);
-  return finish_resume(L, resume_step(L, rt, co, 0, true));
+  rt.unguard_parked(co);
+  return finish_resume(L, resume_step(L, rt, co, 0, 0, true));
 }
 
 int finish_resume(lua_State* L, int r) {
@@ -124,7 +124,7 @@ int finish_resume(lua_State* L, int r) {
 
 int coroutine_resume(lua_State* L) {
   lua_State* co = check_coroutine(L);
-  return finish_resume(L, resume_step(L, runtime_of(L), co, lua_gettop(L) - 1, false));
+  return finish_resume(L, resume_step(L, runtime_of(L), co, 1, lua_gettop(L) - 1, false));
 }
 
 // --- coroutine.wrap -----------------------------------------------------------
@@ -136,8 +136,8 @@ int finish_wrap(lua_State* L, Runtime& rt, lua_State* co, int r);
 int wrap_continue(lua_State* L, int, lua_KContext) {
   Runtime& rt = runtime_of(L);
   lua_State* co = wrapped_thread(L);
-  rt.unguard(co);
-  return finish_wrap(L, rt, co, resume_step(L, rt, co, 0, true));
+  rt.unguard_parked(co);
+  return finish_wrap(L, rt, co, resume_step(L, rt, co, 0, 0, true));
 }
 
 int finish_wrap(lua_State* L, Runtime& rt, lua_State* co, int r) {
@@ -161,7 +161,7 @@ int finish_wrap(lua_State* L, Runtime& rt, lua_State* co, int r) {
 int wrap_call(lua_State* L) {
   Runtime& rt = runtime_of(L);
   lua_State* co = wrapped_thread(L);
-  return finish_wrap(L, rt, co, resume_step(L, rt, co, lua_gettop(L), false));
+  return finish_wrap(L, rt, co, resume_step(L, rt, co, lua_upvalueindex(2), lua_gettop(L), false));
 }
 
 int coroutine_wrap(lua_State* L) {
@@ -207,7 +207,7 @@ int coroutine_yield(lua_State* L) {
 
 const char* status_of(lua_State* L, Runtime& rt, lua_State* co) {
   if (L == co) return "running";
-  if (rt.is_guarded(co)) return is_finished_fiber_thread(co) ? "dead" : "normal";  // the scheduler's
+  if (rt.is_guarded(L, co, 1)) return is_finished_fiber_thread(co) ? "dead" : "normal";  // the scheduler's
   switch (lua_status(co)) {
     case LUA_YIELD:
       return "suspended";
@@ -232,7 +232,7 @@ int coroutine_close(lua_State* L) {
   lua_State* co = check_coroutine(L);
   const std::string_view status = status_of(L, rt, co);
   if (status != "dead" && status != "suspended") return luaL_error(L, "cannot close a %s coroutine", status.data());
-  if (rt.is_guarded(co)) {  // a finished fiber: its outcome is the runtime's
+  if (rt.is_guarded(L, co, 1)) {  // a finished fiber: its outcome is the runtime's
     lua_pushboolean(L, 1);
     return 1;
   }
@@ -263,20 +263,7 @@ int coroutine_isyieldable(lua_State* L) {
 int coroutine_running(lua_State* L) {
   Runtime& rt = runtime_of(L);
   Fiber* f = rt.running();
-  if (f && L == f->thread) {
-    // The script holds it now: never reuse it, and refuse to resume it.
-    f->thread_exposed = true;
-    bool out_of_memory = false;
-    try {
-      rt.guard(L);
-    } catch (const std::bad_alloc&) {
-      out_of_memory = true;
-    }
-    if (out_of_memory) {
-      lua_pushliteral(L, "not enough memory");
-      return lua_error(L);
-    }
-  }
+  if (f && L == f->thread) rt.expose_thread(L, *f);
   const bool is_main_thread = lua_pushthread(L) == 1;
   lua_pushboolean(L, is_main_thread || (f && f->kind == FiberKind::main && L == f->thread));
   return 2;

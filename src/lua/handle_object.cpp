@@ -106,16 +106,6 @@ int handle_tostring(lua_State* L) {
   return 1;
 }
 
-int handle_gc(lua_State* L) {
-  if (!called_by_collector(L)) return 0;
-  auto* t = static_cast<Task*>(lua_touserdata(L, 1));
-  // A live task is pinned, so its handle is collected only by lua_close:
-  // tear the whole runtime down while every object is still intact.
-  if (t->state != FiberState::done && !t->rt.is_closed()) t->rt.close();
-  t->~Task();
-  return 0;
-}
-
 }  // namespace
 
 void init_handle_metatable(lua_State* L, Runtime& rt) {
@@ -125,7 +115,7 @@ void init_handle_metatable(lua_State* L, Runtime& rt) {
                                      {"elapsed", handle_elapsed},
                                      {nullptr, nullptr}};
   rt.refs.handle_mt = register_object_type(
-      L, ObjectType{kHandleMetatable, "Handle", methods, handle_index, handle_tostring, handle_gc});
+      L, ObjectType{kHandleMetatable, "Handle", methods, handle_index, handle_tostring, nullptr});
 }
 
 }  // namespace lua_batteries::detail

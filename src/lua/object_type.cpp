@@ -60,9 +60,11 @@ int register_object_type(lua_State* L, const ObjectType& type) {
   lua_pushvalue(L, -1);
   lua_pushcclosure(L, type.tostring, 1);
   lua_setfield(L, -2, "__tostring");
-  lua_pushvalue(L, -1);
-  lua_pushcclosure(L, type.gc, 1);
-  lua_setfield(L, -2, "__gc");
+  if (type.gc) {
+    lua_pushvalue(L, -1);
+    lua_pushcclosure(L, type.gc, 1);
+    lua_setfield(L, -2, "__gc");
+  }
   lua_pushstring(L, type.short_name);
   lua_setfield(L, -2, "__metatable");
   return luaL_ref(L, LUA_REGISTRYINDEX);

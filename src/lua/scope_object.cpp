@@ -16,7 +16,16 @@ int scope_spawn(lua_State* L) {
 }
 
 int scope_cancel(lua_State* L) {
-  check_scope(L, 1).token->cancel();
+  Scope& s = check_scope(L, 1);
+  if (s.token) {
+    s.token->cancel();
+    return 0;
+  }
+  // Closed (see Scope::release_token): all that is left to cancel is what
+  // the scope's CancelToken object reports.
+  s.cancelled_when_closed = true;
+  lua_getiuservalue(L, 1, 3);
+  if (CancelToken* token = token_of_object(L, -1)) token->cancel();
   return 0;
 }
 
@@ -24,7 +33,14 @@ int scope_token(lua_State* L) {
   Scope& s = check_scope(L, 1);
   if (lua_getiuservalue(L, 1, 3) != LUA_TNIL) return 1;
   lua_pop(L, 1);
-  push_token_object(L, s.rt, s.token.get());
+  if (s.token) {
+    push_token_object(L, s.rt, s.token.get());
+  } else {
+    // Closed before anyone asked: a standalone token in the same state
+    // behaves alike, as nothing below a closed scope runs any more.
+    CancelToken* token = push_new_token_object(L, s.rt);
+    if (s.cancelled_when_closed) token->cancel();
+  }
   lua_pushvalue(L, -1);
   lua_setiuservalue(L, 1, 3);
   return 1;
@@ -53,7 +69,9 @@ int scope_tostring(lua_State* L) {
 int scope_gc(lua_State* L) {
   if (!called_by_collector(L)) return 0;
   auto* s = static_cast<Scope*>(lua_touserdata(L, 1));
-  // An open scope is pinned: only lua_close collects it (see handle_gc).
+  // An open scope is pinned, so only lua_close collects it: tear the whole
+  // runtime down while every object is still intact (lua_close frees no
+  // memory before every finalizer has run).
   if (!s->closed && !s->rt.is_closed()) s->rt.close();
   s->~Scope();
   return 0;

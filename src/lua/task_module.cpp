@@ -184,11 +184,12 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   if (out_of_memory) {
     rt.forget_deadlines(*s);
     s->closed = true;
+    s->release_token();
     rt.release_scope(*s);
     raise_out_of_memory(L);
   }
   rt.wait_scope(f, *s);
-  if (rt.observer()) rt.observer()->scope_opened(s->event());
+  if (Observer* o = rt.lifecycle_observer()) o->scope_opened(s->event());
   return rt.suspend(L, f, &after_scope, reinterpret_cast<lua_KContext>(s));
 }
 
@@ -345,10 +346,8 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
   lua_State* thread = rt.push_fiber_thread(L);
   lua_pushvalue(L, fn_index);
   lua_xmove(L, thread, 1);
-  // The pin is taken before the Task exists: once the metatable is set,
-  // collecting the handle of an unfinished task tears the runtime down
-  // (handle_gc), so nothing from there to the end may raise unless the
-  // task is marked done first.
+  // The pin is taken before the Task exists: nothing from there to the end
+  // may raise, or the pinned handle would hold a task that never runs.
   void* memory = lua_newuserdatauv(L, sizeof(Task), opts.name_index ? 2 : 1);  // the name only if there is one
   const int pin = rt.pin(L, -1);
   Task* t = new (memory) Task(rt, scope, rt.next_task_number(), opts.driver);

@@ -62,7 +62,7 @@ void push_token_object(lua_State* L, Runtime& rt, CancelToken* token) {
   t->token = token;
 }
 
-void push_new_token_object(lua_State* L, Runtime& rt) {
+CancelToken* push_new_token_object(lua_State* L, Runtime& rt) {
   // The object first: if it cannot be made, no token exists to leak; if
   // the token cannot be made, the object holds none and is collected.
   push_token_object(L, rt, nullptr);
@@ -73,6 +73,12 @@ void push_new_token_object(lua_State* L, Runtime& rt) {
     t->token = nullptr;
   }
   if (!t->token) raise_out_of_memory(L);
+  return t->token;
+}
+
+CancelToken* token_of_object(lua_State* L, int index) {
+  auto* t = static_cast<TokenObject*>(test_object(L, index, kTokenMetatable));
+  return t ? t->token : nullptr;
 }
 
 void init_token_metatable(lua_State* L, Runtime& rt) {

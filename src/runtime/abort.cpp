@@ -96,7 +96,7 @@ void Runtime::close_threads(Fiber& f) {
   while (!f.nested.empty()) {
     lua_State* co = f.nested.back().thread;
     f.nested.pop_back();
-    unguard(co);
+    unguard_parked(co);
     reset_reporting_errors(f, co);
   }
   reset_reporting_errors(f, f.thread);

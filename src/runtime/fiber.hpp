@@ -61,6 +61,8 @@ class NestedStack {
     items_->push_back(c);
   }
   void pop_back() { items_->pop_back(); }
+  /// Frees the storage (a finished fiber needs none).
+  void release() { items_.reset(); }
 
  private:
   std::unique_ptr<std::vector<NestedCoroutine>> items_;
@@ -133,9 +135,12 @@ struct Fiber {
   // (Task's own flags fill the rest of this word.)
 };
 
+// A Task is never destroyed: Lua frees its handle without a finalizer (one
+// per handle cost about 500 instructions per task and kept the memory for
+// another collection cycle). So once a task is finished and unpinned it
+// must own nothing and sit on no list: complete() frees its NestedStack.
 struct Task : Fiber {
   Task(Runtime& rt, Scope& scope, std::uint64_t number, Driver driver);
-  ~Task();
 
   bool started : 1 = false;
   bool joined : 1 = false;  // a join consumed the outcome
@@ -181,6 +186,14 @@ struct Scope {
     --s.live_count;
   }
   bool is_settled() const { return (kind == ScopeKind::root || body.state == FiberState::done) && live_count == 0; }
+  /// A closed scope drops its token, so that it owns no C++ memory once
+  /// closed: Lua skips a finalizer it cannot call for lack of memory, and
+  /// a closed scope's object is left to its finalizer. What the token said
+  /// stays in cancelled_when_closed (scope:token() and :cancel() use it).
+  void release_token() {
+    cancelled_when_closed = token->is_cancelled();
+    token.reset();
+  }
 
   Runtime& rt;
   const ScopeKind kind;
@@ -196,6 +209,7 @@ struct Scope {
   Fiber body;
   Fiber* caller = nullptr;  // waits for the scope to settle
   bool closed = false;      // settled: no more spawns
+  bool cancelled_when_closed = false;
   bool aborting = false;    // being torn down by a hard abort: no more spawns
   bool expiring = false;    // its grace window is running out right now
   Outcome body_outcome = Outcome::returned;

@@ -17,10 +17,6 @@ Task::Task(Runtime& runtime, Scope& spawn_scope, std::uint64_t task_number, Driv
   driver = task_driver;
 }
 
-Task::~Task() {
-  if (thread) rt.unguard(thread);
-}
-
 TaskEvent Task::event() const {
   TaskEvent e;
   e.number = number;
@@ -42,7 +38,6 @@ Scope::Scope(Runtime& runtime, ScopeKind scope_kind, CancelToken* parent_token)
 
 Scope::~Scope() {
   if (!rt.is_closed()) rt.forget_deadlines(*this);
-  if (body.thread) rt.unguard(body.thread);
 }
 
 ScopeEvent Scope::event() const {
@@ -199,6 +194,7 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
   f.state = FiberState::done;
   f.wait = Wait::none;
   f.abort_requested = false;
+  f.nested.release();
   // The thread stays guarded: its stack holds the outcome until a join or
   // the scope's caller takes it, and the script must not resume it.
   Scope& s = *f.scope;
@@ -217,10 +213,10 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
   t.finished_ns = now_ns();
   Scope::remove_live(s, t);
   --live_tasks_;
-  if (observer()) {
+  if (Observer* o = lifecycle_observer()) {
     std::string text;
     if (outcome == Outcome::failed) text = describe(t.thread, -1);
-    observer()->task_finished(t.event(), outcome, text);
+    o->task_finished(t.event(), outcome, text);
   }
   if (outcome == Outcome::returned && t.nresults == 0) recycle_thread(t, t.pin);
   if (Fiber* joiner = t.joiner) {
@@ -265,9 +261,10 @@ void Runtime::settle(Scope& s) {
     if (s.closed) return;
   }
   s.closed = true;
+  s.release_token();
   forget_deadlines(s);
   report_unjoined(s);
-  if (observer()) observer()->scope_closed(s.event());
+  if (Observer* o = lifecycle_observer()) o->scope_closed(s.event());
   if (Fiber* caller = s.caller) resume_later(*caller);
 }
 
@@ -368,7 +365,7 @@ void Runtime::task_spawned(Task& t) {
   t.scope->add_live(t);
   ++live_tasks_;
   make_runnable(t);
-  if (observer()) observer()->task_spawned(t.event());
+  if (Observer* o = lifecycle_observer()) o->task_spawned(t.event());
 }
 
 }  // namespace lua_batteries::detail

@@ -102,7 +102,6 @@ RunResult Runtime::run(lua_State* L, int nargs) {
   if (interrupted_ && state.result.status == RunResult::Status::ok)
     state.result.status = RunResult::Status::interrupted;
   run_ = nullptr;
-  unguard(main->thread);
   luaL_unref(L, LUA_REGISTRYINDEX, setup.thread_ref);
   // A shutdown cancelled the root token; later runs get a fresh one.
   if (root_->token->is_cancelled() && root_->live_count == 0) renew_root_token();

@@ -36,6 +36,7 @@ Runtime::Runtime(lua_State* L, uv_loop_t* loop, const Config& config)
       service_(nullptr),
       loop_(loop),
       config_(config),
+      lifecycle_observer_(config.observer && config.observer->wants_lifecycle_events() ? config.observer : nullptr),
       handles_(nullptr),
       root_(std::make_unique<Scope>(*this, ScopeKind::root, nullptr)),
       shutdown_grace_entry_(&Runtime::on_shutdown_grace_due) {
@@ -309,7 +310,7 @@ void Runtime::resume(Fiber& f) {
     auto& t = static_cast<Task&>(f);
     if (!t.started) {
       t.started = true;
-      if (observer()) observer()->task_started(t.event());
+      if (Observer* o = lifecycle_observer()) o->task_started(t.event());
     }
   }
   const int nargs = f.start_nargs;
@@ -442,6 +443,30 @@ void Runtime::drop_pin(int slot) {
   lua_rawseti(L, -2, slot);  // replaces the pinned value: no allocation
   lua_pop(L, 1);
   free_pin_ = slot;
+}
+
+bool Runtime::is_guarded(lua_State* L, lua_State* co, int co_index) {
+  if (parked_.contains(co)) return true;
+  if (!threads_exposed_) return false;
+  co_index = lua_absindex(L, co_index);
+  luaL_checkstack(L, 2, nullptr);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.exposed_threads);
+  lua_pushvalue(L, co_index);
+  const bool exposed = lua_rawget(L, -2) != LUA_TNIL;
+  lua_pop(L, 2);
+  return exposed;
+}
+
+void Runtime::expose_thread(lua_State* L, Fiber& f) {
+  if (f.thread_exposed) return;
+  luaL_checkstack(L, 3, nullptr);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.exposed_threads);
+  lua_pushthread(L);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);  // may raise (the table grows): nothing is recorded yet
+  lua_pop(L, 1);
+  f.thread_exposed = true;  // never reused for another fiber
+  threads_exposed_ = true;
 }
 
 void Runtime::start_fiber(Fiber& f) {

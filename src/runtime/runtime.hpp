@@ -38,6 +38,7 @@ struct LuaRefs {
   int last_close_error = LUA_NOREF;
   int thread_pool = LUA_NOREF;  // array of finished fiber threads kept for reuse
   int pins = LUA_NOREF;         // array of pinned handles and scope objects (Runtime::pin)
+  int exposed_threads = LUA_NOREF;  // weak-keyed set of fiber threads the script got (expose_thread)
   /// lua_topointer of the shared cancellation error: the error most
   /// fibers fail with is recognised without a metatable lookup.
   const void* cancelled_error_object = nullptr;
@@ -62,6 +63,8 @@ class Runtime {
   lua_State* service() const { return service_; }
   const Config& config() const { return config_; }
   Observer* observer() const { return config_.observer; }
+  /// The observer, if it wants the per-task and per-scope events.
+  Observer* lifecycle_observer() const { return lifecycle_observer_; }
   LuaRefs refs;
   bool is_closed() const { return closed_; }
   /// Starts preemption when Config::slice_ms asks for it; call on the loop
@@ -166,15 +169,20 @@ class Runtime {
   /// becomes null. Never raises.
   bool recycle_thread(Fiber& f, int owner_pin);
 
-  // --- guarded threads: fiber threads the script got hold of
-  // (coroutine.running), and the script's coroutines parked inside a task's
-  // suspension. The script may not resume or close them. A fiber thread is
-  // guarded only once exposed: the script has no other way to reach it
-  // (short of the debug library), and keeping every live fiber thread in
-  // the set cost two cache misses per task at 100 000 tasks.
-  bool is_guarded(lua_State* co) const { return guarded_.contains(co); }
-  void guard(lua_State* co) { guarded_.insert(co); }
-  void unguard(lua_State* co) { guarded_.erase(co); }
+  // --- guarded threads: the script may not resume or close a fiber thread
+  // it got hold of, nor one of its own coroutines parked inside a task's
+  // suspension. Parked coroutines sit in a set for as long as they are
+  // parked. A fiber thread the script can reach only through
+  // coroutine.running (short of the debug library), which records it in a
+  // weak-keyed table: the entry goes when the thread does, so no task needs
+  // a finalizer to take it out, and spawns pay nothing (a set of every
+  // live fiber thread cost two cache misses per task at 100 000 tasks).
+  /// [-0, +0, m] Whether `co`, at `co_index` of L, is guarded.
+  bool is_guarded(lua_State* L, lua_State* co, int co_index);
+  /// [-0, +0, m] Records that the script holds f's thread, L.
+  void expose_thread(lua_State* L, Fiber& f);
+  void guard_parked(lua_State* co) { parked_.insert(co); }
+  void unguard_parked(lua_State* co) { parked_.erase(co); }
   /// lua_resetthread with the thread marked as closing, so that its
   /// __close handlers cannot suspend. Returns Lua's status.
   int reset_thread(lua_State* co);
@@ -258,6 +266,7 @@ class Runtime {
   lua_State* service_;
   uv_loop_t* loop_;
   Config config_;
+  Observer* lifecycle_observer_;
   LoopHandles* handles_;
   std::unique_ptr<Scope> root_;
   Fiber* running_ = nullptr;
@@ -273,7 +282,8 @@ class Runtime {
   std::uint64_t virtual_origin_ns_ = 0;
   std::int64_t wall_origin_us_ = 0;
   std::size_t outstanding_awaits_ = 0;
-  PointerSet guarded_;
+  PointerSet parked_;
+  bool threads_exposed_ = false;  // expose_thread has recorded a thread
   // Threads being reset, innermost first: nodes on reset_thread's stack,
   // so marking a thread needs no memory.
   struct ClosingThread {

@@ -50,6 +50,8 @@ inline std::string scope_label(const lb::ScopeEvent& e) {
 /// Records every event as a line of text, and the details tests check.
 class RecordingObserver : public lb::Observer {
  public:
+  bool wants_lifecycle_events() const override { return lifecycle; }
+  bool lifecycle = true;  // set before install()
   struct Finish {
     std::string task;
     lb::Outcome outcome;

@@ -180,6 +180,32 @@ TEST_F(HostObserverTest, AnUnjoinedFailureInAScopeIsReportedWithItsTextAndTraceb
   EXPECT_LT(first_report, closed);
 }
 
+TEST_F(HostObserverTest, AnObserverDecliningLifecycleEventsStillGetsTheWarnings) {
+  observer_.lifecycle = false;
+  install(lb::Config{.grace_ms = 0});
+  const lb::RunResult r = run(R"(
+    local t = std.task
+    t.scope("named", function(s)
+      s:spawn(function() error("nobody listens", 0) end, {name = "lonely"})
+      s:spawn(function() return 1 end):join()
+    end)
+    assert(not pcall(t.with_timeout, 5, function(s)
+      s:spawn(function() while true do pcall(t.sleep, 3600000) end end)
+      t.sleep(3600000)
+    end))
+  )");
+  ASSERT_EQ(r.status, Status::ok) << r.message;
+  ASSERT_EQ(observer_.unobserved.size(), 1u);
+  EXPECT_EQ(observer_.unobserved[0].task, "t1(lonely)");
+  EXPECT_EQ(observer_.unobserved[0].error, "nobody listens");
+  EXPECT_EQ(observer_.deadlines.size(), 1u);
+  EXPECT_EQ(observer_.graces.size(), 1u);
+  for (const std::string& line : observer_.log)
+    for (const char* lifecycle : {"spawned ", "started ", "finished ", "opened ", "closed "})
+      EXPECT_NE(line.rfind(lifecycle, 0), 0u) << "a lifecycle event reached the observer: " << line;
+  EXPECT_TRUE(observer_.finishes.empty());
+}
+
 TEST_F(HostObserverTest, AnUnjoinedFailureInTheRootScopeIsReportedByTheEndOfTheRun) {
   install();
   const lb::RunResult r = run(R"(

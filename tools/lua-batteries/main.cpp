@@ -265,6 +265,8 @@ void print_message(std::string_view text) {
 /// (spec section 5) to stderr as warnings and ignores the rest.
 class WarningObserver final : public lua_batteries::Observer {
  public:
+  bool wants_lifecycle_events() const override { return false; }
+
   /// Printed when it happens, before the grace window of the shutdown it
   /// starts; report() then does not print it again.
   void main_chunk_failed(std::string_view error_text) override {
