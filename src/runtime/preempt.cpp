@@ -66,12 +66,27 @@ void Preemptor::on_tick() {
   lua_State* L = current_.load(std::memory_order_acquire);
   if (off_thread_.load(std::memory_order_relaxed)) return;
   const std::uint64_t seq = seq_.load(std::memory_order_relaxed);
-  if (!L || seq != last_tick_seq_.load(std::memory_order_relaxed)) {
-    // A new resume since the last tick (or none): it gets a whole tick.
+  if (!L) {
     last_tick_seq_.store(seq, std::memory_order_relaxed);
     return;
   }
-  // The same resume has run through a whole tick interval.
+  if (seq != last_tick_seq_.load(std::memory_order_relaxed)) {
+    // A new resume since the last tick: its ticks count from here.
+    last_tick_seq_.store(seq, std::memory_order_relaxed);
+    ticks_spanned_ = 0;
+  } else {
+    ++ticks_spanned_;
+  }
+  if (ticks_spanned_ < ticks_per_half_slice_) {
+    // Within its slice, but a deadline that passed while it ran (the
+    // scheduler fires what is due before it resumes anything) must not
+    // wait for the slice to end.
+    const std::uint64_t due = next_due_ns_.load(std::memory_order_relaxed);
+    if (due == UINT64_MAX) return;
+    struct timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);  // uv_hrtime's clock; async-signal-safe
+    if (static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(now.tv_nsec) < due) return;
+  }
   due_seq_.store(seq, std::memory_order_relaxed);
   // A thread with the script's own debug hook is left alone.
   if (lua_gethook(L) == nullptr) lua_sethook(L, preempt_hook, LUA_MASKCOUNT, 1);
@@ -155,9 +170,13 @@ const char* Preemptor::start(double slice_ms, int signal_number) {
   std::atomic_signal_fence(std::memory_order_seq_cst);
   t_preemptors = this;
 
-  // Ticks every half slice: a resume is preempted on the second tick it
-  // spans, after between half a slice and a slice of CPU time.
-  const auto tick_ns = static_cast<long long>(slice_ms * 1e6 / 2);
+  // A resume is preempted once it has lasted through half a slice of
+  // ticks (after between half a slice and half a slice plus a tick of CPU
+  // time), or at the first tick after a deadline passed.
+  const auto half_slice_ns = static_cast<long long>(slice_ms * 1e6 / 2);
+  const long long tick_ns = half_slice_ns < kMaxTickNs ? half_slice_ns : kMaxTickNs;
+  ticks_per_half_slice_ = tick_ns > 0 ? static_cast<unsigned>((half_slice_ns + tick_ns / 2) / tick_ns) : 1;
+  if (ticks_per_half_slice_ == 0) ticks_per_half_slice_ = 1;
   struct itimerspec spec{};
   spec.it_interval.tv_sec = static_cast<time_t>(tick_ns / 1'000'000'000);
   spec.it_interval.tv_nsec = static_cast<long>(tick_ns % 1'000'000'000);

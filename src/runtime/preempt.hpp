@@ -6,15 +6,19 @@
 //
 //  - the loop thread owns a POSIX timer on its own CPU-time clock
 //    (CLOCK_THREAD_CPUTIME_ID) that sends Config::preempt_signal to that
-//    thread every half slice of CPU it uses. It never fires while the loop
-//    sleeps, and no other thread is involved;
+//    thread every tick: every half slice of CPU it uses, or every
+//    millisecond if that is shorter. It never fires while the loop sleeps,
+//    and no other thread is involved;
 //  - the scheduler keeps `current` (the innermost Lua thread of the fiber
-//    it is resuming, null outside a resume) and a resume sequence number
-//    up to date: a few relaxed stores per resume and per coroutine switch;
-//  - the signal handler, on the loop thread, sees whether the same resume
-//    has lasted since the previous tick; if so it arms a count hook on
-//    `current` (lua_sethook, which Lua's source allows in a signal handler
-//    and lua.c uses there);
+//    it is resuming, null outside a resume), a resume sequence number and
+//    the earliest deadline as the resume began up to date: a few relaxed
+//    stores per resume and per coroutine switch;
+//  - the signal handler, on the loop thread, counts the ticks the same
+//    resume has lasted through. Once they make half a slice, or once that
+//    earliest deadline has passed (a sleeper is due, or a with_timeout
+//    deadline), it arms a count hook on `current` (lua_sethook, which
+//    Lua's source allows in a signal handler and lua.c uses there). So a
+//    busy fiber delays timers by at most a tick, not a slice;
 //  - the hook yields (lua_yield(L, 0)) with Fiber::preempted set, if the
 //    fiber can suspend there; inside a C call that cannot yield it stays
 //    armed and tries again every kRetryInstructions instructions. A hook
@@ -63,8 +67,11 @@ class Preemptor {
   // compiler, so no fence is needed around them. The release store keeps
   // the new sequence number ahead of the thread it belongs to.
 
-  /// The scheduler resumes `thread` as the outermost thread of a fiber.
-  void enter_resume(lua_State* thread) {
+  /// The scheduler resumes `thread` as the outermost thread of a fiber;
+  /// `next_due_ns` is its earliest deadline (uv_hrtime's clock), or
+  /// UINT64_MAX for none.
+  void enter_resume(lua_State* thread, std::uint64_t next_due_ns) {
+    next_due_ns_.store(next_due_ns, std::memory_order_relaxed);
     seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     current_.store(thread, std::memory_order_release);
   }
@@ -86,6 +93,8 @@ class Preemptor {
   static constexpr int kDefaultSignalOffset = 3;
   /// The hook's retry interval inside a C call that cannot yield.
   static constexpr int kRetryInstructions = 1000;
+  /// The longest tick: how late a busy fiber can make a due deadline.
+  static constexpr long long kMaxTickNs = 1'000'000;
 
  private:
   friend void on_preempt_signal(int, siginfo_t*, void*);
@@ -94,9 +103,14 @@ class Preemptor {
 
   std::atomic<lua_State*> current_{nullptr};
   std::atomic<std::uint64_t> seq_{0};
+  std::atomic<std::uint64_t> next_due_ns_{UINT64_MAX};
   // Written by the signal handler, read by the hook; both on the loop thread.
   std::atomic<std::uint64_t> last_tick_seq_{0};
   std::atomic<std::uint64_t> due_seq_{0};
+  // The signal handler's own: ticks the current resume has lasted through,
+  // and how many make half a slice.
+  unsigned ticks_spanned_ = 0;
+  unsigned ticks_per_half_slice_ = 1;
 
   bool started_ = false;
   std::atomic<bool> off_thread_{false};

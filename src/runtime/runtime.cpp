@@ -317,7 +317,8 @@ void Runtime::resume(Fiber& f) {
   f.start_nargs = 0;
   int nresults = 0;
   running_ = &f;
-  preemptor_.enter_resume(f.thread);
+  DeadlineEntry* next = config_.virtual_time ? nullptr : deadlines_.top();
+  preemptor_.enter_resume(f.thread, next ? next->due_ns : UINT64_MAX);
   const int status = lua_resume(f.thread, nullptr, nargs, &nresults);
   preemptor_.leave_resume();
   running_ = nullptr;

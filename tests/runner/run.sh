@@ -385,6 +385,28 @@ want_rc 0
 want_out_is "$(printf '%s\n' "a starts" "b starts" "a ends" "b ends")"
 finish
 
+# A slice of 10 minutes: only a deadline that passed can preempt the
+# spinning task before its 10 s of CPU run out (and then it fails).
+cat >due_sleeper.lua <<'EOF'
+local task = std.task
+local woke = false
+task.spawn(function() task.sleep(1); woke = true end)
+local spinner = task.spawn(function()
+  local start = os.clock()
+  while not woke do
+    if os.clock() - start > 10 then error("the sleeper never ran while this task spun") end
+  end
+  print("the sleeper ran while this task spun")
+end)
+spinner:join()
+EOF
+
+begin a_due_sleeper_preempts_a_busy_task_before_its_slice_ends
+run --slice-ms 600000 due_sleeper.lua
+want_rc 0
+want_out_is "the sleeper ran while this task spun"
+finish
+
 begin bad_slice_ms_is_rejected
 run --slice-ms ten busy_pair.lua
 want_rc 1
