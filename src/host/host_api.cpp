@@ -66,7 +66,9 @@ int install(lua_State* L) {
   lua_pop(L, 1);
 
   // The runtime is the first object of the module with a __gc, so lua_close
-  // finalizes it after every scope and token (handles have none).
+  // finalizes it after every token (handles and scopes have none), while
+  // every task and scope is still intact: lua_close frees no memory
+  // before every finalizer has run.
   // Everything that can fail comes before the Runtime exists or after its
   // __gc is set: a constructed Runtime has libuv handles open, and only
   // its destructor closes them.

@@ -66,17 +66,6 @@ int scope_tostring(lua_State* L) {
   return 1;
 }
 
-int scope_gc(lua_State* L) {
-  if (!called_by_collector(L)) return 0;
-  auto* s = static_cast<Scope*>(lua_touserdata(L, 1));
-  // An open scope is pinned, so only lua_close collects it: tear the whole
-  // runtime down while every object is still intact (lua_close frees no
-  // memory before every finalizer has run).
-  if (!s->closed && !s->rt.is_closed()) s->rt.close();
-  s->~Scope();
-  return 0;
-}
-
 }  // namespace
 
 Scope& check_scope(lua_State* L, int index) { return *static_cast<Scope*>(check_object(L, index, kScopeMetatable)); }
@@ -85,7 +74,7 @@ void init_scope_metatable(lua_State* L, Runtime& rt) {
   static const luaL_Reg methods[] = {
       {"spawn", scope_spawn}, {"cancel", scope_cancel}, {"token", scope_token}, {nullptr, nullptr}};
   rt.refs.scope_mt = register_object_type(
-      L, ObjectType{kScopeMetatable, "Scope", methods, scope_index, scope_tostring, scope_gc});
+      L, ObjectType{kScopeMetatable, "Scope", methods, scope_index, scope_tostring, nullptr});
 }
 
 }  // namespace lua_batteries::detail

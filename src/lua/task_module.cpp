@@ -138,9 +138,9 @@ struct ScopeRequest {
 int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   Fiber& f = check_suspendable(L, rt, req.what);
   lua_State* body = rt.push_fiber_thread(L);
-  // The pin is taken before the Scope exists: once the metatable is set,
-  // collecting an open scope tears the runtime down (scope_gc), so nothing
-  // between construction and the start of the body may raise.
+  // The pin is taken before the Scope exists: nothing between construction
+  // and the start of the body may raise, or the pinned scope would never
+  // close.
   void* memory = lua_newuserdatauv(L, sizeof(Scope), 3);
   const int pin = rt.pin(L, -1);
   Scope* s = nullptr;

@@ -171,7 +171,6 @@ enum class ScopeKind : std::uint8_t { root, scope, with_timeout };
 
 struct Scope {
   Scope(Runtime& rt, ScopeKind kind, CancelToken* parent_token);
-  ~Scope();
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
 
@@ -187,9 +186,9 @@ struct Scope {
   }
   bool is_settled() const { return (kind == ScopeKind::root || body.state == FiberState::done) && live_count == 0; }
   /// A closed scope drops its token, so that it owns no C++ memory once
-  /// closed: Lua skips a finalizer it cannot call for lack of memory, and
-  /// a closed scope's object is left to its finalizer. What the token said
-  /// stays in cancelled_when_closed (scope:token() and :cancel() use it).
+  /// closed: like a Task, a Scope in a scope object is never destroyed
+  /// (Lua frees the object without a finalizer). What the token said stays
+  /// in cancelled_when_closed (scope:token() and :cancel() use it).
   void release_token() {
     cancelled_when_closed = token->is_cancelled();
     token.reset();

@@ -36,10 +36,6 @@ Scope::Scope(Runtime& runtime, ScopeKind scope_kind, CancelToken* parent_token)
   body.scope = this;
 }
 
-Scope::~Scope() {
-  if (!rt.is_closed()) rt.forget_deadlines(*this);
-}
-
 ScopeEvent Scope::event() const {
   ScopeEvent e;
   e.kind = kind == ScopeKind::root        ? ScopeEvent::Kind::root

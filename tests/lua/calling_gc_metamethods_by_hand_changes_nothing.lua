@@ -1,6 +1,7 @@
 -- __gc metamethods called through debug.getmetatable (not by the collector)
--- leave the objects working: only Lua's collector may destroy them. A
--- handle has none: its task needs no finalizer.
+-- leave the objects working: only Lua's collector may destroy them. Handles
+-- and scopes have none: a finished task and a closed scope own nothing a
+-- finalizer would have to free.
 local task = std.task
 local tok = task.cancel_token()
 debug.getmetatable(tok).__gc(tok)
@@ -13,11 +14,12 @@ assert(h:join() == "alive")
 local saved
 task.scope(function(s)
   saved = s
-  debug.getmetatable(s).__gc(s)
+  assert(debug.getmetatable(s).__gc == nil)
+  local scope_token = s:token()
+  debug.getmetatable(scope_token).__gc(scope_token)
   s:spawn(function() task.sleep(1) end)
   assert(not s:token():is_cancelled())
 end)
-debug.getmetatable(saved).__gc(saved)
 assert(saved:token())
 collectgarbage(); collectgarbage()
 print("ok")
