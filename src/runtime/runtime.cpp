@@ -379,7 +379,22 @@ int Runtime::reset_thread(lua_State* co) {
   return status;
 }
 
+void Runtime::grow_thread_pool(lua_State* L) {
+  const int size = pool_size_ * 2 < kThreadPoolCapacity ? pool_size_ * 2 : kThreadPoolCapacity;
+  luaL_checkstack(L, 3, nullptr);
+  lua_createtable(L, size, 0);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.thread_pool);
+  for (int i = 1; i <= pooled_threads_; ++i) {
+    lua_rawgeti(L, -1, i);
+    lua_rawseti(L, -3, i);  // within the new array part: no allocation
+  }
+  lua_pop(L, 1);
+  lua_rawseti(L, LUA_REGISTRYINDEX, refs.thread_pool);  // an existing slot: no allocation
+  pool_size_ = size;
+}
+
 lua_State* Runtime::push_fiber_thread(lua_State* L) {
+  if (live_tasks_ >= static_cast<std::size_t>(pool_size_) && pool_size_ < kThreadPoolCapacity) grow_thread_pool(L);
   if (pooled_threads_ == 0) return lua_newthread(L);
   lua_rawgeti(L, LUA_REGISTRYINDEX, refs.thread_pool);
   const lua_Integer slot = pooled_threads_--;
@@ -396,10 +411,10 @@ lua_State* Runtime::push_fiber_thread(lua_State* L) {
 bool Runtime::recycle_thread(Fiber& f, int owner_pin) {
   lua_State* co = f.thread;
   if (!co || f.thread_exposed || closed_ || refs.thread_pool == LUA_NOREF || owner_pin == LUA_NOREF) return false;
-  if (pooled_threads_ >= kThreadPoolCapacity || lua_status(co) != LUA_OK || lua_gettop(co) != 0) return false;
+  if (pooled_threads_ >= pool_size_ || lua_status(co) != LUA_OK || lua_gettop(co) != 0) return false;
   lua_State* S = service_;
   if (!lua_checkstack(S, 4)) return false;
-  // The pool table was created with room for the whole capacity, so
+  // The pool table has pool_size_ array slots (grow_thread_pool), so
   // storing into it cannot allocate (and so cannot raise).
   lua_rawgeti(S, LUA_REGISTRYINDEX, refs.thread_pool);
   lua_pushthread(co);

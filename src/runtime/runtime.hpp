@@ -44,8 +44,12 @@ struct LuaRefs {
   const void* cancelled_error_object = nullptr;
 };
 
-/// How many finished fiber threads the runtime keeps for reuse.
-constexpr int kThreadPoolCapacity = 1024;
+/// How many finished fiber threads the runtime keeps for reuse, at most
+/// (about 1 KiB each): enough for the tasks a spawning loop starts in one
+/// slice, which otherwise become garbage while as many new ones are made.
+constexpr int kThreadPoolCapacity = 8192;
+/// The pool table's size at first; it doubles as live tasks outnumber it.
+constexpr int kThreadPoolInitialSize = 1024;
 
 class Runtime {
  public:
@@ -163,6 +167,10 @@ class Runtime {
   /// Pushes a thread for a new fiber onto L: a kept one or a new one.
   /// [-0, +1, m]
   lua_State* push_fiber_thread(lua_State* L);
+  /// Doubles the pool table while live tasks outnumber its slots, up to
+  /// kThreadPoolCapacity, so that recycle_thread (which must not
+  /// allocate) finds room. [-0, +0, m]
+  void grow_thread_pool(lua_State* L);
   /// Keeps f's finished, empty thread for reuse if the script never saw it
   /// and there is room; `owner_pin` is the pin slot of the object whose
   /// user value 1 anchors the thread (it is cleared). On success f.thread
@@ -292,6 +300,7 @@ class Runtime {
   };
   ClosingThread* closing_threads_ = nullptr;
   int pooled_threads_ = 0;  // threads in the pool table, at [1, pooled_threads_]
+  int pool_size_ = kThreadPoolInitialSize;  // array slots of the pool table
   int pin_slots_ = 0;  // pin table slots [1, pin_slots_] have been used
   int free_pin_ = 0;   // the first free slot (each holds the next), 0: none
   std::uint64_t next_task_number_ = 1;
