@@ -447,7 +447,7 @@ def main():
     parser.add_argument("--build", default=os.path.join(TOP, "build"),
                         help="build directory holding lua-batteries, bench_floor, bench_micro")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, one repetition")
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--out", help="also write the report to this file")
     parser.add_argument("--only", help="comma-separated workload ids (W1,W3...)")
     parser.add_argument("--no-scale", action="store_true", help="skip the 1M-sleeper run")

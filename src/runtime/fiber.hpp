@@ -4,8 +4,9 @@
 // scope, or the main chunk. A Task is a fiber with an identity, a handle
 // and a result. A Scope groups the tasks spawned into it under one cancel
 // token and owns its body fiber. Tasks live inside their Handle userdata
-// and scopes inside their Scope userdata, so Lua's collector frees them;
-// the runtime pins them in its pin table while they are live.
+// and scopes inside their Scope userdata, so Lua's collector frees them
+// (without a finalizer: see Task); the runtime pins them in its pin table
+// while they are live.
 #pragma once
 
 #include <lua.hpp>
