@@ -119,7 +119,7 @@ int after_scope(lua_State* L, int, lua_KContext ctx) {
     return luaL_error(L, "std.task.scope: too many results");
   }
   lua_xmove(body, L, n);
-  rt.recycle_thread(s.body, s.pin);
+  rt.recycle_thread(s.body);
   rt.release_scope(s);
   return n;
 }

@@ -214,7 +214,7 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
     if (outcome == Outcome::failed) text = describe(t.thread, -1);
     o->task_finished(t.event(), outcome, text);
   }
-  if (outcome == Outcome::returned && t.nresults == 0) recycle_thread(t, t.pin);
+  if (outcome == Outcome::returned && t.nresults == 0) recycle_thread(t);
   if (Fiber* joiner = t.joiner) {
     resume_later(*joiner);
     unpin(t);

@@ -172,10 +172,8 @@ class Runtime {
   /// allocate) finds room. [-0, +0, m]
   void grow_thread_pool(lua_State* L);
   /// Keeps f's finished, empty thread for reuse if the script never saw it
-  /// and there is room; `owner_pin` is the pin slot of the object whose
-  /// user value 1 anchors the thread (it is cleared). On success f.thread
-  /// becomes null. Never raises.
-  bool recycle_thread(Fiber& f, int owner_pin);
+  /// and there is room. On success f.thread becomes null. Never raises.
+  bool recycle_thread(Fiber& f);
 
   // --- guarded threads: the script may not resume or close a fiber thread
   // it got hold of, nor one of its own coroutines parked inside a task's
