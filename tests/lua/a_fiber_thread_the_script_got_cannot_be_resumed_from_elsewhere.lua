@@ -11,16 +11,17 @@ local function refused(thread, what)
   assert(coroutine.status(thread) == "normal", what .. ": " .. coroutine.status(thread))
 end
 
--- a task asleep in task.sleep
+-- a task asleep in task.sleep (until aborted)
 local sleeper_thread
 local sleeper = task.spawn(function()
   sleeper_thread = coroutine.running()
-  task.sleep(5)
-  return "slept"
+  task.sleep(3600000)
 end)
 task.yield()
 refused(sleeper_thread, "sleeping task")
-assert(sleeper:join() == "slept")
+sleeper:abort()
+local ok, err = coroutine.resume(sleeper_thread)
+assert(ok == false and err == "cannot resume dead coroutine", "aborted task: " .. tostring(err))
 
 -- a scope body waiting for its child
 task.scope(function(s)
@@ -38,6 +39,6 @@ end)
 task.yield()
 victim:abort()
 assert(closing_thread, "the __close handler did not run")
-local ok, err = coroutine.resume(closing_thread)
+ok, err = coroutine.resume(closing_thread)
 assert(ok == false and err == "cannot resume dead coroutine", tostring(err))
 print("ok")
