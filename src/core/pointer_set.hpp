@@ -1,6 +1,6 @@
 // A set of pointers in one flat array (open addressing, linear probing,
 // backward-shift deletion): no allocation per element, so marking and
-// unmarking on every spawn and finish stays cheap.
+// unmarking a coroutine on every suspension through it stays cheap.
 #pragma once
 
 #include <cstddef>

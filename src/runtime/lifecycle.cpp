@@ -191,8 +191,9 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
   f.wait = Wait::none;
   f.abort_requested = false;
   f.nested.release();
-  // The thread stays guarded: its stack holds the outcome until a join or
-  // the scope's caller takes it, and the script must not resume it.
+  // A thread the script got stays guarded: its stack holds the outcome
+  // until a join or the scope's caller takes it, and the script must not
+  // resume it.
   Scope& s = *f.scope;
 
   if (f.kind == FiberKind::main) {
