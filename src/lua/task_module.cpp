@@ -177,7 +177,6 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   bool out_of_memory = false;
   try {
     if (req.kind == ScopeKind::with_timeout) rt.arm_deadline(*s, req.timeout_ms);
-    rt.start_fiber(s->body);
   } catch (const std::bad_alloc&) {
     out_of_memory = true;
   }
@@ -188,6 +187,7 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
     rt.release_scope(*s);
     raise_out_of_memory(L);
   }
+  rt.make_runnable(s->body);
   rt.wait_scope(f, *s);
   if (Observer* o = rt.lifecycle_observer()) o->scope_opened(s->event());
   return rt.suspend(L, f, &after_scope, reinterpret_cast<lua_KContext>(s));

@@ -68,13 +68,7 @@ RunResult Runtime::run(lua_State* L, int nargs) {
   RunState state;
   state.main = main.get();
   run_ = &state;
-  try {
-    start_fiber(*main);
-  } catch (const std::bad_alloc&) {
-    run_ = nullptr;
-    luaL_unref(L, LUA_REGISTRYINDEX, setup.thread_ref);
-    return run_error("not enough memory");
-  }
+  make_runnable(*main);
 
   while (!state.complete) {
     const int alive = uv_run(loop_, UV_RUN_DEFAULT);

@@ -484,10 +484,6 @@ void Runtime::expose_thread(lua_State* L, Fiber& f) {
   threads_exposed_ = true;
 }
 
-void Runtime::start_fiber(Fiber& f) {
-  make_runnable(f);
-}
-
 void Runtime::close_loop_handles() {
   LoopHandles* handles = handles_;
   handles_ = nullptr;

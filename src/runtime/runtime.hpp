@@ -117,8 +117,6 @@ class Runtime {
   std::uint64_t next_task_number() { return next_task_number_++; }
   /// Tasks spawned and not yet finished, in every scope (Config::max_tasks).
   std::size_t live_tasks() const { return live_tasks_; }
-  /// Queues a new fiber (a scope body or the main chunk).
-  void start_fiber(Fiber& f);
   /// Links a new task into its scope and queues it.
   void task_spawned(Task& t);
   /// Starts a scope's deadline (with_timeout). May throw std::bad_alloc.
