@@ -205,9 +205,10 @@ int coroutine_yield(lua_State* L) {
 
 // --- coroutine.status / close / isyieldable -----------------------------------
 
-const char* status_of(lua_State* L, Runtime& rt, lua_State* co) {
+// `guarded`: rt.is_guarded(co), which callers need too.
+const char* status_of(lua_State* L, lua_State* co, bool guarded) {
   if (L == co) return "running";
-  if (rt.is_guarded(L, co, 1)) return is_finished_fiber_thread(co) ? "dead" : "normal";  // the scheduler's
+  if (guarded) return is_finished_fiber_thread(co) ? "dead" : "normal";  // the scheduler's
   switch (lua_status(co)) {
     case LUA_YIELD:
       return "suspended";
@@ -223,16 +224,18 @@ const char* status_of(lua_State* L, Runtime& rt, lua_State* co) {
 
 int coroutine_status(lua_State* L) {
   Runtime& rt = runtime_of(L);
-  lua_pushstring(L, status_of(L, rt, check_coroutine(L)));
+  lua_State* co = check_coroutine(L);
+  lua_pushstring(L, status_of(L, co, rt.is_guarded(L, co, 1)));
   return 1;
 }
 
 int coroutine_close(lua_State* L) {
   Runtime& rt = runtime_of(L);
   lua_State* co = check_coroutine(L);
-  const std::string_view status = status_of(L, rt, co);
+  const bool guarded = rt.is_guarded(L, co, 1);
+  const std::string_view status = status_of(L, co, guarded);
   if (status != "dead" && status != "suspended") return luaL_error(L, "cannot close a %s coroutine", status.data());
-  if (rt.is_guarded(L, co, 1)) {  // a finished fiber: its outcome is the runtime's
+  if (guarded) {  // a finished fiber: its outcome is the runtime's
     lua_pushboolean(L, 1);
     return 1;
   }

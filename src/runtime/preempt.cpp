@@ -176,7 +176,6 @@ const char* Preemptor::start(double slice_ms, int signal_number) {
   const auto half_slice_ns = static_cast<long long>(slice_ms * 1e6 / 2);
   const long long tick_ns = half_slice_ns < kMaxTickNs ? half_slice_ns : kMaxTickNs;
   ticks_per_half_slice_ = tick_ns > 0 ? static_cast<unsigned>((half_slice_ns + tick_ns / 2) / tick_ns) : 1;
-  if (ticks_per_half_slice_ == 0) ticks_per_half_slice_ = 1;
   struct itimerspec spec{};
   spec.it_interval.tv_sec = static_cast<time_t>(tick_ns / 1'000'000'000);
   spec.it_interval.tv_nsec = static_cast<long>(tick_ns % 1'000'000'000);

@@ -317,7 +317,9 @@ void Runtime::resume(Fiber& f) {
   f.start_nargs = 0;
   int nresults = 0;
   running_ = &f;
-  DeadlineEntry* next = config_.virtual_time ? nullptr : deadlines_.top();
+  // Only the preemption handler reads it; the virtual clock never passes a
+  // deadline while code runs.
+  DeadlineEntry* next = preemptor_.is_on() && !config_.virtual_time ? deadlines_.top() : nullptr;
   preemptor_.enter_resume(f.thread, next ? next->due_ns : UINT64_MAX);
   const int status = lua_resume(f.thread, nullptr, nargs, &nresults);
   preemptor_.leave_resume();
