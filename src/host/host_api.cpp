@@ -91,8 +91,7 @@ int install(lua_State* L) {
   rt->refs.service_thread = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushlightuserdata(L, rt);
   rt->refs.last_close_error = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_createtable(L, detail::kThreadPoolInitialSize, 0);
-  rt->refs.thread_pool = luaL_ref(L, LUA_REGISTRYINDEX);
+  rt->create_thread_pools(L);
   lua_newtable(L);
   rt->refs.pins = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_newtable(L);

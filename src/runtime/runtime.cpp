@@ -381,47 +381,84 @@ int Runtime::reset_thread(lua_State* co) {
   return status;
 }
 
-void Runtime::grow_thread_pool(lua_State* L) {
-  const int size = pool_size_ * 2 < kThreadPoolCapacity ? pool_size_ * 2 : kThreadPoolCapacity;
+void Runtime::create_thread_pools(lua_State* L) {
+  luaL_checkstack(L, 3, nullptr);
+  lua_createtable(L, kKeptThreadsInitialSize, 0);
+  kept_threads_.table = luaL_ref(L, LUA_REGISTRYINDEX);
+  kept_threads_.size = kKeptThreadsInitialSize;
+  lua_createtable(L, 0, 0);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  spare_threads_.table = luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+void Runtime::grow_thread_pool(lua_State* L, ThreadPool& pool) {
+  const int doubled = pool.size > 0 ? pool.size * 2 : kKeptThreadsInitialSize;
+  const int size = doubled < pool.capacity ? doubled : pool.capacity;
   luaL_checkstack(L, 3, nullptr);
   lua_createtable(L, size, 0);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.thread_pool);
-  for (int i = 1; i <= pooled_threads_; ++i) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, pool.table);
+  if (lua_getmetatable(L, -1)) lua_setmetatable(L, -3);  // a weak pool stays weak
+  for (int i = 1; i <= pool.count; ++i) {
     lua_rawgeti(L, -1, i);
     lua_rawseti(L, -3, i);  // within the new array part: no allocation
   }
   lua_pop(L, 1);
-  lua_rawseti(L, LUA_REGISTRYINDEX, refs.thread_pool);  // an existing slot: no allocation
-  pool_size_ = size;
+  lua_rawseti(L, LUA_REGISTRYINDEX, pool.table);  // an existing slot: no allocation
+  pool.size = size;
+}
+
+lua_State* Runtime::take_pooled_thread(lua_State* L, ThreadPool& pool) {
+  if (pool.count == 0) return nullptr;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, pool.table);
+  while (pool.count > 0) {
+    const lua_Integer slot = pool.count--;
+    if (lua_rawgeti(L, -1, slot) == LUA_TNIL) {  // collected (a weak pool)
+      lua_pop(L, 1);
+      continue;
+    }
+    lua_pushnil(L);
+    lua_rawseti(L, -3, slot);  // an existing array slot: no allocation
+    lua_remove(L, -2);
+    return lua_tothread(L, -1);
+  }
+  lua_pop(L, 1);
+  return nullptr;
 }
 
 lua_State* Runtime::push_fiber_thread(lua_State* L) {
-  if (live_tasks_ >= static_cast<std::size_t>(pool_size_) && pool_size_ < kThreadPoolCapacity) grow_thread_pool(L);
-  if (pooled_threads_ == 0) return lua_newthread(L);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.thread_pool);
-  const lua_Integer slot = pooled_threads_--;
-  lua_rawgeti(L, -1, slot);
-  lua_pushnil(L);
-  lua_rawseti(L, -3, slot);  // an existing array slot: no allocation
-  lua_remove(L, -2);
-  lua_State* co = lua_tothread(L, -1);  // never exposed, so never guarded
-  // A new thread inherits its creator's hook; so does a reused one.
+  if (live_tasks_ >= static_cast<std::size_t>(kept_threads_.size + spare_threads_.size)) {
+    if (kept_threads_.size < kept_threads_.capacity)
+      grow_thread_pool(L, kept_threads_);
+    else if (spare_threads_.size < spare_threads_.capacity)
+      grow_thread_pool(L, spare_threads_);
+  }
+  // Spare threads first: whatever the collector finds idle there is lost.
+  lua_State* co = take_pooled_thread(L, spare_threads_);
+  if (!co) co = take_pooled_thread(L, kept_threads_);
+  if (!co) return lua_newthread(L);
+  // Never exposed, so never guarded. A new thread inherits its creator's
+  // hook; so does a reused one.
   lua_sethook(co, lua_gethook(L), lua_gethookmask(L), lua_gethookcount(L));
   return co;
 }
 
 bool Runtime::recycle_thread(Fiber& f) {
   lua_State* co = f.thread;
-  if (!co || f.thread_exposed || closed_ || refs.thread_pool == LUA_NOREF) return false;
-  if (pooled_threads_ >= pool_size_ || lua_status(co) != LUA_OK || lua_gettop(co) != 0) return false;
+  if (!co || f.thread_exposed || closed_ || kept_threads_.table == LUA_NOREF) return false;
+  if (lua_status(co) != LUA_OK || lua_gettop(co) != 0) return false;
+  ThreadPool& pool = kept_threads_.count < kept_threads_.size ? kept_threads_ : spare_threads_;
+  if (pool.count >= pool.size) return false;
   lua_State* S = service_;
   if (!lua_checkstack(S, 2)) return false;
-  // The pool table has pool_size_ array slots (grow_thread_pool), so
+  // The pool table has pool.size array slots (grow_thread_pool), so
   // storing into it cannot allocate (and so cannot raise).
-  lua_rawgeti(S, LUA_REGISTRYINDEX, refs.thread_pool);
+  lua_rawgeti(S, LUA_REGISTRYINDEX, pool.table);
   lua_pushthread(co);
   lua_xmove(co, S, 1);
-  lua_rawseti(S, -2, ++pooled_threads_);
+  lua_rawseti(S, -2, ++pool.count);
   lua_pop(S, 1);
   // The handle or scope object keeps the thread as its user value: the
   // runtime never looks there again (f.thread is what it follows), and

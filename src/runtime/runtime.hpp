@@ -36,7 +36,6 @@ struct LuaRefs {
   /// The last __close error an abort reported, or the runtime's light
   /// userdata for none. Always set, so updating it never allocates.
   int last_close_error = LUA_NOREF;
-  int thread_pool = LUA_NOREF;  // array of finished fiber threads kept for reuse
   int pins = LUA_NOREF;         // array of pinned handles and scope objects (Runtime::pin)
   int exposed_threads = LUA_NOREF;  // weak-keyed set of fiber threads the script got (expose_thread)
   /// lua_topointer of the shared cancellation error: the error most
@@ -44,12 +43,26 @@ struct LuaRefs {
   const void* cancelled_error_object = nullptr;
 };
 
-/// How many finished fiber threads the runtime keeps for reuse, at most
-/// (about 1 KiB each): enough for the tasks a spawning loop starts in one
-/// slice, which otherwise become garbage while as many new ones are made.
-constexpr int kThreadPoolCapacity = 8192;
-/// The pool table's size at first; it doubles as live tasks outnumber it.
-constexpr int kThreadPoolInitialSize = 1024;
+/// Finished fiber threads kept for reuse: a table in the registry whose
+/// array slots [1, count] hold threads, or nil where the collector freed
+/// one (a weak pool). The array has `size` slots, so that storing into it
+/// never allocates; it doubles, up to `capacity`, while live tasks
+/// outnumber the slots of both pools.
+struct ThreadPool {
+  int table = LUA_NOREF;
+  int size = 0;
+  int count = 0;
+  int capacity = 0;
+};
+/// Threads the runtime keeps for as long as it lives (about 1 KiB each),
+/// and the size their pool starts at.
+constexpr int kKeptThreadsCapacity = 8192;
+constexpr int kKeptThreadsInitialSize = 1024;
+/// Threads it keeps beyond those only until the collector's next cycle
+/// ends: enough for the tasks a spawning loop starts in one slice (up to
+/// about 40 000 with a 10 ms slice), which would otherwise become garbage
+/// while as many new ones are made.
+constexpr int kSpareThreadsCapacity = 65536 - kKeptThreadsCapacity;
 
 class Runtime {
  public:
@@ -165,10 +178,15 @@ class Runtime {
   /// Pushes a thread for a new fiber onto L: a kept one or a new one.
   /// [-0, +1, m]
   lua_State* push_fiber_thread(lua_State* L);
-  /// Doubles the pool table while live tasks outnumber its slots, up to
-  /// kThreadPoolCapacity, so that recycle_thread (which must not
-  /// allocate) finds room. [-0, +0, m]
-  void grow_thread_pool(lua_State* L);
+  /// Creates the two pools: kept_threads_ and spare_threads_, which holds
+  /// its threads weakly. [-0, +0, m]
+  void create_thread_pools(lua_State* L);
+  /// Doubles a pool's table, up to its capacity, so that recycle_thread
+  /// (which must not allocate) finds room. [-0, +0, m]
+  static void grow_thread_pool(lua_State* L, ThreadPool& pool);
+  /// Takes a thread from the pool onto L's stack, or returns null (and
+  /// pushes nothing) when the pool has none left. [-0, +(0|1), -]
+  static lua_State* take_pooled_thread(lua_State* L, ThreadPool& pool);
   /// Keeps f's finished, empty thread for reuse if the script never saw it
   /// and there is room. On success f.thread becomes null. Never raises.
   bool recycle_thread(Fiber& f);
@@ -295,8 +313,8 @@ class Runtime {
     ClosingThread* outer;
   };
   ClosingThread* closing_threads_ = nullptr;
-  int pooled_threads_ = 0;  // threads in the pool table, at [1, pooled_threads_]
-  int pool_size_ = kThreadPoolInitialSize;  // array slots of the pool table
+  ThreadPool kept_threads_{.capacity = kKeptThreadsCapacity};
+  ThreadPool spare_threads_{.capacity = kSpareThreadsCapacity};
   int pin_slots_ = 0;  // pin table slots [1, pin_slots_] have been used
   int free_pin_ = 0;   // the first free slot (each holds the next), 0: none
   std::uint64_t next_task_number_ = 1;
