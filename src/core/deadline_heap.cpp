@@ -7,18 +7,25 @@ namespace lua_batteries::detail {
 
 void DeadlineHeap::insert(DeadlineEntry& entry, std::uint64_t due_ns) {
   if (entry.is_queued()) remove(entry);
-  if (vacant_ > 0 && heap_.size() == heap_.capacity()) make_room();
-  heap_.push_back(Node{due_ns, reinterpret_cast<std::uintptr_t>(&entry)});  // may throw before anything changed
+  const bool extends_run = run_front_ == run_.size() || run_.back().due_ns <= due_ns;
+  if (!(extends_run && append_to_run(entry, due_ns))) {
+    if (vacant_ > 0 && heap_.size() == heap_.capacity()) make_room();
+    heap_.push_back(Node{due_ns, reinterpret_cast<std::uintptr_t>(&entry)});  // may throw before anything changed
+    entry.index = static_cast<std::uint32_t>(heap_.size() - 1);
+  }
   entry.due_ns = due_ns;
   entry.seq = next_seq_++;
-  entry.index = static_cast<std::uint32_t>(heap_.size() - 1);
-  sift_up(entry.index);
+  if (!(entry.index & DeadlineEntry::kInRun)) sift_up(entry.index);
 }
 
 void DeadlineHeap::remove(DeadlineEntry& entry) {
   if (!entry.is_queued()) return;
   const std::uint32_t index = entry.index;
   entry.index = DeadlineEntry::kNotQueued;
+  if (index & DeadlineEntry::kInRun) {
+    remove_from_run(entry, index & ~DeadlineEntry::kInRun);
+    return;
+  }
   if (index + 1 == heap_.size()) {  // the last slot: nothing depends on it
     heap_.pop_back();
     return;
@@ -29,15 +36,23 @@ void DeadlineHeap::remove(DeadlineEntry& entry) {
 
 DeadlineEntry* DeadlineHeap::top() {
   drop_vacant_top();
-  return heap_.empty() ? nullptr : heap_.front().entry();
+  drop_vacant_run_front();
+  const bool in_run = run_front_ < run_.size();
+  if (heap_.empty()) return in_run ? run_[run_front_].entry() : nullptr;
+  if (in_run && earlier(run_[run_front_], heap_.front())) return run_[run_front_].entry();
+  return heap_.front().entry();
 }
 
 DeadlineEntry* DeadlineHeap::pop_due(std::uint64_t now_ns) {
-  drop_vacant_top();
-  if (heap_.empty() || heap_.front().due_ns > now_ns) return nullptr;
-  DeadlineEntry* first = heap_.front().entry();
+  DeadlineEntry* first = top();
+  if (!first || first->due_ns > now_ns) return nullptr;
+  if (first->index & DeadlineEntry::kInRun) {
+    ++run_front_;
+    drop_vacant_run_front();
+  } else {
+    pop_root();
+  }
   first->index = DeadlineEntry::kNotQueued;
-  pop_root();
   return first;
 }
 
@@ -103,6 +118,73 @@ void DeadlineHeap::sift_down(std::uint32_t index) {
     index = child;
   }
   place(index, node);
+}
+
+}  // namespace lua_batteries::detail
+
+namespace lua_batteries::detail {
+
+bool DeadlineHeap::append_to_run(DeadlineEntry& entry, std::uint64_t due_ns) {
+  if (run_.size() == run_.capacity()) {
+    // Reclaiming consumed and vacant slots is O(n): it pays only when it
+    // frees a good share of the array; otherwise the array doubles.
+    if ((run_front_ + run_vacant_) * 4 >= run_.size() && run_front_ + run_vacant_ > 0) {
+      compact_run();
+    } else {
+      try {
+        run_.reserve(run_.size() < 64 ? 64 : run_.size() * 2);
+      } catch (const std::bad_alloc&) {
+        if (run_front_ + run_vacant_ == 0) return false;  // the heap takes it
+        compact_run();
+      }
+    }
+  }
+  run_.push_back(Node{due_ns, reinterpret_cast<std::uintptr_t>(&entry)});  // within capacity: no throw
+  entry.index = static_cast<std::uint32_t>(run_.size() - 1) | DeadlineEntry::kInRun;
+  return true;
+}
+
+void DeadlineHeap::remove_from_run(DeadlineEntry& entry, std::uint32_t slot) {
+  if (slot + 1 == run_.size()) {  // the last slot: drop it, and vacant ones before it
+    run_.pop_back();
+    while (run_.size() > run_front_ && run_.back().vacant()) {
+      run_.pop_back();
+      --run_vacant_;
+    }
+    drop_vacant_run_front();
+    return;
+  }
+  run_[slot].ref = (entry.seq << 1) | 1;
+  ++run_vacant_;
+  if (slot == run_front_) {  // cancelling in due order leaves nothing behind
+    drop_vacant_run_front();
+    return;
+  }
+  if (run_vacant_ > (run_.size() - run_front_) / 2) compact_run();
+}
+
+void DeadlineHeap::drop_vacant_run_front() {
+  while (run_front_ < run_.size() && run_[run_front_].vacant()) {
+    ++run_front_;
+    --run_vacant_;
+  }
+  if (run_front_ == run_.size()) {
+    run_.clear();  // keeps the capacity
+    run_front_ = 0;
+  }
+}
+
+void DeadlineHeap::compact_run() {
+  std::size_t to = 0;
+  for (std::size_t from = run_front_; from < run_.size(); ++from) {
+    const Node node = run_[from];
+    if (node.vacant()) continue;
+    node.entry()->index = static_cast<std::uint32_t>(to) | DeadlineEntry::kInRun;
+    run_[to++] = node;
+  }
+  run_.resize(to);
+  run_front_ = 0;
+  run_vacant_ = 0;
 }
 
 }  // namespace lua_batteries::detail

@@ -1,14 +1,21 @@
 // One structure for every deadline of a runtime (sleeps, with_timeout
-// deadlines and grace windows): a binary min-heap ordered by (due, seq), so
-// equal deadlines fire in the order they were set. Entries are embedded in
-// their owners and know their heap slot: insert is O(log n) with no
-// allocation beyond the heap's own array.
+// deadlines and grace windows), ordered by (due, seq) so that equal
+// deadlines fire in the order they were set. Entries are embedded in their
+// owners and know their slot; nothing allocates beyond two arrays.
 //
-// Removal is lazy: it only marks the entry's slot as vacant, which is O(1)
-// and touches no other entry. Vacant slots keep their place in the order
-// and are dropped when they reach the top, or all at once (an O(n) rebuild)
-// when they outnumber the queued entries. Cancelling many sleepers at once
-// (a scope of sleeping tasks) thus costs no sifting at all.
+// Two parts, and the earliest entry is whichever of their fronts comes
+// first:
+// - The run: deadlines set in order (each due no earlier than the last
+//   one in the run) are appended to a sorted array and leave from its
+//   front, O(1) each. This is the common case: many tasks sleeping the
+//   same time, or timeouts of one length, set one after another.
+// - A binary min-heap for the rest: O(log n) insert and pop.
+//
+// Removal is lazy in both: it only marks the entry's slot as vacant, which
+// is O(1) and touches no other entry. Vacant slots keep their place in the
+// order and are dropped when they reach the front, or all at once (an O(n)
+// rebuild) when they outnumber the queued entries. Cancelling many
+// sleepers at once (a scope of sleeping tasks) thus costs no sifting.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +27,7 @@ namespace lua_batteries::detail {
 /// entry's address (container_of).
 struct DeadlineEntry {
   static constexpr std::uint32_t kNotQueued = UINT32_MAX;
+  static constexpr std::uint32_t kInRun = 1u << 31;  // index & ~kInRun is a run slot
   using FireFn = void (*)(DeadlineEntry&);
 
   explicit DeadlineEntry(FireFn fire_fn = nullptr) : fire(fire_fn) {}
@@ -43,12 +51,15 @@ class DeadlineHeap {
   /// Unqueues and returns the earliest entry due at or before `now_ns`.
   DeadlineEntry* pop_due(std::uint64_t now_ns);
   /// Queued entries (vacant slots do not count).
-  std::size_t size() const { return heap_.size() - vacant_; }
+  std::size_t size() const { return heap_.size() - vacant_ + run_.size() - run_front_ - run_vacant_; }
   bool empty() const { return size() == 0; }
-  /// Ensures room for `n` entries so that later inserts cannot throw.
+  /// Ensures room for `n` entries so that later inserts cannot throw (an
+  /// entry the run has no room for goes to the heap).
   void reserve(std::size_t n) { heap_.reserve(n); }
-  /// Slots in the array, vacant ones included (for tests).
+  /// Slots in the heap's array, vacant ones included (for tests).
   std::size_t slots() const { return heap_.size(); }
+  /// Slots the run holds, consumed and vacant ones included (for tests).
+  std::size_t run_slots() const { return run_.size(); }
 
  private:
   // The due time is copied into the heap array, so sifting compares
@@ -82,8 +93,20 @@ class DeadlineHeap {
   void make_room();
   void compact();
 
+  // The run. Returns false, changing nothing, when there is no room.
+  bool append_to_run(DeadlineEntry& entry, std::uint64_t due_ns);
+  void remove_from_run(DeadlineEntry& entry, std::uint32_t slot);
+  /// Moves run_front_ past vacant slots; an empty run starts over.
+  void drop_vacant_run_front();
+  /// Moves the queued entries to the start of the run's array.
+  void compact_run();
+
   std::vector<Node> heap_;
   std::size_t vacant_ = 0;
+  // Sorted by (due, seq); slots before run_front_ are consumed.
+  std::vector<Node> run_;
+  std::size_t run_front_ = 0;
+  std::size_t run_vacant_ = 0;  // vacant slots at or after run_front_
   std::uint64_t next_seq_ = 0;
 };
 

@@ -1,7 +1,8 @@
 // Tests of the deadline heap (src/core/deadline_heap.hpp): order by due
 // time, then by insertion, under inserts, removes from anywhere, re-inserts
-// and pops, checked against a std::multiset model; removal leaves vacant
-// slots that are dropped at the top or compacted away.
+// and pops, checked against a std::multiset model, across its two parts
+// (the run of deadlines set in order, and the heap); removal leaves vacant
+// slots that are dropped at the front or compacted away.
 #include "core/deadline_heap.hpp"
 #include "core/container_of.hpp"
 
@@ -240,11 +241,17 @@ TEST(DeadlineHeapTest, InterleavedInsertRemoveAndPopKeepDueThenInsertionOrder) {
   EXPECT_TRUE(heap.empty());
 }
 
+// Entries set in order go to the run; one far in the future, set first,
+// holds the run so that what follows goes to the heap's array.
+constexpr std::uint64_t kFar = UINT64_MAX - 1;
+
 TEST(DeadlineHeapTest, InsertsAfterRemovalsReuseVacantRoomBeforeGrowing) {
-  Entries e(16);
+  Entries e(17);
   DeadlineHeap heap;
+  heap.insert(e[16], kFar);
   heap.reserve(8);
   for (std::size_t i = 0; i < 8; ++i) heap.insert(e[i], 100 + i);
+  EXPECT_EQ(heap.slots(), 8u);
   // Three vacant slots (not enough to compact on their own), then three
   // inserts into a full array: they take the vacant room.
   heap.remove(e[0]);
@@ -252,29 +259,140 @@ TEST(DeadlineHeapTest, InsertsAfterRemovalsReuseVacantRoomBeforeGrowing) {
   heap.remove(e[4]);
   EXPECT_EQ(heap.slots(), 8u);
   for (std::size_t i = 8; i < 11; ++i) heap.insert(e[i], i);
-  EXPECT_EQ(heap.size(), 8u);
+  EXPECT_EQ(heap.size(), 9u);
   EXPECT_LE(heap.slots(), 8u);
-  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{8, 9, 10, 1, 3, 5, 6, 7}));
+  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{8, 9, 10, 1, 3, 5, 6, 7, 16}));
 }
 
 TEST(DeadlineHeapTest, AFewVacantSlotsInAFullArrayLetItGrowInsteadOfRebuilding) {
   // One remove and one insert at a time at full capacity (a with_timeout
   // loop among many sleepers) must not rebuild the whole array each time.
-  Entries e(17);
+  Entries e(18);
   DeadlineHeap heap;
+  heap.insert(e[17], kFar);
   heap.reserve(16);
   for (std::size_t i = 0; i < 16; ++i) heap.insert(e[i], 100 + i);
   heap.remove(e[5]);  // one vacant slot in sixteen
   heap.insert(e[16], 50);
-  EXPECT_EQ(heap.size(), 16u);
+  EXPECT_EQ(heap.size(), 17u);
   EXPECT_EQ(heap.slots(), 17u);  // grown, the vacant slot still there
   std::vector<std::size_t> expected{16};
   for (std::size_t i = 0; i < 16; ++i)
     if (i != 5) expected.push_back(i);
+  expected.push_back(17);
   EXPECT_EQ(drain(heap, UINT64_MAX), expected);
 }
 
-TEST(DeadlineHeapTest, RandomisedOperationsMatchAMultisetModel) {
+// --- the run ------------------------------------------------------------------
+
+TEST(DeadlineHeapTest, DeadlinesSetInOrderGoToTheRunAndLeaveFromItsFront) {
+  Entries e(1000);
+  DeadlineHeap heap;
+  std::vector<std::size_t> expected;
+  for (std::size_t i = 0; i < 1000; ++i) {
+    heap.insert(e[i], 100 + i / 3);  // in order, with ties
+    expected.push_back(i);
+  }
+  EXPECT_EQ(heap.slots(), 0u);
+  EXPECT_EQ(heap.run_slots(), 1000u);
+  EXPECT_EQ(heap.size(), 1000u);
+  EXPECT_EQ(drain(heap, UINT64_MAX), expected);
+  EXPECT_TRUE(heap.empty());
+  EXPECT_EQ(heap.run_slots(), 0u);
+}
+
+TEST(DeadlineHeapTest, TheRunAndTheHeapMergeByDueThenInsertionOrder) {
+  Entries e(6);
+  DeadlineHeap heap;
+  heap.insert(e[0], 10);  // run
+  heap.insert(e[1], 30);  // run
+  heap.insert(e[2], 10);  // heap (earlier than the run's last), equal to e[0]
+  heap.insert(e[3], 30);  // run, equal to e[1]
+  heap.insert(e[4], 20);  // heap
+  heap.insert(e[5], 5);   // heap
+  EXPECT_EQ(heap.slots(), 3u);
+  EXPECT_EQ(heap.run_slots(), 3u);
+  EXPECT_EQ(heap.top(), &e[5]);
+  EXPECT_EQ(drain(heap, 10), (std::vector<std::size_t>{5, 0, 2}));
+  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{4, 1, 3}));
+}
+
+TEST(DeadlineHeapTest, RemovingFromTheRunInDueOrderOrFromItsEndLeavesNoVacantSlots) {
+  Entries e(200);
+  DeadlineHeap heap;
+  for (std::size_t i = 0; i < 200; ++i) heap.insert(e[i], 100 + i);
+  // A scope cancelling its sleepers, earliest first.
+  for (std::size_t i = 0; i < 100; ++i) {
+    heap.remove(e[i]);
+    ASSERT_EQ(heap.size(), 199 - i);
+    ASSERT_EQ(heap.top(), &e[i + 1]);
+  }
+  // Timeouts ending before their deadlines, the latest first.
+  for (std::size_t i = 199; i >= 150; --i) {
+    heap.remove(e[i]);
+    ASSERT_EQ(heap.run_slots(), i) << "the run's last slot stays after removing " << i;
+  }
+  EXPECT_EQ(heap.size(), 50u);
+  std::vector<std::size_t> expected;
+  for (std::size_t i = 100; i < 150; ++i) expected.push_back(i);
+  EXPECT_EQ(drain(heap, UINT64_MAX), expected);
+  EXPECT_EQ(heap.run_slots(), 0u);
+}
+
+TEST(DeadlineHeapTest, RemovingFromTheMiddleOfTheRunCompactsIt) {
+  constexpr std::size_t kEntries = 1000;
+  Entries e(kEntries);
+  DeadlineHeap heap;
+  for (std::size_t i = 0; i < kEntries; ++i) heap.insert(e[i], i);
+  // Remove all but every tenth entry, in a scrambled order.
+  for (std::size_t k = 0; k < kEntries; ++k) {
+    const std::size_t i = (k * 613) % kEntries;
+    if (i % 10 == 0) continue;
+    heap.remove(e[i]);
+    ASSERT_FALSE(e[i].is_queued());
+    ASSERT_LE(heap.run_slots(), 2 * heap.size() + 1) << "after removing " << i;
+  }
+  std::vector<std::size_t> expected;
+  for (std::size_t i = 0; i < kEntries; i += 10) expected.push_back(i);
+  EXPECT_EQ(drain(heap, UINT64_MAX), expected);
+  EXPECT_TRUE(heap.empty());
+}
+
+TEST(DeadlineHeapTest, ARunThatNeverEmptiesStaysSmall) {
+  // A server's tasks each sleeping the same time over and over: the run
+  // always holds a few entries, so it never starts over by emptying, and
+  // its consumed slots must be reclaimed as it goes.
+  constexpr std::size_t kLive = 10;
+  Entries e(kLive);
+  DeadlineHeap heap;
+  std::uint64_t now = 0;
+  for (std::size_t i = 0; i < kLive; ++i) heap.insert(e[i], now + 100 + i);
+  for (int round = 0; round < 100'000; ++round) {
+    DeadlineEntry* d = heap.pop_due(UINT64_MAX);
+    ASSERT_NE(d, nullptr);
+    now = d->due_ns;
+    heap.insert(*d, now + 100);
+    ASSERT_EQ(heap.size(), kLive);
+    ASSERT_LE(heap.run_slots(), 128u) << "round " << round;
+  }
+  EXPECT_EQ(heap.slots(), 0u);
+}
+
+TEST(DeadlineHeapTest, ReinsertingAnEntryOfTheRunMovesIt) {
+  Entries e(4);
+  DeadlineHeap heap;
+  for (std::size_t i = 0; i < 4; ++i) heap.insert(e[i], 10 * (i + 1));
+  heap.insert(e[1], 50);  // later: to the run's end
+  heap.insert(e[3], 5);   // earlier: to the heap
+  EXPECT_EQ(heap.size(), 4u);
+  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{3, 0, 2, 1}));
+}
+
+/// Random inserts, re-inserts, removes and pops, checked against a model
+/// ordered by (due, seq) after every operation. A new deadline is `now`
+/// plus `base` plus up to `spread`: a narrow spread sets most deadlines in
+/// order (the run), a wide one scatters them (the heap).
+void check_random_operations(std::uint64_t base, std::uint64_t spread, std::uint64_t seed) {
   constexpr std::size_t kEntries = 2'000;
   constexpr int kOperations = 100'000;
   Entries e(kEntries);
@@ -284,20 +402,24 @@ TEST(DeadlineHeapTest, RandomisedOperationsMatchAMultisetModel) {
   std::multiset<Key> model;
   std::vector<bool> queued(kEntries, false);
   auto key_of = [&](std::size_t i) { return Key{{e[i].due_ns, e[i].seq}, i}; };
-  std::mt19937_64 rng(20240611);
-  // A narrow range of due times so that many deadlines are equal.
-  std::uniform_int_distribution<std::uint64_t> due_dist(0, 500);
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<std::uint64_t> due_dist(0, spread);
+  std::uniform_int_distribution<std::uint64_t> step_dist(0, 10);
   std::uniform_int_distribution<std::size_t> pick(0, kEntries - 1);
   std::uniform_int_distribution<int> op_dist(0, 99);
   std::uint64_t now = 0;
   std::uint64_t popped = 0;
+  std::size_t inserts = 0;
+  std::size_t inserts_to_run = 0;
 
   for (int op = 0; op < kOperations; ++op) {
     const int kind = op_dist(rng);
     const std::size_t i = pick(rng);
     if (kind < 45) {  // insert, or re-insert when queued
       if (queued[i]) model.erase(model.find(key_of(i)));
-      heap.insert(e[i], now + due_dist(rng));
+      heap.insert(e[i], now + base + due_dist(rng));
+      ++inserts;
+      if (e[i].index & DeadlineEntry::kInRun) ++inserts_to_run;
       queued[i] = true;
       model.insert(key_of(i));
     } else if (kind < 75) {  // remove from anywhere (often a no-op)
@@ -305,7 +427,7 @@ TEST(DeadlineHeapTest, RandomisedOperationsMatchAMultisetModel) {
       heap.remove(e[i]);
       queued[i] = false;
     } else {  // advance the clock a little and pop what is due
-      now += due_dist(rng) / 50;
+      now += step_dist(rng);
       while (DeadlineEntry* d = heap.pop_due(now)) {
         ASSERT_FALSE(model.empty());
         const Key expected = *model.begin();
@@ -327,6 +449,9 @@ TEST(DeadlineHeapTest, RandomisedOperationsMatchAMultisetModel) {
     ASSERT_EQ(e[i].is_queued(), queued[i]) << "operation " << op;
   }
   EXPECT_GT(popped, 1000u) << "the mix of operations popped too little to test much";
+  // Both parts take a good share of the inserts.
+  EXPECT_GT(inserts_to_run * 20, inserts) << inserts_to_run << " of " << inserts << " inserts went to the run";
+  EXPECT_LT(inserts_to_run * 20, inserts * 19) << inserts_to_run << " of " << inserts << " inserts went to the run";
 
   // Everything left comes out in the model's order.
   for (const Key& k : model) {
@@ -335,6 +460,17 @@ TEST(DeadlineHeapTest, RandomisedOperationsMatchAMultisetModel) {
     ASSERT_EQ(Entries::id(d), k.second);
   }
   EXPECT_TRUE(heap.empty());
+}
+
+TEST(DeadlineHeapTest, RandomisedOperationsMatchAMultisetModel) {
+  // Due times over a narrow range, so that many deadlines are equal.
+  check_random_operations(0, 500, 20240611);
+}
+
+TEST(DeadlineHeapTest, RandomisedOperationsOnMostlyOrderedDeadlinesMatchAMultisetModel) {
+  // One timeout length with a little jitter: the run takes most entries,
+  // the heap those set a little out of order.
+  check_random_operations(100, 3, 20261124);
 }
 
 TEST(DeadlineHeapTest, ReserveLetsLaterInsertsProceed) {
