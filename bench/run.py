@@ -179,8 +179,10 @@ def implementations(build):
         lua_batteries(build),
         # Extra variants: one line each.
         lua_batteries(build, PREEMPT_OFF, ["--slice-ms", "0"], only={"P1"}),
-        # Bare coroutines (no timers, cancellation or scopes): W1 and W2 only.
-        Impl("floor", {"W1": [floor, "w1_alive"], "W2": [floor, "w2"]},
+        # Bare coroutines (no scopes or cancellation): W1, W2, and W3 with a
+        # FIFO of deadlines for the timer queue.
+        Impl("floor", {"W0": [floor, "empty"], "W1": [floor, "w1_alive"], "W2": [floor, "w2"],
+                       "W3": [floor, "w3"]},
              version="%s C API" % capture([floor, "--version"])),
         Impl("floor, one at a time", {"W1": [floor, "w1_one"]},
              version="%s C API" % capture([floor, "--version"])),
@@ -486,8 +488,9 @@ def main():
                "Per-unit figures, median over the repetitions; in parentheses lua-batteries' "
                "median divided by that implementation's (below 1×: lua-batteries is faster or "
                "smaller). The floor is bare Lua coroutines through the C API: W1 (all coroutines "
-               "alive, and one at a time) and W2 only. n/a: the peer cannot express the workload "
-               "(see the footnotes below).", ""]
+               "alive, and one at a time), W2, and W3 (each coroutine yields from a C function, "
+               "as a task sleeps, and is resumed when its deadline comes, from a FIFO). n/a: the "
+               "peer cannot express the workload (see the footnotes below).", ""]
     report += summary_table(impls, workloads, fig)
     report += ["Notes:", ""] + ["- " + note for note in NOTES] + [""]
     report += ["### Spread and memory", "",

@@ -5,6 +5,9 @@
  *   bench_floor w1_one N     create, resume to completion, drop; N times
  *   bench_floor w1_alive N   create N coroutines (all alive), then resume each
  *   bench_floor w2 N         two coroutines each yield N times, resumed in turn
+ *   bench_floor w3 N MS      W3 with no runtime: N coroutines each run to a
+ *                            yield (as a task goes to sleep), then each is
+ *                            resumed to completion MS ms after its yield
  *
  * Prints "RESULT seconds=..." for the measured part, like every workload. */
 #include <lauxlib.h>
@@ -122,6 +125,58 @@ static double w2(lua_State *L, long n) {
   return now_seconds() - start;
 }
 
+/* W3: what sleeping coroutines cost with nothing around them. Each
+ * coroutine calls a C function that yields (as task.sleep does), so that
+ * it keeps the same call frames as a sleeping task. Deadlines are set in
+ * order, so a FIFO is the whole timer queue; the process sleeps until the
+ * next one is due. */
+static int yield_from_c(lua_State *L) { return lua_yield(L, 0); }
+
+static double w3(lua_State *L, long n, long ms) {
+  lua_pushcfunction(L, yield_from_c);
+  lua_setglobal(L, "sleep");
+  push_function(L, "return function() sleep() end");
+  lua_createtable(L, (int)n, 0);
+  int threads = lua_gettop(L);
+  double *due = malloc((size_t)n * sizeof *due);
+  if (!due) {
+    fprintf(stderr, "floor: out of memory\n");
+    exit(1);
+  }
+  double start = now_seconds();
+  for (long i = 0; i < n; i++) {
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, threads - 1);
+    lua_xmove(L, co, 1);
+    int nresults;
+    if (lua_resume(co, L, 0, &nresults) != LUA_YIELD) {
+      fprintf(stderr, "floor: %s\n", lua_tostring(co, -1));
+      exit(1);
+    }
+    due[i] = now_seconds() + (double)ms / 1000;
+    lua_rawseti(L, threads, i + 1);
+  }
+  for (long i = 0; i < n; i++) {
+    double wait = due[i] - now_seconds();
+    if (wait > 0) {
+      struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
+      nanosleep(&ts, NULL);
+    }
+    lua_rawgeti(L, threads, i + 1);
+    lua_State *co = lua_tothread(L, -1);
+    int nresults;
+    if (lua_resume(co, L, 0, &nresults) != LUA_OK) {
+      fprintf(stderr, "floor: %s\n", lua_tostring(co, -1));
+      exit(1);
+    }
+    lua_pop(L, 1);
+  }
+  double seconds = now_seconds() - start;
+  free(due);
+  lua_pop(L, 2);
+  return seconds;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
     puts(LUA_RELEASE);
@@ -140,8 +195,10 @@ int main(int argc, char **argv) {
     seconds = w1_alive(L, n);
   } else if (strcmp(mode, "w2") == 0 && n > 0) {
     seconds = w2(L, n);
+  } else if (strcmp(mode, "w3") == 0 && n > 0 && argc >= 4 && atol(argv[3]) >= 0) {
+    seconds = w3(L, n, atol(argv[3]));
   } else {
-    fprintf(stderr, "usage: bench_floor empty | w1_one N | w1_alive N | w2 N | --version\n");
+    fprintf(stderr, "usage: bench_floor empty | w1_one N | w1_alive N | w2 N | w3 N MS | --version\n");
     return 2;
   }
   printf("RESULT seconds=%.9f\n", seconds);
