@@ -353,7 +353,7 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
   Task* t = new (memory) Task(rt, scope, rt.next_task_number(), opts.driver);
   t->pin = pin;
   lua_rawgeti(L, LUA_REGISTRYINDEX, rt.refs.handle_mt);
-  lua_setmetatable(L, -2);  // from here on __gc destroys the Task
+  lua_setmetatable(L, -2);
   t->thread = thread;
   lua_pushvalue(L, -2);
   lua_setiuservalue(L, -2, 1);
