@@ -2,7 +2,7 @@
 //
 // The scheduler paths run Lua through the host API, a batch of operations
 // per blocking run so the run's own setup is amortised; the core
-// structures (token tree, deadline heap) are driven directly.
+// structures (token tree, deadline queue) are driven directly.
 #include <benchmark/benchmark.h>
 
 #include <lua.hpp>
@@ -16,7 +16,7 @@
 #include <lua_batteries/task.hpp>
 
 #include "core/cancel_token.hpp"
-#include "core/deadline_heap.hpp"
+#include "core/deadline_queue.hpp"
 
 namespace lb = lua_batteries;
 namespace lbd = lua_batteries::detail;
@@ -122,7 +122,7 @@ BENCHMARK(BM_CancelSubtree)->Arg(1000)->Arg(100000);
 void BM_DeadlineInsertRemove(benchmark::State& state) {
   constexpr std::size_t kEntries = 100000;
   std::vector<lbd::DeadlineEntry> entries(kEntries);
-  lbd::DeadlineHeap heap;
+  lbd::DeadlineQueue heap;
   std::mt19937_64 random(42);
   std::uniform_int_distribution<std::uint64_t> due(0, 3'600'000'000'000);
   for (auto& entry : entries) heap.insert(entry, due(random));

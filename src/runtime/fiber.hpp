@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "core/cancel_token.hpp"
-#include "core/deadline_heap.hpp"
+#include "core/deadline_queue.hpp"
 #include "core/intrusive_list.hpp"
 #include "lua_batteries/observer.hpp"
 #include "lua_batteries/task.hpp"

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/cancel_token.hpp"
-#include "core/deadline_heap.hpp"
+#include "core/deadline_queue.hpp"
 #include "core/intrusive_list.hpp"
 #include "core/pointer_set.hpp"
 #include "runtime/fiber.hpp"
@@ -103,7 +103,7 @@ class Runtime {
   /// Yields L to the scheduler; `f.wait` must be set. [-0, +0, -] (yields)
   int suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx);
   void wait_turn(Fiber& f) { f.wait = Wait::turn; }
-  /// May throw std::bad_alloc (the deadline heap grows).
+  /// May throw std::bad_alloc (the deadline queue grows).
   void wait_sleep(Fiber& f, std::uint64_t due_ns);
   void wait_join(Fiber& f, Task& target);
   void wait_scope(Fiber& f, Scope& scope);
@@ -118,7 +118,7 @@ class Runtime {
   /// Queues a sleeper whose time came ahead of the current turn.
   void make_due_runnable(Fiber& f);
   /// Starts or stops the idle and timer handles to match the run queue
-  /// and the deadline heap.
+  /// and the deadline queue.
   void sync_loop_handles();
   void on_awaiter_completed(Awaiter& awaiter);
   /// The continuation of f's await runs: the Awaiter is the bridge's again.
@@ -295,7 +295,7 @@ class Runtime {
   Preemptor preemptor_;
   IntrusiveList<Fiber, &Fiber::run_hook> run_queue_;
   IntrusiveList<Fiber, &Fiber::run_hook> due_queue_;  // sleepers woken by their deadline
-  DeadlineHeap deadlines_;
+  DeadlineQueue deadlines_;
   std::uint64_t armed_due_ = UINT64_MAX;
   // Virtual clock (config_.virtual_time): the current reading, the readings
   // of both clocks when it started, and how many fibers wait for an

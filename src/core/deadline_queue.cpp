@@ -1,11 +1,11 @@
-#include "core/deadline_heap.hpp"
+#include "core/deadline_queue.hpp"
 
 #include <algorithm>
 #include <new>
 
 namespace lua_batteries::detail {
 
-void DeadlineHeap::insert(DeadlineEntry& entry, std::uint64_t due_ns) {
+void DeadlineQueue::insert(DeadlineEntry& entry, std::uint64_t due_ns) {
   if (entry.is_queued()) remove(entry);
   const bool extends_run = run_front_ == run_.size() || run_.back().due_ns <= due_ns;
   if (!(extends_run && append_to_run(entry, due_ns))) {
@@ -18,7 +18,7 @@ void DeadlineHeap::insert(DeadlineEntry& entry, std::uint64_t due_ns) {
   if (!(entry.index & DeadlineEntry::kInRun)) sift_up(entry.index);
 }
 
-void DeadlineHeap::remove(DeadlineEntry& entry) {
+void DeadlineQueue::remove(DeadlineEntry& entry) {
   if (!entry.is_queued()) return;
   const std::uint32_t index = entry.index;
   entry.index = DeadlineEntry::kNotQueued;
@@ -34,7 +34,7 @@ void DeadlineHeap::remove(DeadlineEntry& entry) {
   if (++vacant_ > heap_.size() / 2) compact();
 }
 
-DeadlineEntry* DeadlineHeap::top() {
+DeadlineEntry* DeadlineQueue::top() {
   drop_vacant_top();
   drop_vacant_run_front();
   const bool in_run = run_front_ < run_.size();
@@ -43,7 +43,7 @@ DeadlineEntry* DeadlineHeap::top() {
   return heap_.front().entry();
 }
 
-DeadlineEntry* DeadlineHeap::pop_due(std::uint64_t now_ns) {
+DeadlineEntry* DeadlineQueue::pop_due(std::uint64_t now_ns) {
   DeadlineEntry* first = top();
   if (!first || first->due_ns > now_ns) return nullptr;
   if (first->index & DeadlineEntry::kInRun) {
@@ -56,7 +56,7 @@ DeadlineEntry* DeadlineHeap::pop_due(std::uint64_t now_ns) {
   return first;
 }
 
-void DeadlineHeap::pop_root() {
+void DeadlineQueue::pop_root() {
   const Node last = heap_.back();
   heap_.pop_back();
   if (heap_.empty()) return;
@@ -64,14 +64,14 @@ void DeadlineHeap::pop_root() {
   sift_down(0);
 }
 
-void DeadlineHeap::drop_vacant_top() {
+void DeadlineQueue::drop_vacant_top() {
   while (!heap_.empty() && heap_.front().vacant()) {
     --vacant_;
     pop_root();
   }
 }
 
-void DeadlineHeap::make_room() {
+void DeadlineQueue::make_room() {
   // A rebuild is O(n): it pays only when it frees a good share of the
   // array (so that alternating removes and inserts at full capacity do not
   // rebuild every time); otherwise the array grows. Short of memory, the
@@ -88,14 +88,14 @@ void DeadlineHeap::make_room() {
   }
 }
 
-void DeadlineHeap::compact() {
+void DeadlineQueue::compact() {
   std::erase_if(heap_, [](const Node& n) { return n.vacant(); });
   vacant_ = 0;
   std::make_heap(heap_.begin(), heap_.end(), [](const Node& a, const Node& b) { return earlier(b, a); });
   for (std::uint32_t i = 0; i < heap_.size(); ++i) heap_[i].entry()->index = i;
 }
 
-void DeadlineHeap::sift_up(std::uint32_t index) {
+void DeadlineQueue::sift_up(std::uint32_t index) {
   const Node node = heap_[index];
   while (index > 0) {
     const std::uint32_t parent = (index - 1) / 2;
@@ -106,7 +106,7 @@ void DeadlineHeap::sift_up(std::uint32_t index) {
   place(index, node);
 }
 
-void DeadlineHeap::sift_down(std::uint32_t index) {
+void DeadlineQueue::sift_down(std::uint32_t index) {
   const Node node = heap_[index];
   const auto size = static_cast<std::uint32_t>(heap_.size());
   for (;;) {
@@ -120,11 +120,9 @@ void DeadlineHeap::sift_down(std::uint32_t index) {
   place(index, node);
 }
 
-}  // namespace lua_batteries::detail
+// --- the run -------------------------------------------------------------------
 
-namespace lua_batteries::detail {
-
-bool DeadlineHeap::append_to_run(DeadlineEntry& entry, std::uint64_t due_ns) {
+bool DeadlineQueue::append_to_run(DeadlineEntry& entry, std::uint64_t due_ns) {
   if (run_.size() == run_.capacity()) {
     // Reclaiming consumed and vacant slots is O(n): it pays only when it
     // frees a good share of the array; otherwise the array doubles.
@@ -144,7 +142,7 @@ bool DeadlineHeap::append_to_run(DeadlineEntry& entry, std::uint64_t due_ns) {
   return true;
 }
 
-void DeadlineHeap::remove_from_run(DeadlineEntry& entry, std::uint32_t slot) {
+void DeadlineQueue::remove_from_run(DeadlineEntry& entry, std::uint32_t slot) {
   if (slot + 1 == run_.size()) {  // the last slot: drop it, and vacant ones before it
     run_.pop_back();
     while (run_.size() > run_front_ && run_.back().vacant()) {
@@ -163,7 +161,7 @@ void DeadlineHeap::remove_from_run(DeadlineEntry& entry, std::uint32_t slot) {
   if (run_vacant_ > (run_.size() - run_front_) / 2) compact_run();
 }
 
-void DeadlineHeap::drop_vacant_run_front() {
+void DeadlineQueue::drop_vacant_run_front() {
   while (run_front_ < run_.size() && run_[run_front_].vacant()) {
     ++run_front_;
     --run_vacant_;
@@ -174,7 +172,7 @@ void DeadlineHeap::drop_vacant_run_front() {
   }
 }
 
-void DeadlineHeap::compact_run() {
+void DeadlineQueue::compact_run() {
   std::size_t to = 0;
   for (std::size_t from = run_front_; from < run_.size(); ++from) {
     const Node node = run_[from];

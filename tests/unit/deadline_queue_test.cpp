@@ -1,9 +1,9 @@
-// Tests of the deadline heap (src/core/deadline_heap.hpp): order by due
+// Tests of the deadline queue (src/core/deadline_queue.hpp): order by due
 // time, then by insertion, under inserts, removes from anywhere, re-inserts
 // and pops, checked against a std::multiset model, across its two parts
 // (the run of deadlines set in order, and the heap); removal leaves vacant
 // slots that are dropped at the front or compacted away.
-#include "core/deadline_heap.hpp"
+#include "core/deadline_queue.hpp"
 #include "core/container_of.hpp"
 
 #include <gtest/gtest.h>
@@ -19,7 +19,7 @@
 namespace {
 
 using lua_batteries::detail::DeadlineEntry;
-using lua_batteries::detail::DeadlineHeap;
+using lua_batteries::detail::DeadlineQueue;
 using lua_batteries::detail::container_of;
 
 /// A pool of entries with stable addresses, each embedded in an owner
@@ -45,7 +45,7 @@ class Entries {
 };
 
 /// Pops everything due at `now` and returns the entries' ids in order.
-std::vector<std::size_t> drain(DeadlineHeap& heap, std::uint64_t now) {
+std::vector<std::size_t> drain(DeadlineQueue& heap, std::uint64_t now) {
   std::vector<std::size_t> ids;
   while (DeadlineEntry* e = heap.pop_due(now)) {
     EXPECT_FALSE(e->is_queued());
@@ -54,16 +54,16 @@ std::vector<std::size_t> drain(DeadlineHeap& heap, std::uint64_t now) {
   return ids;
 }
 
-TEST(DeadlineHeapTest, AnEmptyHeapHasNoTopAndPopsNothing) {
-  DeadlineHeap heap;
+TEST(DeadlineQueueTest, AnEmptyHeapHasNoTopAndPopsNothing) {
+  DeadlineQueue heap;
   EXPECT_TRUE(heap.empty());
   EXPECT_EQ(heap.top(), nullptr);
   EXPECT_EQ(heap.pop_due(UINT64_MAX), nullptr);
 }
 
-TEST(DeadlineHeapTest, EntriesComeOutInDueOrder) {
+TEST(DeadlineQueueTest, EntriesComeOutInDueOrder) {
   Entries e(5);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   const std::uint64_t due[] = {50, 10, 40, 20, 30};
   for (std::size_t i = 0; i < 5; ++i) heap.insert(e[i], due[i]);
   EXPECT_EQ(heap.size(), 5u);
@@ -71,9 +71,9 @@ TEST(DeadlineHeapTest, EntriesComeOutInDueOrder) {
   EXPECT_TRUE(heap.empty());
 }
 
-TEST(DeadlineHeapTest, EqualDeadlinesFireInInsertionOrder) {
+TEST(DeadlineQueueTest, EqualDeadlinesFireInInsertionOrder) {
   Entries e(100);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   // Insert in a scrambled index order, all at the same due time.
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < 100; ++i) order.push_back((i * 37) % 100);
@@ -81,9 +81,9 @@ TEST(DeadlineHeapTest, EqualDeadlinesFireInInsertionOrder) {
   EXPECT_EQ(drain(heap, 1000), order);
 }
 
-TEST(DeadlineHeapTest, EqualDeadlinesInterleavedWithOthersKeepInsertionOrder) {
+TEST(DeadlineQueueTest, EqualDeadlinesInterleavedWithOthersKeepInsertionOrder) {
   Entries e(6);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   heap.insert(e[0], 20);
   heap.insert(e[1], 10);
   heap.insert(e[2], 20);
@@ -93,9 +93,9 @@ TEST(DeadlineHeapTest, EqualDeadlinesInterleavedWithOthersKeepInsertionOrder) {
   EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{5, 1, 3, 0, 2, 4}));
 }
 
-TEST(DeadlineHeapTest, PopDueRespectsNow) {
+TEST(DeadlineQueueTest, PopDueRespectsNow) {
   Entries e(3);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   heap.insert(e[0], 10);
   heap.insert(e[1], 20);
   heap.insert(e[2], 30);
@@ -109,9 +109,9 @@ TEST(DeadlineHeapTest, PopDueRespectsNow) {
   EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{2}));
 }
 
-TEST(DeadlineHeapTest, ReinsertingAQueuedEntryMovesIt) {
+TEST(DeadlineQueueTest, ReinsertingAQueuedEntryMovesIt) {
   Entries e(3);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   heap.insert(e[0], 10);
   heap.insert(e[1], 20);
   heap.insert(e[2], 30);
@@ -124,9 +124,9 @@ TEST(DeadlineHeapTest, ReinsertingAQueuedEntryMovesIt) {
   EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{2, 1, 0}));
 }
 
-TEST(DeadlineHeapTest, ReinsertingAtTheSameDueTimeGoesBehindItsEquals) {
+TEST(DeadlineQueueTest, ReinsertingAtTheSameDueTimeGoesBehindItsEquals) {
   Entries e(3);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   heap.insert(e[0], 10);
   heap.insert(e[1], 10);
   heap.insert(e[2], 10);
@@ -134,9 +134,9 @@ TEST(DeadlineHeapTest, ReinsertingAtTheSameDueTimeGoesBehindItsEquals) {
   EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{1, 2, 0}));
 }
 
-TEST(DeadlineHeapTest, RemovingAnUnqueuedEntryHasNoEffect) {
+TEST(DeadlineQueueTest, RemovingAnUnqueuedEntryHasNoEffect) {
   Entries e(2);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   heap.insert(e[0], 10);
   heap.remove(e[1]);
   EXPECT_EQ(heap.size(), 1u);
@@ -146,9 +146,9 @@ TEST(DeadlineHeapTest, RemovingAnUnqueuedEntryHasNoEffect) {
   EXPECT_FALSE(e[0].is_queued());
 }
 
-TEST(DeadlineHeapTest, RemovingFromTheMiddleKeepsTheOrder) {
+TEST(DeadlineQueueTest, RemovingFromTheMiddleKeepsTheOrder) {
   Entries e(7);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   for (std::size_t i = 0; i < 7; ++i) heap.insert(e[i], 10 * (i + 1));
   heap.remove(e[3]);
   heap.remove(e[1]);
@@ -156,11 +156,11 @@ TEST(DeadlineHeapTest, RemovingFromTheMiddleKeepsTheOrder) {
   EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{0, 2, 4, 5}));
 }
 
-TEST(DeadlineHeapTest, RemovingAnEntryWhoseReplacementMustMoveUpKeepsTheOrder) {
+TEST(DeadlineQueueTest, RemovingAnEntryWhoseReplacementMustMoveUpKeepsTheOrder) {
   // The last element moved into the hole can be earlier than the hole's
   // parent (it comes from another subtree): it must sift up, not down.
   Entries e(7);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   // Inserted in this order the heap array is [1, 100, 2, 101, 102, 3, 4].
   const std::uint64_t due[] = {1, 100, 2, 101, 102, 3, 4};
   for (std::size_t i = 0; i < 7; ++i) heap.insert(e[i], due[i]);
@@ -169,10 +169,10 @@ TEST(DeadlineHeapTest, RemovingAnEntryWhoseReplacementMustMoveUpKeepsTheOrder) {
   EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{0, 2, 5, 6, 1, 4}));
 }
 
-TEST(DeadlineHeapTest, RemovingManyKeepsTheRestInOrderAndCompactsTheArray) {
+TEST(DeadlineQueueTest, RemovingManyKeepsTheRestInOrderAndCompactsTheArray) {
   constexpr std::size_t kEntries = 1000;
   Entries e(kEntries);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   // Due times scrambled, with ties, so the survivors sit all over the array.
   for (std::size_t i = 0; i < kEntries; ++i) heap.insert(e[i], (i * 7919) % 300);
   // Remove all but every tenth entry, in a scrambled order.
@@ -183,7 +183,7 @@ TEST(DeadlineHeapTest, RemovingManyKeepsTheRestInOrderAndCompactsTheArray) {
     heap.remove(e[i]);
     EXPECT_FALSE(e[i].is_queued());
     // Vacant slots never outnumber the queued entries for long.
-    ASSERT_LE(heap.slots(), 2 * heap.size() + 1) << "after removing " << i;
+    ASSERT_LE(heap.heap_slots(), 2 * heap.size() + 1) << "after removing " << i;
   }
   EXPECT_EQ(heap.size(), kEntries / 10);
   for (std::size_t i = 0; i < kEntries; i += 10) {
@@ -193,23 +193,23 @@ TEST(DeadlineHeapTest, RemovingManyKeepsTheRestInOrderAndCompactsTheArray) {
   std::stable_sort(kept.begin(), kept.end(), [&](std::size_t a, std::size_t b) { return e[a].due_ns < e[b].due_ns; });
   EXPECT_EQ(drain(heap, UINT64_MAX), kept);
   EXPECT_TRUE(heap.empty());
-  EXPECT_EQ(heap.slots(), 0u);
+  EXPECT_EQ(heap.heap_slots(), 0u);
 }
 
-TEST(DeadlineHeapTest, RemovingEverythingLeavesAnEmptyHeap) {
+TEST(DeadlineQueueTest, RemovingEverythingLeavesAnEmptyHeap) {
   Entries e(100);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   for (std::size_t i = 0; i < 100; ++i) heap.insert(e[i], 1000 - i);
   for (std::size_t i = 0; i < 100; ++i) heap.remove(e[i]);  // the latest first
   EXPECT_TRUE(heap.empty());
   EXPECT_EQ(heap.top(), nullptr);
   EXPECT_EQ(heap.pop_due(UINT64_MAX), nullptr);
-  EXPECT_EQ(heap.slots(), 0u);
+  EXPECT_EQ(heap.heap_slots(), 0u);
 }
 
-TEST(DeadlineHeapTest, ARemovedEarliestEntryIsSkippedByTopAndPop) {
+TEST(DeadlineQueueTest, ARemovedEarliestEntryIsSkippedByTopAndPop) {
   Entries e(4);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   heap.insert(e[0], 10);
   heap.insert(e[1], 20);
   heap.insert(e[2], 30);
@@ -223,11 +223,11 @@ TEST(DeadlineHeapTest, ARemovedEarliestEntryIsSkippedByTopAndPop) {
   EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{0, 2, 3}));
 }
 
-TEST(DeadlineHeapTest, InterleavedInsertRemoveAndPopKeepDueThenInsertionOrder) {
+TEST(DeadlineQueueTest, InterleavedInsertRemoveAndPopKeepDueThenInsertionOrder) {
   // Equal deadlines around vacant slots: a vacant slot keeps its former
   // place among its equals, so later inserts still queue behind earlier ones.
   Entries e(8);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   for (std::size_t i = 0; i < 6; ++i) heap.insert(e[i], 10);
   heap.remove(e[1]);
   heap.remove(e[3]);
@@ -245,37 +245,37 @@ TEST(DeadlineHeapTest, InterleavedInsertRemoveAndPopKeepDueThenInsertionOrder) {
 // holds the run so that what follows goes to the heap's array.
 constexpr std::uint64_t kFar = UINT64_MAX - 1;
 
-TEST(DeadlineHeapTest, InsertsAfterRemovalsReuseVacantRoomBeforeGrowing) {
+TEST(DeadlineQueueTest, InsertsAfterRemovalsReuseVacantRoomBeforeGrowing) {
   Entries e(17);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   heap.insert(e[16], kFar);
   heap.reserve(8);
   for (std::size_t i = 0; i < 8; ++i) heap.insert(e[i], 100 + i);
-  EXPECT_EQ(heap.slots(), 8u);
+  EXPECT_EQ(heap.heap_slots(), 8u);
   // Three vacant slots (not enough to compact on their own), then three
   // inserts into a full array: they take the vacant room.
   heap.remove(e[0]);
   heap.remove(e[2]);
   heap.remove(e[4]);
-  EXPECT_EQ(heap.slots(), 8u);
+  EXPECT_EQ(heap.heap_slots(), 8u);
   for (std::size_t i = 8; i < 11; ++i) heap.insert(e[i], i);
   EXPECT_EQ(heap.size(), 9u);
-  EXPECT_LE(heap.slots(), 8u);
+  EXPECT_LE(heap.heap_slots(), 8u);
   EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{8, 9, 10, 1, 3, 5, 6, 7, 16}));
 }
 
-TEST(DeadlineHeapTest, AFewVacantSlotsInAFullArrayLetItGrowInsteadOfRebuilding) {
+TEST(DeadlineQueueTest, AFewVacantSlotsInAFullArrayLetItGrowInsteadOfRebuilding) {
   // One remove and one insert at a time at full capacity (a with_timeout
   // loop among many sleepers) must not rebuild the whole array each time.
   Entries e(18);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   heap.insert(e[17], kFar);
   heap.reserve(16);
   for (std::size_t i = 0; i < 16; ++i) heap.insert(e[i], 100 + i);
   heap.remove(e[5]);  // one vacant slot in sixteen
   heap.insert(e[16], 50);
   EXPECT_EQ(heap.size(), 17u);
-  EXPECT_EQ(heap.slots(), 17u);  // grown, the vacant slot still there
+  EXPECT_EQ(heap.heap_slots(), 17u);  // grown, the vacant slot still there
   std::vector<std::size_t> expected{16};
   for (std::size_t i = 0; i < 16; ++i)
     if (i != 5) expected.push_back(i);
@@ -285,15 +285,15 @@ TEST(DeadlineHeapTest, AFewVacantSlotsInAFullArrayLetItGrowInsteadOfRebuilding) 
 
 // --- the run ------------------------------------------------------------------
 
-TEST(DeadlineHeapTest, DeadlinesSetInOrderGoToTheRunAndLeaveFromItsFront) {
+TEST(DeadlineQueueTest, DeadlinesSetInOrderGoToTheRunAndLeaveFromItsFront) {
   Entries e(1000);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   std::vector<std::size_t> expected;
   for (std::size_t i = 0; i < 1000; ++i) {
     heap.insert(e[i], 100 + i / 3);  // in order, with ties
     expected.push_back(i);
   }
-  EXPECT_EQ(heap.slots(), 0u);
+  EXPECT_EQ(heap.heap_slots(), 0u);
   EXPECT_EQ(heap.run_slots(), 1000u);
   EXPECT_EQ(heap.size(), 1000u);
   EXPECT_EQ(drain(heap, UINT64_MAX), expected);
@@ -301,25 +301,25 @@ TEST(DeadlineHeapTest, DeadlinesSetInOrderGoToTheRunAndLeaveFromItsFront) {
   EXPECT_EQ(heap.run_slots(), 0u);
 }
 
-TEST(DeadlineHeapTest, TheRunAndTheHeapMergeByDueThenInsertionOrder) {
+TEST(DeadlineQueueTest, TheRunAndTheHeapMergeByDueThenInsertionOrder) {
   Entries e(6);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   heap.insert(e[0], 10);  // run
   heap.insert(e[1], 30);  // run
   heap.insert(e[2], 10);  // heap (earlier than the run's last), equal to e[0]
   heap.insert(e[3], 30);  // run, equal to e[1]
   heap.insert(e[4], 20);  // heap
   heap.insert(e[5], 5);   // heap
-  EXPECT_EQ(heap.slots(), 3u);
+  EXPECT_EQ(heap.heap_slots(), 3u);
   EXPECT_EQ(heap.run_slots(), 3u);
   EXPECT_EQ(heap.top(), &e[5]);
   EXPECT_EQ(drain(heap, 10), (std::vector<std::size_t>{5, 0, 2}));
   EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{4, 1, 3}));
 }
 
-TEST(DeadlineHeapTest, RemovingFromTheRunInDueOrderOrFromItsEndLeavesNoVacantSlots) {
+TEST(DeadlineQueueTest, RemovingFromTheRunInDueOrderOrFromItsEndLeavesNoVacantSlots) {
   Entries e(200);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   for (std::size_t i = 0; i < 200; ++i) heap.insert(e[i], 100 + i);
   // A scope cancelling its sleepers, earliest first.
   for (std::size_t i = 0; i < 100; ++i) {
@@ -339,10 +339,10 @@ TEST(DeadlineHeapTest, RemovingFromTheRunInDueOrderOrFromItsEndLeavesNoVacantSlo
   EXPECT_EQ(heap.run_slots(), 0u);
 }
 
-TEST(DeadlineHeapTest, RemovingFromTheMiddleOfTheRunCompactsIt) {
+TEST(DeadlineQueueTest, RemovingFromTheMiddleOfTheRunCompactsIt) {
   constexpr std::size_t kEntries = 1000;
   Entries e(kEntries);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   for (std::size_t i = 0; i < kEntries; ++i) heap.insert(e[i], i);
   // Remove all but every tenth entry, in a scrambled order.
   for (std::size_t k = 0; k < kEntries; ++k) {
@@ -358,13 +358,13 @@ TEST(DeadlineHeapTest, RemovingFromTheMiddleOfTheRunCompactsIt) {
   EXPECT_TRUE(heap.empty());
 }
 
-TEST(DeadlineHeapTest, ARunThatNeverEmptiesStaysSmall) {
+TEST(DeadlineQueueTest, ARunThatNeverEmptiesStaysSmall) {
   // A server's tasks each sleeping the same time over and over: the run
   // always holds a few entries, so it never starts over by emptying, and
   // its consumed slots must be reclaimed as it goes.
   constexpr std::size_t kLive = 10;
   Entries e(kLive);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   std::uint64_t now = 0;
   for (std::size_t i = 0; i < kLive; ++i) heap.insert(e[i], now + 100 + i);
   for (int round = 0; round < 100'000; ++round) {
@@ -375,12 +375,12 @@ TEST(DeadlineHeapTest, ARunThatNeverEmptiesStaysSmall) {
     ASSERT_EQ(heap.size(), kLive);
     ASSERT_LE(heap.run_slots(), 128u) << "round " << round;
   }
-  EXPECT_EQ(heap.slots(), 0u);
+  EXPECT_EQ(heap.heap_slots(), 0u);
 }
 
-TEST(DeadlineHeapTest, ReinsertingAnEntryOfTheRunMovesIt) {
+TEST(DeadlineQueueTest, ReinsertingAnEntryOfTheRunMovesIt) {
   Entries e(4);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   for (std::size_t i = 0; i < 4; ++i) heap.insert(e[i], 10 * (i + 1));
   heap.insert(e[1], 50);  // later: to the run's end
   heap.insert(e[3], 5);   // earlier: to the heap
@@ -396,7 +396,7 @@ void check_random_operations(std::uint64_t base, std::uint64_t spread, std::uint
   constexpr std::size_t kEntries = 2'000;
   constexpr int kOperations = 100'000;
   Entries e(kEntries);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   // The model orders by (due, seq), as the heap promises; the id rides along.
   using Key = std::pair<std::pair<std::uint64_t, std::uint64_t>, std::size_t>;
   std::multiset<Key> model;
@@ -462,20 +462,20 @@ void check_random_operations(std::uint64_t base, std::uint64_t spread, std::uint
   EXPECT_TRUE(heap.empty());
 }
 
-TEST(DeadlineHeapTest, RandomisedOperationsMatchAMultisetModel) {
+TEST(DeadlineQueueTest, RandomisedOperationsMatchAMultisetModel) {
   // Due times over a narrow range, so that many deadlines are equal.
   check_random_operations(0, 500, 20240611);
 }
 
-TEST(DeadlineHeapTest, RandomisedOperationsOnMostlyOrderedDeadlinesMatchAMultisetModel) {
+TEST(DeadlineQueueTest, RandomisedOperationsOnMostlyOrderedDeadlinesMatchAMultisetModel) {
   // One timeout length with a little jitter: the run takes most entries,
   // the heap those set a little out of order.
   check_random_operations(100, 3, 20261124);
 }
 
-TEST(DeadlineHeapTest, ReserveLetsLaterInsertsProceed) {
+TEST(DeadlineQueueTest, ReserveLetsLaterInsertsProceed) {
   Entries e(64);
-  DeadlineHeap heap;
+  DeadlineQueue heap;
   heap.reserve(64);
   for (std::size_t i = 0; i < 64; ++i) heap.insert(e[i], 64 - i);
   EXPECT_EQ(Entries::id(heap.top()), 63u);

@@ -39,10 +39,10 @@ struct DeadlineEntry {
   FireFn fire;
 };
 
-class DeadlineHeap {
+class DeadlineQueue {
  public:
   /// Queues `entry` (re-queues it if queued) to fire at `due_ns`.
-  /// May throw std::bad_alloc when the heap array grows.
+  /// May throw std::bad_alloc when an array grows.
   void insert(DeadlineEntry& entry, std::uint64_t due_ns);
   /// Unqueues `entry`; no effect if it is not queued. Never throws.
   void remove(DeadlineEntry& entry);
@@ -57,7 +57,7 @@ class DeadlineHeap {
   /// entry the run has no room for goes to the heap).
   void reserve(std::size_t n) { heap_.reserve(n); }
   /// Slots in the heap's array, vacant ones included (for tests).
-  std::size_t slots() const { return heap_.size(); }
+  std::size_t heap_slots() const { return heap_.size(); }
   /// Slots the run holds, consumed and vacant ones included (for tests).
   std::size_t run_slots() const { return run_.size(); }
 
