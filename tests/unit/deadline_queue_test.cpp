@@ -45,9 +45,9 @@ class Entries {
 };
 
 /// Pops everything due at `now` and returns the entries' ids in order.
-std::vector<std::size_t> drain(DeadlineQueue& heap, std::uint64_t now) {
+std::vector<std::size_t> drain(DeadlineQueue& queue, std::uint64_t now) {
   std::vector<std::size_t> ids;
-  while (DeadlineEntry* e = heap.pop_due(now)) {
+  while (DeadlineEntry* e = queue.pop_due(now)) {
     EXPECT_FALSE(e->is_queued());
     ids.push_back(Entries::id(e));
   }
@@ -55,190 +55,190 @@ std::vector<std::size_t> drain(DeadlineQueue& heap, std::uint64_t now) {
 }
 
 TEST(DeadlineQueueTest, AnEmptyHeapHasNoTopAndPopsNothing) {
-  DeadlineQueue heap;
-  EXPECT_TRUE(heap.empty());
-  EXPECT_EQ(heap.top(), nullptr);
-  EXPECT_EQ(heap.pop_due(UINT64_MAX), nullptr);
+  DeadlineQueue queue;
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.top(), nullptr);
+  EXPECT_EQ(queue.pop_due(UINT64_MAX), nullptr);
 }
 
 TEST(DeadlineQueueTest, EntriesComeOutInDueOrder) {
   Entries e(5);
-  DeadlineQueue heap;
+  DeadlineQueue queue;
   const std::uint64_t due[] = {50, 10, 40, 20, 30};
-  for (std::size_t i = 0; i < 5; ++i) heap.insert(e[i], due[i]);
-  EXPECT_EQ(heap.size(), 5u);
-  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{1, 3, 4, 2, 0}));
-  EXPECT_TRUE(heap.empty());
+  for (std::size_t i = 0; i < 5; ++i) queue.insert(e[i], due[i]);
+  EXPECT_EQ(queue.size(), 5u);
+  EXPECT_EQ(drain(queue, UINT64_MAX), (std::vector<std::size_t>{1, 3, 4, 2, 0}));
+  EXPECT_TRUE(queue.empty());
 }
 
 TEST(DeadlineQueueTest, EqualDeadlinesFireInInsertionOrder) {
   Entries e(100);
-  DeadlineQueue heap;
+  DeadlineQueue queue;
   // Insert in a scrambled index order, all at the same due time.
   std::vector<std::size_t> order;
   for (std::size_t i = 0; i < 100; ++i) order.push_back((i * 37) % 100);
-  for (std::size_t i : order) heap.insert(e[i], 1000);
-  EXPECT_EQ(drain(heap, 1000), order);
+  for (std::size_t i : order) queue.insert(e[i], 1000);
+  EXPECT_EQ(drain(queue, 1000), order);
 }
 
 TEST(DeadlineQueueTest, EqualDeadlinesInterleavedWithOthersKeepInsertionOrder) {
   Entries e(6);
-  DeadlineQueue heap;
-  heap.insert(e[0], 20);
-  heap.insert(e[1], 10);
-  heap.insert(e[2], 20);
-  heap.insert(e[3], 10);
-  heap.insert(e[4], 20);
-  heap.insert(e[5], 5);
-  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{5, 1, 3, 0, 2, 4}));
+  DeadlineQueue queue;
+  queue.insert(e[0], 20);
+  queue.insert(e[1], 10);
+  queue.insert(e[2], 20);
+  queue.insert(e[3], 10);
+  queue.insert(e[4], 20);
+  queue.insert(e[5], 5);
+  EXPECT_EQ(drain(queue, UINT64_MAX), (std::vector<std::size_t>{5, 1, 3, 0, 2, 4}));
 }
 
 TEST(DeadlineQueueTest, PopDueRespectsNow) {
   Entries e(3);
-  DeadlineQueue heap;
-  heap.insert(e[0], 10);
-  heap.insert(e[1], 20);
-  heap.insert(e[2], 30);
-  EXPECT_EQ(heap.pop_due(9), nullptr);
-  EXPECT_EQ(heap.size(), 3u);
-  EXPECT_EQ(drain(heap, 20), (std::vector<std::size_t>{0, 1}));  // due == now is due
-  EXPECT_EQ(heap.pop_due(29), nullptr);
-  ASSERT_NE(heap.top(), &e[0]);
-  EXPECT_EQ(heap.top(), &e[2]);
+  DeadlineQueue queue;
+  queue.insert(e[0], 10);
+  queue.insert(e[1], 20);
+  queue.insert(e[2], 30);
+  EXPECT_EQ(queue.pop_due(9), nullptr);
+  EXPECT_EQ(queue.size(), 3u);
+  EXPECT_EQ(drain(queue, 20), (std::vector<std::size_t>{0, 1}));  // due == now is due
+  EXPECT_EQ(queue.pop_due(29), nullptr);
+  ASSERT_NE(queue.top(), &e[0]);
+  EXPECT_EQ(queue.top(), &e[2]);
   EXPECT_TRUE(e[2].is_queued());
-  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{2}));
+  EXPECT_EQ(drain(queue, UINT64_MAX), (std::vector<std::size_t>{2}));
 }
 
 TEST(DeadlineQueueTest, ReinsertingAQueuedEntryMovesIt) {
   Entries e(3);
-  DeadlineQueue heap;
-  heap.insert(e[0], 10);
-  heap.insert(e[1], 20);
-  heap.insert(e[2], 30);
-  heap.insert(e[0], 25);  // later
-  EXPECT_EQ(heap.size(), 3u);
-  EXPECT_EQ(heap.top(), &e[1]);
-  heap.insert(e[2], 5);  // earlier
-  EXPECT_EQ(heap.size(), 3u);
+  DeadlineQueue queue;
+  queue.insert(e[0], 10);
+  queue.insert(e[1], 20);
+  queue.insert(e[2], 30);
+  queue.insert(e[0], 25);  // later
+  EXPECT_EQ(queue.size(), 3u);
+  EXPECT_EQ(queue.top(), &e[1]);
+  queue.insert(e[2], 5);  // earlier
+  EXPECT_EQ(queue.size(), 3u);
   EXPECT_EQ(e[0].due_ns, 25u);
-  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{2, 1, 0}));
+  EXPECT_EQ(drain(queue, UINT64_MAX), (std::vector<std::size_t>{2, 1, 0}));
 }
 
 TEST(DeadlineQueueTest, ReinsertingAtTheSameDueTimeGoesBehindItsEquals) {
   Entries e(3);
-  DeadlineQueue heap;
-  heap.insert(e[0], 10);
-  heap.insert(e[1], 10);
-  heap.insert(e[2], 10);
-  heap.insert(e[0], 10);
-  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{1, 2, 0}));
+  DeadlineQueue queue;
+  queue.insert(e[0], 10);
+  queue.insert(e[1], 10);
+  queue.insert(e[2], 10);
+  queue.insert(e[0], 10);
+  EXPECT_EQ(drain(queue, UINT64_MAX), (std::vector<std::size_t>{1, 2, 0}));
 }
 
 TEST(DeadlineQueueTest, RemovingAnUnqueuedEntryHasNoEffect) {
   Entries e(2);
-  DeadlineQueue heap;
-  heap.insert(e[0], 10);
-  heap.remove(e[1]);
-  EXPECT_EQ(heap.size(), 1u);
-  heap.remove(e[0]);
-  heap.remove(e[0]);
-  EXPECT_TRUE(heap.empty());
+  DeadlineQueue queue;
+  queue.insert(e[0], 10);
+  queue.remove(e[1]);
+  EXPECT_EQ(queue.size(), 1u);
+  queue.remove(e[0]);
+  queue.remove(e[0]);
+  EXPECT_TRUE(queue.empty());
   EXPECT_FALSE(e[0].is_queued());
 }
 
 TEST(DeadlineQueueTest, RemovingFromTheMiddleKeepsTheOrder) {
   Entries e(7);
-  DeadlineQueue heap;
-  for (std::size_t i = 0; i < 7; ++i) heap.insert(e[i], 10 * (i + 1));
-  heap.remove(e[3]);
-  heap.remove(e[1]);
-  heap.remove(e[6]);  // the last slot
-  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{0, 2, 4, 5}));
+  DeadlineQueue queue;
+  for (std::size_t i = 0; i < 7; ++i) queue.insert(e[i], 10 * (i + 1));
+  queue.remove(e[3]);
+  queue.remove(e[1]);
+  queue.remove(e[6]);  // the last slot
+  EXPECT_EQ(drain(queue, UINT64_MAX), (std::vector<std::size_t>{0, 2, 4, 5}));
 }
 
 TEST(DeadlineQueueTest, RemovingAnEntryWhoseReplacementMustMoveUpKeepsTheOrder) {
   // The last element moved into the hole can be earlier than the hole's
   // parent (it comes from another subtree): it must sift up, not down.
   Entries e(7);
-  DeadlineQueue heap;
+  DeadlineQueue queue;
   // Inserted in this order the heap array is [1, 100, 2, 101, 102, 3, 4].
   const std::uint64_t due[] = {1, 100, 2, 101, 102, 3, 4};
-  for (std::size_t i = 0; i < 7; ++i) heap.insert(e[i], due[i]);
+  for (std::size_t i = 0; i < 7; ++i) queue.insert(e[i], due[i]);
   // Removing 101 (slot 3) moves 4 (slot 6) there, below 100 (slot 1).
-  heap.remove(e[3]);
-  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{0, 2, 5, 6, 1, 4}));
+  queue.remove(e[3]);
+  EXPECT_EQ(drain(queue, UINT64_MAX), (std::vector<std::size_t>{0, 2, 5, 6, 1, 4}));
 }
 
 TEST(DeadlineQueueTest, RemovingManyKeepsTheRestInOrderAndCompactsTheArray) {
   constexpr std::size_t kEntries = 1000;
   Entries e(kEntries);
-  DeadlineQueue heap;
+  DeadlineQueue queue;
   // Due times scrambled, with ties, so the survivors sit all over the array.
-  for (std::size_t i = 0; i < kEntries; ++i) heap.insert(e[i], (i * 7919) % 300);
+  for (std::size_t i = 0; i < kEntries; ++i) queue.insert(e[i], (i * 7919) % 300);
   // Remove all but every tenth entry, in a scrambled order.
   std::vector<std::size_t> kept;
   for (std::size_t k = 0; k < kEntries; ++k) {
     const std::size_t i = (k * 613) % kEntries;
     if (i % 10 == 0) continue;
-    heap.remove(e[i]);
+    queue.remove(e[i]);
     EXPECT_FALSE(e[i].is_queued());
     // Vacant slots never outnumber the queued entries for long.
-    ASSERT_LE(heap.heap_slots(), 2 * heap.size() + 1) << "after removing " << i;
+    ASSERT_LE(queue.heap_slots(), 2 * queue.size() + 1) << "after removing " << i;
   }
-  EXPECT_EQ(heap.size(), kEntries / 10);
+  EXPECT_EQ(queue.size(), kEntries / 10);
   for (std::size_t i = 0; i < kEntries; i += 10) {
     EXPECT_TRUE(e[i].is_queued());
     kept.push_back(i);
   }
   std::stable_sort(kept.begin(), kept.end(), [&](std::size_t a, std::size_t b) { return e[a].due_ns < e[b].due_ns; });
-  EXPECT_EQ(drain(heap, UINT64_MAX), kept);
-  EXPECT_TRUE(heap.empty());
-  EXPECT_EQ(heap.heap_slots(), 0u);
+  EXPECT_EQ(drain(queue, UINT64_MAX), kept);
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.heap_slots(), 0u);
 }
 
 TEST(DeadlineQueueTest, RemovingEverythingLeavesAnEmptyHeap) {
   Entries e(100);
-  DeadlineQueue heap;
-  for (std::size_t i = 0; i < 100; ++i) heap.insert(e[i], 1000 - i);
-  for (std::size_t i = 0; i < 100; ++i) heap.remove(e[i]);  // the latest first
-  EXPECT_TRUE(heap.empty());
-  EXPECT_EQ(heap.top(), nullptr);
-  EXPECT_EQ(heap.pop_due(UINT64_MAX), nullptr);
-  EXPECT_EQ(heap.heap_slots(), 0u);
+  DeadlineQueue queue;
+  for (std::size_t i = 0; i < 100; ++i) queue.insert(e[i], 1000 - i);
+  for (std::size_t i = 0; i < 100; ++i) queue.remove(e[i]);  // the latest first
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.top(), nullptr);
+  EXPECT_EQ(queue.pop_due(UINT64_MAX), nullptr);
+  EXPECT_EQ(queue.heap_slots(), 0u);
 }
 
 TEST(DeadlineQueueTest, ARemovedEarliestEntryIsSkippedByTopAndPop) {
   Entries e(4);
-  DeadlineQueue heap;
-  heap.insert(e[0], 10);
-  heap.insert(e[1], 20);
-  heap.insert(e[2], 30);
-  heap.insert(e[3], 40);
-  heap.remove(e[0]);  // the root: left vacant
-  EXPECT_EQ(heap.size(), 3u);
-  EXPECT_EQ(heap.pop_due(15), nullptr);  // nothing queued is due at 15
-  EXPECT_EQ(heap.top(), &e[1]);
-  heap.remove(e[1]);
-  heap.insert(e[0], 25);  // between two others, after two removals
-  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{0, 2, 3}));
+  DeadlineQueue queue;
+  queue.insert(e[0], 10);
+  queue.insert(e[1], 20);
+  queue.insert(e[2], 30);
+  queue.insert(e[3], 40);
+  queue.remove(e[0]);  // the root: left vacant
+  EXPECT_EQ(queue.size(), 3u);
+  EXPECT_EQ(queue.pop_due(15), nullptr);  // nothing queued is due at 15
+  EXPECT_EQ(queue.top(), &e[1]);
+  queue.remove(e[1]);
+  queue.insert(e[0], 25);  // between two others, after two removals
+  EXPECT_EQ(drain(queue, UINT64_MAX), (std::vector<std::size_t>{0, 2, 3}));
 }
 
 TEST(DeadlineQueueTest, InterleavedInsertRemoveAndPopKeepDueThenInsertionOrder) {
   // Equal deadlines around vacant slots: a vacant slot keeps its former
   // place among its equals, so later inserts still queue behind earlier ones.
   Entries e(8);
-  DeadlineQueue heap;
-  for (std::size_t i = 0; i < 6; ++i) heap.insert(e[i], 10);
-  heap.remove(e[1]);
-  heap.remove(e[3]);
-  heap.insert(e[6], 10);
-  heap.insert(e[1], 5);
-  EXPECT_EQ(drain(heap, 5), (std::vector<std::size_t>{1}));
-  heap.remove(e[0]);
-  heap.insert(e[7], 10);
-  heap.insert(e[3], 10);
-  EXPECT_EQ(drain(heap, 10), (std::vector<std::size_t>{2, 4, 5, 6, 7, 3}));
-  EXPECT_TRUE(heap.empty());
+  DeadlineQueue queue;
+  for (std::size_t i = 0; i < 6; ++i) queue.insert(e[i], 10);
+  queue.remove(e[1]);
+  queue.remove(e[3]);
+  queue.insert(e[6], 10);
+  queue.insert(e[1], 5);
+  EXPECT_EQ(drain(queue, 5), (std::vector<std::size_t>{1}));
+  queue.remove(e[0]);
+  queue.insert(e[7], 10);
+  queue.insert(e[3], 10);
+  EXPECT_EQ(drain(queue, 10), (std::vector<std::size_t>{2, 4, 5, 6, 7, 3}));
+  EXPECT_TRUE(queue.empty());
 }
 
 // Entries set in order go to the run; one far in the future, set first,
@@ -247,115 +247,115 @@ constexpr std::uint64_t kFar = UINT64_MAX - 1;
 
 TEST(DeadlineQueueTest, InsertsAfterRemovalsReuseVacantRoomBeforeGrowing) {
   Entries e(17);
-  DeadlineQueue heap;
-  heap.insert(e[16], kFar);
-  heap.reserve(8);
-  for (std::size_t i = 0; i < 8; ++i) heap.insert(e[i], 100 + i);
-  EXPECT_EQ(heap.heap_slots(), 8u);
+  DeadlineQueue queue;
+  queue.insert(e[16], kFar);
+  queue.reserve(8);
+  for (std::size_t i = 0; i < 8; ++i) queue.insert(e[i], 100 + i);
+  EXPECT_EQ(queue.heap_slots(), 8u);
   // Three vacant slots (not enough to compact on their own), then three
   // inserts into a full array: they take the vacant room.
-  heap.remove(e[0]);
-  heap.remove(e[2]);
-  heap.remove(e[4]);
-  EXPECT_EQ(heap.heap_slots(), 8u);
-  for (std::size_t i = 8; i < 11; ++i) heap.insert(e[i], i);
-  EXPECT_EQ(heap.size(), 9u);
-  EXPECT_LE(heap.heap_slots(), 8u);
-  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{8, 9, 10, 1, 3, 5, 6, 7, 16}));
+  queue.remove(e[0]);
+  queue.remove(e[2]);
+  queue.remove(e[4]);
+  EXPECT_EQ(queue.heap_slots(), 8u);
+  for (std::size_t i = 8; i < 11; ++i) queue.insert(e[i], i);
+  EXPECT_EQ(queue.size(), 9u);
+  EXPECT_LE(queue.heap_slots(), 8u);
+  EXPECT_EQ(drain(queue, UINT64_MAX), (std::vector<std::size_t>{8, 9, 10, 1, 3, 5, 6, 7, 16}));
 }
 
 TEST(DeadlineQueueTest, AFewVacantSlotsInAFullArrayLetItGrowInsteadOfRebuilding) {
   // One remove and one insert at a time at full capacity (a with_timeout
   // loop among many sleepers) must not rebuild the whole array each time.
   Entries e(18);
-  DeadlineQueue heap;
-  heap.insert(e[17], kFar);
-  heap.reserve(16);
-  for (std::size_t i = 0; i < 16; ++i) heap.insert(e[i], 100 + i);
-  heap.remove(e[5]);  // one vacant slot in sixteen
-  heap.insert(e[16], 50);
-  EXPECT_EQ(heap.size(), 17u);
-  EXPECT_EQ(heap.heap_slots(), 17u);  // grown, the vacant slot still there
+  DeadlineQueue queue;
+  queue.insert(e[17], kFar);
+  queue.reserve(16);
+  for (std::size_t i = 0; i < 16; ++i) queue.insert(e[i], 100 + i);
+  queue.remove(e[5]);  // one vacant slot in sixteen
+  queue.insert(e[16], 50);
+  EXPECT_EQ(queue.size(), 17u);
+  EXPECT_EQ(queue.heap_slots(), 17u);  // grown, the vacant slot still there
   std::vector<std::size_t> expected{16};
   for (std::size_t i = 0; i < 16; ++i)
     if (i != 5) expected.push_back(i);
   expected.push_back(17);
-  EXPECT_EQ(drain(heap, UINT64_MAX), expected);
+  EXPECT_EQ(drain(queue, UINT64_MAX), expected);
 }
 
 // --- the run ------------------------------------------------------------------
 
 TEST(DeadlineQueueTest, DeadlinesSetInOrderGoToTheRunAndLeaveFromItsFront) {
   Entries e(1000);
-  DeadlineQueue heap;
+  DeadlineQueue queue;
   std::vector<std::size_t> expected;
   for (std::size_t i = 0; i < 1000; ++i) {
-    heap.insert(e[i], 100 + i / 3);  // in order, with ties
+    queue.insert(e[i], 100 + i / 3);  // in order, with ties
     expected.push_back(i);
   }
-  EXPECT_EQ(heap.heap_slots(), 0u);
-  EXPECT_EQ(heap.run_slots(), 1000u);
-  EXPECT_EQ(heap.size(), 1000u);
-  EXPECT_EQ(drain(heap, UINT64_MAX), expected);
-  EXPECT_TRUE(heap.empty());
-  EXPECT_EQ(heap.run_slots(), 0u);
+  EXPECT_EQ(queue.heap_slots(), 0u);
+  EXPECT_EQ(queue.run_slots(), 1000u);
+  EXPECT_EQ(queue.size(), 1000u);
+  EXPECT_EQ(drain(queue, UINT64_MAX), expected);
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.run_slots(), 0u);
 }
 
 TEST(DeadlineQueueTest, TheRunAndTheHeapMergeByDueThenInsertionOrder) {
   Entries e(6);
-  DeadlineQueue heap;
-  heap.insert(e[0], 10);  // run
-  heap.insert(e[1], 30);  // run
-  heap.insert(e[2], 10);  // heap (earlier than the run's last), equal to e[0]
-  heap.insert(e[3], 30);  // run, equal to e[1]
-  heap.insert(e[4], 20);  // heap
-  heap.insert(e[5], 5);   // heap
-  EXPECT_EQ(heap.heap_slots(), 3u);
-  EXPECT_EQ(heap.run_slots(), 3u);
-  EXPECT_EQ(heap.top(), &e[5]);
-  EXPECT_EQ(drain(heap, 10), (std::vector<std::size_t>{5, 0, 2}));
-  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{4, 1, 3}));
+  DeadlineQueue queue;
+  queue.insert(e[0], 10);  // run
+  queue.insert(e[1], 30);  // run
+  queue.insert(e[2], 10);  // heap (earlier than the run's last), equal to e[0]
+  queue.insert(e[3], 30);  // run, equal to e[1]
+  queue.insert(e[4], 20);  // heap
+  queue.insert(e[5], 5);   // heap
+  EXPECT_EQ(queue.heap_slots(), 3u);
+  EXPECT_EQ(queue.run_slots(), 3u);
+  EXPECT_EQ(queue.top(), &e[5]);
+  EXPECT_EQ(drain(queue, 10), (std::vector<std::size_t>{5, 0, 2}));
+  EXPECT_EQ(drain(queue, UINT64_MAX), (std::vector<std::size_t>{4, 1, 3}));
 }
 
 TEST(DeadlineQueueTest, RemovingFromTheRunInDueOrderOrFromItsEndLeavesNoVacantSlots) {
   Entries e(200);
-  DeadlineQueue heap;
-  for (std::size_t i = 0; i < 200; ++i) heap.insert(e[i], 100 + i);
+  DeadlineQueue queue;
+  for (std::size_t i = 0; i < 200; ++i) queue.insert(e[i], 100 + i);
   // A scope cancelling its sleepers, earliest first.
   for (std::size_t i = 0; i < 100; ++i) {
-    heap.remove(e[i]);
-    ASSERT_EQ(heap.size(), 199 - i);
-    ASSERT_EQ(heap.top(), &e[i + 1]);
+    queue.remove(e[i]);
+    ASSERT_EQ(queue.size(), 199 - i);
+    ASSERT_EQ(queue.top(), &e[i + 1]);
   }
   // Timeouts ending before their deadlines, the latest first.
   for (std::size_t i = 199; i >= 150; --i) {
-    heap.remove(e[i]);
-    ASSERT_EQ(heap.run_slots(), i) << "the run's last slot stays after removing " << i;
+    queue.remove(e[i]);
+    ASSERT_EQ(queue.run_slots(), i) << "the run's last slot stays after removing " << i;
   }
-  EXPECT_EQ(heap.size(), 50u);
+  EXPECT_EQ(queue.size(), 50u);
   std::vector<std::size_t> expected;
   for (std::size_t i = 100; i < 150; ++i) expected.push_back(i);
-  EXPECT_EQ(drain(heap, UINT64_MAX), expected);
-  EXPECT_EQ(heap.run_slots(), 0u);
+  EXPECT_EQ(drain(queue, UINT64_MAX), expected);
+  EXPECT_EQ(queue.run_slots(), 0u);
 }
 
 TEST(DeadlineQueueTest, RemovingFromTheMiddleOfTheRunCompactsIt) {
   constexpr std::size_t kEntries = 1000;
   Entries e(kEntries);
-  DeadlineQueue heap;
-  for (std::size_t i = 0; i < kEntries; ++i) heap.insert(e[i], i);
+  DeadlineQueue queue;
+  for (std::size_t i = 0; i < kEntries; ++i) queue.insert(e[i], i);
   // Remove all but every tenth entry, in a scrambled order.
   for (std::size_t k = 0; k < kEntries; ++k) {
     const std::size_t i = (k * 613) % kEntries;
     if (i % 10 == 0) continue;
-    heap.remove(e[i]);
+    queue.remove(e[i]);
     ASSERT_FALSE(e[i].is_queued());
-    ASSERT_LE(heap.run_slots(), 2 * heap.size() + 1) << "after removing " << i;
+    ASSERT_LE(queue.run_slots(), 2 * queue.size() + 1) << "after removing " << i;
   }
   std::vector<std::size_t> expected;
   for (std::size_t i = 0; i < kEntries; i += 10) expected.push_back(i);
-  EXPECT_EQ(drain(heap, UINT64_MAX), expected);
-  EXPECT_TRUE(heap.empty());
+  EXPECT_EQ(drain(queue, UINT64_MAX), expected);
+  EXPECT_TRUE(queue.empty());
 }
 
 TEST(DeadlineQueueTest, ARunThatNeverEmptiesStaysSmall) {
@@ -364,28 +364,28 @@ TEST(DeadlineQueueTest, ARunThatNeverEmptiesStaysSmall) {
   // its consumed slots must be reclaimed as it goes.
   constexpr std::size_t kLive = 10;
   Entries e(kLive);
-  DeadlineQueue heap;
+  DeadlineQueue queue;
   std::uint64_t now = 0;
-  for (std::size_t i = 0; i < kLive; ++i) heap.insert(e[i], now + 100 + i);
+  for (std::size_t i = 0; i < kLive; ++i) queue.insert(e[i], now + 100 + i);
   for (int round = 0; round < 100'000; ++round) {
-    DeadlineEntry* d = heap.pop_due(UINT64_MAX);
+    DeadlineEntry* d = queue.pop_due(UINT64_MAX);
     ASSERT_NE(d, nullptr);
     now = d->due_ns;
-    heap.insert(*d, now + 100);
-    ASSERT_EQ(heap.size(), kLive);
-    ASSERT_LE(heap.run_slots(), 128u) << "round " << round;
+    queue.insert(*d, now + 100);
+    ASSERT_EQ(queue.size(), kLive);
+    ASSERT_LE(queue.run_slots(), 128u) << "round " << round;
   }
-  EXPECT_EQ(heap.heap_slots(), 0u);
+  EXPECT_EQ(queue.heap_slots(), 0u);
 }
 
 TEST(DeadlineQueueTest, ReinsertingAnEntryOfTheRunMovesIt) {
   Entries e(4);
-  DeadlineQueue heap;
-  for (std::size_t i = 0; i < 4; ++i) heap.insert(e[i], 10 * (i + 1));
-  heap.insert(e[1], 50);  // later: to the run's end
-  heap.insert(e[3], 5);   // earlier: to the heap
-  EXPECT_EQ(heap.size(), 4u);
-  EXPECT_EQ(drain(heap, UINT64_MAX), (std::vector<std::size_t>{3, 0, 2, 1}));
+  DeadlineQueue queue;
+  for (std::size_t i = 0; i < 4; ++i) queue.insert(e[i], 10 * (i + 1));
+  queue.insert(e[1], 50);  // later: to the run's end
+  queue.insert(e[3], 5);   // earlier: to the heap
+  EXPECT_EQ(queue.size(), 4u);
+  EXPECT_EQ(drain(queue, UINT64_MAX), (std::vector<std::size_t>{3, 0, 2, 1}));
 }
 
 /// Random inserts, re-inserts, removes and pops, checked against a model
@@ -396,7 +396,7 @@ void check_random_operations(std::uint64_t base, std::uint64_t spread, std::uint
   constexpr std::size_t kEntries = 2'000;
   constexpr int kOperations = 100'000;
   Entries e(kEntries);
-  DeadlineQueue heap;
+  DeadlineQueue queue;
   // The model orders by (due, seq), as the heap promises; the id rides along.
   using Key = std::pair<std::pair<std::uint64_t, std::uint64_t>, std::size_t>;
   std::multiset<Key> model;
@@ -417,18 +417,18 @@ void check_random_operations(std::uint64_t base, std::uint64_t spread, std::uint
     const std::size_t i = pick(rng);
     if (kind < 45) {  // insert, or re-insert when queued
       if (queued[i]) model.erase(model.find(key_of(i)));
-      heap.insert(e[i], now + base + due_dist(rng));
+      queue.insert(e[i], now + base + due_dist(rng));
       ++inserts;
       if (e[i].index & DeadlineEntry::kInRun) ++inserts_to_run;
       queued[i] = true;
       model.insert(key_of(i));
     } else if (kind < 75) {  // remove from anywhere (often a no-op)
       if (queued[i]) model.erase(model.find(key_of(i)));
-      heap.remove(e[i]);
+      queue.remove(e[i]);
       queued[i] = false;
     } else {  // advance the clock a little and pop what is due
       now += step_dist(rng);
-      while (DeadlineEntry* d = heap.pop_due(now)) {
+      while (DeadlineEntry* d = queue.pop_due(now)) {
         ASSERT_FALSE(model.empty());
         const Key expected = *model.begin();
         ASSERT_EQ(Entries::id(d), expected.second) << "operation " << op;
@@ -439,12 +439,12 @@ void check_random_operations(std::uint64_t base, std::uint64_t spread, std::uint
       }
       ASSERT_TRUE(model.empty() || model.begin()->first.first > now) << "operation " << op;
     }
-    ASSERT_EQ(heap.size(), model.size()) << "operation " << op;
+    ASSERT_EQ(queue.size(), model.size()) << "operation " << op;
     if (model.empty()) {
-      ASSERT_EQ(heap.top(), nullptr);
+      ASSERT_EQ(queue.top(), nullptr);
     } else {
-      ASSERT_NE(heap.top(), nullptr);
-      ASSERT_EQ(Entries::id(heap.top()), model.begin()->second) << "operation " << op;
+      ASSERT_NE(queue.top(), nullptr);
+      ASSERT_EQ(Entries::id(queue.top()), model.begin()->second) << "operation " << op;
     }
     ASSERT_EQ(e[i].is_queued(), queued[i]) << "operation " << op;
   }
@@ -455,11 +455,11 @@ void check_random_operations(std::uint64_t base, std::uint64_t spread, std::uint
 
   // Everything left comes out in the model's order.
   for (const Key& k : model) {
-    DeadlineEntry* d = heap.pop_due(UINT64_MAX);
+    DeadlineEntry* d = queue.pop_due(UINT64_MAX);
     ASSERT_NE(d, nullptr);
     ASSERT_EQ(Entries::id(d), k.second);
   }
-  EXPECT_TRUE(heap.empty());
+  EXPECT_TRUE(queue.empty());
 }
 
 TEST(DeadlineQueueTest, RandomisedOperationsMatchAMultisetModel) {
@@ -475,10 +475,10 @@ TEST(DeadlineQueueTest, RandomisedOperationsOnMostlyOrderedDeadlinesMatchAMultis
 
 TEST(DeadlineQueueTest, ReserveLetsLaterInsertsProceed) {
   Entries e(64);
-  DeadlineQueue heap;
-  heap.reserve(64);
-  for (std::size_t i = 0; i < 64; ++i) heap.insert(e[i], 64 - i);
-  EXPECT_EQ(Entries::id(heap.top()), 63u);
+  DeadlineQueue queue;
+  queue.reserve(64);
+  for (std::size_t i = 0; i < 64; ++i) queue.insert(e[i], 64 - i);
+  EXPECT_EQ(Entries::id(queue.top()), 63u);
 }
 
 }  // namespace
