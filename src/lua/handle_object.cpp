@@ -1,6 +1,7 @@
 // Handle: what spawn returns. The Task lives inside the userdata; user
-// value 1 is the task's thread (until it is reused), 2 its name (only a
-// named task's handle has a second user value).
+// value 1 is the task's function until it first runs, then its thread
+// (until that is reused), 2 its name (only a named task's handle has a
+// second user value).
 #include <new>
 
 #include "lua/bindings.hpp"
@@ -30,7 +31,10 @@ int deliver(lua_State* L, Task& t) {
       raise_error(L, rt, ErrorKind::aborted);
     case Outcome::failed:
     case Outcome::cancelled:
-      lua_xmove(t.thread, L, 1);
+      if (t.thread)
+        lua_xmove(t.thread, L, 1);
+      else
+        lua_pushstring(L, Task::kErrorWithoutThread);
       t.nresults = 0;
       return lua_error(L);
   }

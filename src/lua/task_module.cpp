@@ -343,9 +343,20 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
   if (const std::size_t limit = rt.config().max_tasks; limit != 0 && rt.live_tasks() >= limit)
     return luaL_error(L, "std.task: task limit reached (%I)", static_cast<lua_Integer>(limit));
 
-  lua_State* thread = rt.push_fiber_thread(L);
-  lua_pushvalue(L, fn_index);
-  lua_xmove(L, thread, 1);
+  // A task gets its thread when it first runs (Runtime::start_thread), so
+  // that a spawned task costs only its handle until then, and its thread
+  // is made or reused just before it is used. Until then the handle's user
+  // value 1 holds the function. A spawner with a debug hook hands it on,
+  // as lua_newthread would: its tasks get their thread now.
+  lua_State* thread = nullptr;
+  if (lua_gethook(L)) {
+    thread = rt.push_fiber_thread(L);
+    lua_pushvalue(L, fn_index);
+    lua_xmove(L, thread, 1);
+  } else {
+    rt.make_room_for_threads(L);
+    lua_pushvalue(L, fn_index);
+  }
   // The pin is taken before the Task exists: nothing from there to the end
   // may raise, or the pinned handle would hold a task that never runs.
   void* memory = lua_newuserdatauv(L, sizeof(Task), opts.name_index ? 2 : 1);  // the name only if there is one

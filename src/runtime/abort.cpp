@@ -99,8 +99,10 @@ void Runtime::close_threads(Fiber& f) {
     unguard_parked(co);
     reset_reporting_errors(f, co);
   }
-  reset_reporting_errors(f, f.thread);
-  lua_settop(f.thread, 0);
+  if (f.thread) {  // a task that never ran has none
+    reset_reporting_errors(f, f.thread);
+    lua_settop(f.thread, 0);
+  }
   f.state = saved_state;
   running_ = saved;
 }

@@ -31,7 +31,8 @@ struct Scope;
 enum class FiberKind : std::uint8_t { task, body, main };
 
 enum class FiberState : std::uint8_t {
-  created,   // never resumed; its function waits on its thread's stack
+  created,   // never resumed; its function waits in its handle (a task,
+             // which gets its thread when it first runs) or on its thread
   runnable,  // on the run queue
   running,   // resumed by the scheduler right now
   waiting,   // suspended until a wake-up (see Wait)
@@ -99,7 +100,7 @@ struct Fiber {
   Wait wait = Wait::none;
   AwaitEnd await_end = AwaitEnd::completed;
   Driver driver = Driver::async_fn;
-  lua_State* thread = nullptr;
+  lua_State* thread = nullptr;  // null for a task until it first runs, and once reused
   Scope* scope = nullptr;  // spawns go here; its token governs this fiber
   Task* task = nullptr;    // the task whose code this is (null: main chunk)
 
@@ -162,6 +163,11 @@ struct Task : Fiber {
   ListHook scope_hook;  // Scope::live or Scope::unjoined_failures
 
   TaskEvent event() const;
+
+  /// A task gets its thread when it first runs. One that failed then, for
+  /// lack of memory for a thread, has no thread to hold its error value;
+  /// its error is Lua's memory error message.
+  static constexpr const char* kErrorWithoutThread = "not enough memory";
 };
 // Every sleeping task costs its handle: Lua's userdata header plus a Task,
 // rounded up by malloc in 16-byte steps (a 1M-sleeper run feels every

@@ -104,6 +104,11 @@ std::string Runtime::describe(lua_State* from, int index) {
   return text;
 }
 
+std::string Runtime::describe_error(const Task& t) {
+  if (!t.thread) return Task::kErrorWithoutThread;
+  return describe(t.thread, -1);
+}
+
 std::string Runtime::traceback_of(lua_State* thread) {
   lua_State* S = service_;
   std::string text;
@@ -212,7 +217,7 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
   --live_tasks_;
   if (Observer* o = lifecycle_observer()) {
     std::string text;
-    if (outcome == Outcome::failed) text = describe(t.thread, -1);
+    if (outcome == Outcome::failed) text = describe_error(t);
     o->task_finished(t.event(), outcome, text);
   }
   if (outcome == Outcome::returned && t.nresults == 0) recycle_thread(t);
@@ -274,7 +279,7 @@ void Runtime::report_unjoined(Scope& s) {
         const char* text = lua_tolstring(t->thread, 1, &len);  // a string: no conversion, no allocation
         traceback = std::string_view(text, len);
       }
-      observer()->unobserved_error(t->event(), describe(t->thread, -1), traceback);
+      observer()->unobserved_error(t->event(), describe_error(*t), traceback);
     }
     unpin(*t);
   }

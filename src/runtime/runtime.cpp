@@ -313,6 +313,13 @@ void Runtime::resume(Fiber& f) {
       if (Observer* o = lifecycle_observer()) o->task_started(t.event());
     }
   }
+  if (!f.thread && !start_thread(static_cast<Task&>(f))) {
+    // No memory for a thread: the task fails as its spawn would have, with
+    // Lua's memory error (Task::kErrorWithoutThread).
+    static_cast<Task&>(f).nresults = 1;
+    complete(f, Outcome::failed);
+    return;
+  }
   const int nargs = f.start_nargs;
   f.start_nargs = 0;
   int nresults = 0;
@@ -428,13 +435,16 @@ lua_State* Runtime::take_pooled_thread(lua_State* L, ThreadPool& pool) {
   return nullptr;
 }
 
+void Runtime::make_room_for_threads(lua_State* L) {
+  if (live_tasks_ < static_cast<std::size_t>(kept_threads_.size + spare_threads_.size)) return;
+  if (kept_threads_.size < kept_threads_.capacity)
+    grow_thread_pool(L, kept_threads_);
+  else if (spare_threads_.size < spare_threads_.capacity)
+    grow_thread_pool(L, spare_threads_);
+}
+
 lua_State* Runtime::push_fiber_thread(lua_State* L) {
-  if (live_tasks_ >= static_cast<std::size_t>(kept_threads_.size + spare_threads_.size)) {
-    if (kept_threads_.size < kept_threads_.capacity)
-      grow_thread_pool(L, kept_threads_);
-    else if (spare_threads_.size < spare_threads_.capacity)
-      grow_thread_pool(L, spare_threads_);
-  }
+  make_room_for_threads(L);
   // Spare threads first: whatever the collector finds idle there is lost.
   lua_State* co = take_pooled_thread(L, spare_threads_);
   if (!co) co = take_pooled_thread(L, kept_threads_);
@@ -443,6 +453,41 @@ lua_State* Runtime::push_fiber_thread(lua_State* L) {
   // hook; so does a reused one.
   lua_sethook(co, lua_gethook(L), lua_gethookmask(L), lua_gethookcount(L));
   return co;
+}
+
+namespace {
+int push_new_thread(lua_State* L) {
+  lua_newthread(L);
+  return 1;
+}
+}  // namespace
+
+bool Runtime::start_thread(Task& t) {
+  // Runs in the scheduler, where nothing may raise: taking a pooled thread
+  // cannot, and a new one is made under lua_pcall.
+  lua_State* S = service_;
+  if (!lua_checkstack(S, 5)) return false;
+  lua_rawgeti(S, LUA_REGISTRYINDEX, refs.pins);
+  lua_rawgeti(S, -1, t.pin);    // the handle, pinned while the task is live
+  lua_getiuservalue(S, -1, 1);  // the function
+  lua_State* co = take_pooled_thread(S, spare_threads_);
+  if (!co) co = take_pooled_thread(S, kept_threads_);
+  if (co) {
+    lua_sethook(co, nullptr, 0, 0);  // the spawner had none (spawn_into)
+  } else {
+    lua_pushcfunction(S, push_new_thread);
+    if (lua_pcall(S, 0, 1, 0) != LUA_OK) {
+      lua_pop(S, 4);  // the error, the function, the handle, the pin table
+      return false;
+    }
+    co = lua_tothread(S, -1);
+  }
+  lua_pushvalue(S, -2);
+  lua_xmove(S, co, 1);          // the function, onto the thread
+  lua_setiuservalue(S, -3, 1);  // the handle keeps the thread from now on
+  lua_pop(S, 3);
+  t.thread = co;
+  return true;
 }
 
 bool Runtime::recycle_thread(Fiber& f) {

@@ -178,6 +178,10 @@ class Runtime {
   /// Pushes a thread for a new fiber onto L: a kept one or a new one.
   /// [-0, +1, m]
   lua_State* push_fiber_thread(lua_State* L);
+  /// Grows the pools while live tasks outnumber their slots. Called where
+  /// raising is allowed (a spawn), so that recycle_thread never has to.
+  /// [-0, +0, m]
+  void make_room_for_threads(lua_State* L);
   /// Creates the two pools: kept_threads_ and spare_threads_, which holds
   /// its threads weakly. [-0, +0, m]
   void create_thread_pools(lua_State* L);
@@ -190,6 +194,10 @@ class Runtime {
   /// Keeps f's finished, empty thread for reuse if the script never saw it
   /// and there is room. On success f.thread becomes null. Never raises.
   bool recycle_thread(Fiber& f);
+  /// Gives a task that is about to run for the first time its thread (a
+  /// pooled one or a new one), with its function, which its handle held
+  /// until now, on it. False when there is no memory for one. Never raises.
+  bool start_thread(Task& t);
 
   // --- guarded threads: the script may not resume or close a fiber thread
   // it got hold of, nor one of its own coroutines parked inside a task's
@@ -226,6 +234,8 @@ class Runtime {
   /// tostring(v) for the value at `index` of thread `from`, computed in
   /// protected mode; never raises.
   std::string describe(lua_State* from, int index);
+  /// describe() of a failed task's error; never raises.
+  std::string describe_error(const Task& t);
   /// The traceback of a (dead) thread, taken in protected mode.
   std::string traceback_of(lua_State* thread);
   /// [-0, +(1|0) on service(), -] The traceback of `thread` as a Lua
