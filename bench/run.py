@@ -73,10 +73,26 @@ def per_unit_ns(units: Callable[[list], float]):
 
 
 def field_value(key):
-    return lambda s, sizes, empty: s.fields[key]
+    """A RESULT field; None (no figure) where the script does not print it."""
+    return lambda s, sizes, empty: s.fields.get(key)
 
 
 W3_SLEEP_MS = 50
+W3A_SLEEP_MS = 1000
+
+
+def sleep_overhead_ns(sample, sizes, empty):
+    """W3: (wall - the sleep) per task; sizes are [N, MS]."""
+    return (sample.fields["seconds"] - sizes[1] / 1000) * 1e9 / sizes[0]
+
+
+def all_asleep(sample, n):
+    """1 when all n sleepers were asleep at once (the scripts that can tell
+    say so in asleep_max); a bytes-per-sleeper figure means nothing else."""
+    most = sample.fields.get("asleep_max", n)
+    if most < n:
+        sys.exit("bench: only %d of %d sleepers were asleep at once; sleep longer" % (most, n))
+    return 1
 PREEMPT_OFF = "lua-batteries, preemption off"
 
 WORKLOADS = [
@@ -87,9 +103,13 @@ WORKLOADS = [
     Workload("W2", "yield_switch", [1000000], [100], [
         Metric("ns/switch", "ns", per_unit_ns(lambda z: 2 * z[0]), 2.5, "floor")]),
     Workload("W3", "sleep_fanout", [100000, W3_SLEEP_MS], [100, 5], [
-        Metric("overhead ns/task", "ns",
-               lambda s, z, e: (s.fields["seconds"] - z[1] / 1000) * 1e9 / z[0], 1500),
-        Metric("bytes/task", "B", lambda s, z, e: (s.rss_kib - e) * 1024 / z[0], 1300)]),
+        Metric("overhead ns/task", "ns", sleep_overhead_ns, 1500),
+        Metric("most asleep at once", "", field_value("asleep_max"))]),
+    # W3 again, with sleeps long enough that all N are asleep at once on
+    # lua-batteries too (see NOTES), for the bytes each sleeping task costs.
+    Workload("W3A", "sleep_fanout_all_asleep", [100000, W3A_SLEEP_MS], [100, 50], [
+        Metric("overhead ns/task", "ns", sleep_overhead_ns),
+        Metric("bytes/task", "B", lambda s, z, e: all_asleep(s, z[0]) * (s.rss_kib - e) * 1024 / z[0], 1300)]),
     Workload("W4", "cancel_storm", [100000], [100], [
         Metric("ns/task", "ns", per_unit_ns(lambda z: z[0]), 400)]),
     Workload("W5", "timeout_churn", [100000], [100], [
@@ -109,9 +129,13 @@ WORKLOADS = [
 
 # How the peers express what has no direct counterpart.
 NOTES = [
-    "lua-batteries W3 (and the scale run) runs with `--slice-ms 0`, so that all N sleepers are alive "
-    "at once, as on the peers: with preemption on, the loop spawning them is preempted and the "
-    "first sleepers finish before the last are spawned.",
+    "lua-batteries W3, W3A and the scale run use `--slice-ms 0`: with preemption on, the loop "
+    "spawning the sleepers would be preempted and the first would finish before the last were spawned.",
+    "W3A is W3 with %d ms sleeps, for bytes per sleeping task. On lua-batteries a task gets its thread "
+    "when it first runs, and sleepers whose time came run before the rest of a turn, so at 50 ms the "
+    "first sleepers finish before the last start and fewer than N are ever asleep at once (W3's "
+    "\"most asleep at once\"); the peers start every task before any timer fires. W3A checks that all "
+    "N were asleep together." % W3A_SLEEP_MS,
     "asyncio W4: the scope is a task holding the TaskGroup; cancelling that task cancels the group.",
     "Node.js: tasks are async functions; W4 gives each sleep its own AbortController and the scope "
     "aborts them all (with one signal shared by 100k sleeps, setting them up had not finished after "
@@ -122,6 +146,7 @@ NOTES = [
 ]
 
 SCALE_SLEEPERS = 1000000
+SCALE_SLEEP_MS = 5000  # long enough for all of them to be asleep at once
 SCALE_RSS_LIMIT_BYTES = 1.5e9  # "1.5 GB"
 
 
@@ -143,10 +168,11 @@ def lua_batteries(build, name="lua-batteries", flags=(), only=None):
     # W3 spawns every sleeper before any runs, as the peers (which never
     # preempt) do: with preemption on, the spawning loop would be preempted
     # and the first sleepers would be done before the last were spawned.
-    flags_of = {"W3": ["--slice-ms", "0"]}
+    # (With short sleeps they still are: see NOTES and W3A.)
+    flags_of = {"W3": ["--slice-ms", "0"], "W3A": ["--slice-ms", "0"]}
     scripts = {
         "W0": "w0_empty.lua", "W1": "w1_spawn_join.lua", "W2": "w2_yield_switch.lua",
-        "W3": "w3_sleep_fanout.lua", "W4": "w4_cancel_storm.lua",
+        "W3": "w3_sleep_fanout.lua", "W3A": "w3_sleep_fanout.lua", "W4": "w4_cancel_storm.lua",
         "W5": "w5_timeout_churn.lua", "W6": "w6_nested_scopes.lua",
         "W7": "w7_sleep_precision.lua", "P1": "p1_cpu_loop.lua",
     }
@@ -168,10 +194,11 @@ def implementations(build):
     python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else find_program("python3")
     node = find_program("node", "nodejs")
     lua = find_program("lua5.4")
-    peer_workloads = ["W0", "W1", "W2", "W3", "W4", "W5", "W6", "W7"]
+    peer_workloads = ["W0", "W1", "W2", "W3", "W3A", "W4", "W5", "W6", "W7"]
+    mode = {"W0": "empty", "W3A": "w3"}  # W3A is their W3 with longer sleeps
 
     def peer(name, argv, version, workloads=peer_workloads, missing=None):
-        commands = {w: argv + [w.lower() if w != "W0" else "empty"] for w in workloads}
+        commands = {w: argv + [mode.get(w, w.lower())] for w in workloads}
         return Impl(name, commands, missing or {}, version)
 
     cq_version = capture([lua, "-e", "print('cqueues ' .. require('cqueues').VERSION)"])
@@ -182,7 +209,7 @@ def implementations(build):
         # Bare coroutines (no scopes or cancellation): W1, W2, and W3 with a
         # FIFO of deadlines for the timer queue.
         Impl("floor", {"W0": [floor, "empty"], "W1": [floor, "w1_alive"], "W2": [floor, "w2"],
-                       "W3": [floor, "w3"]},
+                       "W3": [floor, "w3"], "W3A": [floor, "w3"]},
              version="%s C API" % capture([floor, "--version"])),
         Impl("floor, one at a time", {"W1": [floor, "w1_one"]},
              version="%s C API" % capture([floor, "--version"])),
@@ -298,6 +325,8 @@ def figures(impls, workloads, samples, smoke):
             sizes = workload.smoke_sizes if smoke else workload.sizes
             for metric in workload.metrics:
                 values = [metric.compute(s, sizes, empty_rss) for s in runs]
+                if None in values:  # a figure this implementation does not report
+                    continue
                 fig[(impl.name, workload.id, metric.label)] = Figure(
                     statistics.median(values), min(values), max(values),
                     statistics.median(s.rss_kib for s in runs) / 1024)
@@ -395,16 +424,20 @@ def targets_table(impls, workloads, fig, scale):
 
 
 def scale_run(impl, timeout_s):
-    argv = impl.commands["W3"] + [str(SCALE_SLEEPERS), str(W3_SLEEP_MS)]
+    argv = impl.commands["W3"] + [str(SCALE_SLEEPERS), str(SCALE_SLEEP_MS)]
     print("scale     W3 at N=%d on %s" % (SCALE_SLEEPERS, impl.name), file=sys.stderr)
-    return run_sample(argv, timeout_s)
+    sample = run_sample(argv, timeout_s)
+    all_asleep(sample, SCALE_SLEEPERS)
+    return sample
 
 
 def scale_table(impl, scale, empty_rss_kib):
-    return ["| run | total time s (process) | measured part s | peak RSS MiB | bytes/task |",
-            "|---|---:|---:|---:|---:|",
-            "| W3 sleep_fanout, N = %d, %s | %.2f | %.2f | %.0f | %.0f |" % (
+    return ["| run | total time s (process) | measured part s | of it, past the %d ms sleep | peak RSS MiB | "
+            "bytes/task |" % SCALE_SLEEP_MS,
+            "|---|---:|---:|---:|---:|---:|",
+            "| W3 sleep_fanout, N = %d, all asleep at once, %s | %.2f | %.2f | %.2f | %.0f | %.0f |" % (
                 SCALE_SLEEPERS, impl.name, scale.wall_s, scale.fields["seconds"],
+                scale.fields["seconds"] - SCALE_SLEEP_MS / 1000,
                 scale.rss_kib / 1024, (scale.rss_kib - empty_rss_kib) * 1024 / SCALE_SLEEPERS)]
 
 
