@@ -59,9 +59,9 @@ struct ThreadPool {
 constexpr int kKeptThreadsCapacity = 8192;
 constexpr int kKeptThreadsInitialSize = 1024;
 /// Threads it keeps beyond those only until the collector's next cycle
-/// ends: enough for the tasks a spawning loop starts in one slice (up to
-/// about 40 000 with a 10 ms slice), which would otherwise become garbage
-/// while as many new ones are made.
+/// ends: after a fan-out of tasks alive together (sleepers, say), enough
+/// for the next fan-out to reuse them rather than make as many new ones
+/// while the old ones become garbage.
 constexpr int kSpareThreadsCapacity = 65536 - kKeptThreadsCapacity;
 
 class Runtime {
