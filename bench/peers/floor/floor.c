@@ -33,19 +33,38 @@ static void push_function(lua_State *L, const char *source) {
   }
 }
 
-/* Starts a new coroutine running the function at the top of L's stack
- * (left there) and resumes it once; returns the thread. */
-static lua_State *start_coroutine(lua_State *L) {
+/* Pushes a new coroutine onto L that will run the function at index `fn`
+ * of L's stack; returns its thread. */
+static lua_State *new_coroutine(lua_State *L, int fn) {
+  fn = lua_absindex(L, fn);
   lua_State *co = lua_newthread(L);
-  lua_pushvalue(L, -2);
+  lua_pushvalue(L, fn);
   lua_xmove(L, co, 1);
+  return co;
+}
+
+/* Resumes co with no arguments and drops what it returns or yields. Exits
+ * the program on an error, or if it did not end as `expected` says:
+ * LUA_OK (finished), LUA_YIELD, or -1 for either. */
+static void resume_coroutine(lua_State *L, lua_State *co, int expected) {
   int nresults;
   int status = lua_resume(co, L, 0, &nresults);
   if (status != LUA_OK && status != LUA_YIELD) {
     fprintf(stderr, "floor: %s\n", lua_tostring(co, -1));
     exit(1);
   }
+  if (expected >= 0 && status != expected) {
+    fprintf(stderr, "floor: a coroutine %s\n", status == LUA_OK ? "finished early" : "yielded");
+    exit(1);
+  }
   lua_pop(co, nresults);
+}
+
+/* Starts a new coroutine running the function at the top of L's stack
+ * (left there) and resumes it once; returns the thread. */
+static lua_State *start_coroutine(lua_State *L) {
+  lua_State *co = new_coroutine(L, -1);
+  resume_coroutine(L, co, -1);
   return co;
 }
 
@@ -68,19 +87,12 @@ static double w1_alive(lua_State *L, long n) {
   int threads = lua_gettop(L);
   double start = now_seconds();
   for (long i = 1; i <= n; i++) {
-    lua_State *co = lua_newthread(L);
-    lua_pushvalue(L, threads - 1);
-    lua_xmove(L, co, 1);
+    new_coroutine(L, threads - 1);
     lua_rawseti(L, threads, i);
   }
   for (long i = 1; i <= n; i++) {
     lua_rawgeti(L, threads, i);
-    lua_State *co = lua_tothread(L, -1);
-    int nresults;
-    if (lua_resume(co, L, 0, &nresults) != LUA_OK) {
-      fprintf(stderr, "floor: %s\n", lua_tostring(co, -1));
-      exit(1);
-    }
+    resume_coroutine(L, lua_tothread(L, -1), LUA_OK);
     lua_pop(L, 1);
   }
   double seconds = now_seconds() - start;
@@ -95,11 +107,7 @@ static double w2(lua_State *L, long n) {
                 "return function(n) local yield = coroutine.yield "
                 "for _ = 1, n do yield() end end");
   lua_State *co[2];
-  for (int k = 0; k < 2; k++) {
-    co[k] = lua_newthread(L);
-    lua_pushvalue(L, 1);
-    lua_xmove(L, co[k], 1);
-  }
+  for (int k = 0; k < 2; k++) co[k] = new_coroutine(L, 1);
   double start = now_seconds();
   int nargs[2] = {1, 1};
   int running = 2;
@@ -145,14 +153,7 @@ static double w3(lua_State *L, long n, long ms) {
   }
   double start = now_seconds();
   for (long i = 0; i < n; i++) {
-    lua_State *co = lua_newthread(L);
-    lua_pushvalue(L, threads - 1);
-    lua_xmove(L, co, 1);
-    int nresults;
-    if (lua_resume(co, L, 0, &nresults) != LUA_YIELD) {
-      fprintf(stderr, "floor: %s\n", lua_tostring(co, -1));
-      exit(1);
-    }
+    resume_coroutine(L, new_coroutine(L, threads - 1), LUA_YIELD);
     due[i] = now_seconds() + (double)ms / 1000;
     lua_rawseti(L, threads, i + 1);
   }
@@ -163,12 +164,7 @@ static double w3(lua_State *L, long n, long ms) {
       nanosleep(&ts, NULL);
     }
     lua_rawgeti(L, threads, i + 1);
-    lua_State *co = lua_tothread(L, -1);
-    int nresults;
-    if (lua_resume(co, L, 0, &nresults) != LUA_OK) {
-      fprintf(stderr, "floor: %s\n", lua_tostring(co, -1));
-      exit(1);
-    }
+    resume_coroutine(L, lua_tothread(L, -1), LUA_OK);
     lua_pop(L, 1);
   }
   double seconds = now_seconds() - start;
