@@ -435,6 +435,12 @@ lua_State* Runtime::take_pooled_thread(lua_State* L, ThreadPool& pool) {
   return nullptr;
 }
 
+lua_State* Runtime::take_idle_thread(lua_State* L) {
+  // Spare threads first: whatever the collector finds idle there is lost.
+  if (lua_State* co = take_pooled_thread(L, spare_threads_)) return co;
+  return take_pooled_thread(L, kept_threads_);
+}
+
 void Runtime::make_room_for_threads(lua_State* L) {
   if (live_tasks_ < static_cast<std::size_t>(kept_threads_.size + spare_threads_.size)) return;
   if (kept_threads_.size < kept_threads_.capacity)
@@ -445,9 +451,7 @@ void Runtime::make_room_for_threads(lua_State* L) {
 
 lua_State* Runtime::push_fiber_thread(lua_State* L) {
   make_room_for_threads(L);
-  // Spare threads first: whatever the collector finds idle there is lost.
-  lua_State* co = take_pooled_thread(L, spare_threads_);
-  if (!co) co = take_pooled_thread(L, kept_threads_);
+  lua_State* co = take_idle_thread(L);
   if (!co) return lua_newthread(L);
   // Never exposed, so never guarded. A new thread inherits its creator's
   // hook; so does a reused one.
@@ -470,8 +474,7 @@ bool Runtime::start_thread(Task& t) {
   lua_rawgeti(S, LUA_REGISTRYINDEX, refs.pins);
   lua_rawgeti(S, -1, t.pin);    // the handle, pinned while the task is live
   lua_getiuservalue(S, -1, 1);  // the function
-  lua_State* co = take_pooled_thread(S, spare_threads_);
-  if (!co) co = take_pooled_thread(S, kept_threads_);
+  lua_State* co = take_idle_thread(S);
   if (co) {
     lua_sethook(co, nullptr, 0, 0);  // the spawner had none (spawn_into)
   } else {

@@ -191,6 +191,8 @@ class Runtime {
   /// Takes a thread from the pool onto L's stack, or returns null (and
   /// pushes nothing) when the pool has none left. [-0, +(0|1), -]
   static lua_State* take_pooled_thread(lua_State* L, ThreadPool& pool);
+  /// take_pooled_thread from the spare pool, else the kept one.
+  lua_State* take_idle_thread(lua_State* L);
   /// Keeps f's finished, empty thread for reuse if the script never saw it
   /// and there is room. On success f.thread becomes null. Never raises.
   bool recycle_thread(Fiber& f);
