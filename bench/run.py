@@ -86,13 +86,19 @@ def sleep_overhead_ns(sample, sizes, empty):
     return (sample.fields["seconds"] - sizes[1] / 1000) * 1e9 / sizes[0]
 
 
-def all_asleep(sample, n):
-    """1 when all n sleepers were asleep at once (the scripts that can tell
-    say so in asleep_max); a bytes-per-sleeper figure means nothing else."""
+def check_all_asleep(sample, n):
+    """Stops the run unless all n sleepers were asleep at once (the scripts
+    that can tell say so in asleep_max): otherwise peak RSS / n is not the
+    bytes of a sleeping task."""
     most = sample.fields.get("asleep_max", n)
     if most < n:
         sys.exit("bench: only %d of %d sleepers were asleep at once; sleep longer" % (most, n))
-    return 1
+
+
+def bytes_per_sleeper(sample, sizes, empty_rss_kib):
+    """W3A: (peak RSS - the empty runtime's) per sleeping task."""
+    check_all_asleep(sample, sizes[0])
+    return (sample.rss_kib - empty_rss_kib) * 1024 / sizes[0]
 PREEMPT_OFF = "lua-batteries, preemption off"
 
 WORKLOADS = [
@@ -109,7 +115,7 @@ WORKLOADS = [
     # lua-batteries too (see NOTES), for the bytes each sleeping task costs.
     Workload("W3A", "sleep_fanout_all_asleep", [100000, W3A_SLEEP_MS], [100, 50], [
         Metric("overhead ns/task", "ns", sleep_overhead_ns),
-        Metric("bytes/task", "B", lambda s, z, e: all_asleep(s, z[0]) * (s.rss_kib - e) * 1024 / z[0], 1300)]),
+        Metric("bytes/task", "B", bytes_per_sleeper, 1300)]),
     Workload("W4", "cancel_storm", [100000], [100], [
         Metric("ns/task", "ns", per_unit_ns(lambda z: z[0]), 400)]),
     Workload("W5", "timeout_churn", [100000], [100], [
@@ -427,7 +433,7 @@ def scale_run(impl, timeout_s):
     argv = impl.commands["W3"] + [str(SCALE_SLEEPERS), str(SCALE_SLEEP_MS)]
     print("scale     W3 at N=%d on %s" % (SCALE_SLEEPERS, impl.name), file=sys.stderr)
     sample = run_sample(argv, timeout_s)
-    all_asleep(sample, SCALE_SLEEPERS)
+    check_all_asleep(sample, SCALE_SLEEPERS)
     return sample
 
 

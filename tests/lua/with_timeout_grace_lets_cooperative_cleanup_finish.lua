@@ -4,6 +4,9 @@
 local task = std.task
 local clock = std.time.monotonic
 local function busy(ms) local t0 = clock(); while (clock() - t0) * 1000 < ms do end end
+-- The cleanups are busy long enough to be preempted, and preemption can
+-- fall inside `t[#t + 1] = v` (between reading the length and storing),
+-- so they record with table.insert, which no preemption splits.
 local cleaned = {}
 local t0 = clock()
 local ok, err = pcall(task.with_timeout, 30, function(s)
@@ -12,13 +15,13 @@ local ok, err = pcall(task.with_timeout, 30, function(s)
       local sok = pcall(task.sleep, 100000)
       assert(not sok)
       busy(20)
-      cleaned[#cleaned + 1] = "child" .. i
+      table.insert(cleaned, "child" .. i)
     end)
   end
   local bok, berr = pcall(task.sleep, 100000)
   assert(not bok and task.is_cancelled(berr))
   busy(20)
-  cleaned[#cleaned + 1] = "body"
+  table.insert(cleaned, "body")
 end, { grace_ms = 5000 })
 local took = (clock() - t0) * 1000
 assert(not ok and tostring(err) == "task.with_timeout: exceeded 30 ms", tostring(err))
