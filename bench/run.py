@@ -444,7 +444,7 @@ def scale_table(impl, scale, empty_rss_kib):
             "| W3 sleep_fanout, N = %d, all asleep at once, %s | %.2f | %.2f | %.2f | %.0f | %.0f |" % (
                 SCALE_SLEEPERS, impl.name, scale.wall_s, scale.fields["seconds"],
                 scale.fields["seconds"] - SCALE_SLEEP_MS / 1000,
-                scale.rss_kib / 1024, (scale.rss_kib - empty_rss_kib) * 1024 / SCALE_SLEEPERS)]
+                scale.rss_kib / 1024, bytes_per_sleeper(scale, [SCALE_SLEEPERS], empty_rss_kib))]
 
 
 def micro_run(build, smoke, timeout_s):
