@@ -5,6 +5,7 @@
 
 #include "core/duration.hpp"
 #include "lua/bindings.hpp"
+#include "lua/coordination.hpp"
 #include "lua/error_object.hpp"
 #include "runtime/runtime.hpp"
 
@@ -392,6 +393,7 @@ void push_task_module(lua_State* L, Runtime& rt) {
   lua_createtable(L, 0, 9);
   lua_pushlightuserdata(L, &rt);
   luaL_setfuncs(L, functions, 1);
+  open_coordination(L, rt, -1);
 }
 
 }  // namespace lua_batteries::detail

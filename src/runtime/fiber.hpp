@@ -19,6 +19,7 @@
 #include "core/cancel_token.hpp"
 #include "core/deadline_queue.hpp"
 #include "core/intrusive_list.hpp"
+#include "core/wait_queue.hpp"
 #include "lua_batteries/observer.hpp"
 #include "lua_batteries/task.hpp"
 
@@ -40,7 +41,8 @@ enum class FiberState : std::uint8_t {
 };
 
 /// What a waiting fiber waits for.
-enum class Wait : std::uint8_t { none, turn, sleep, join, scope, await };
+/// `queue`: in a coordination primitive's queue, through wait_node.
+enum class Wait : std::uint8_t { none, turn, sleep, join, scope, await, queue };
 
 /// A user coroutine entered through coroutine.resume/wrap while a fiber
 /// runs. `through` says whether a suspension from inside it can travel all
@@ -116,6 +118,8 @@ struct Fiber {
     Scope* awaited_scope;         // Wait::scope: from wait_scope to release_scope
     AwaitCall await_call;         // a host bridge await (Wait::await or Wait::turn):
                                   // from await() to its continuation
+    WaitNode wait_node;           // Wait::queue: from Runtime::wait_queue until the
+                                  // primitive's continuation has read it
   };
 
   NestedStack nested;

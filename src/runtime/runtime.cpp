@@ -116,6 +116,11 @@ void Runtime::wait_await(Fiber& f, Awaiter& awaiter) {
   f.token()->add_waiter(f.cancel_waiter);
 }
 
+void Runtime::wait_queue(Fiber& f) {
+  f.wait = Wait::queue;
+  f.token()->add_waiter(f.cancel_waiter);
+}
+
 void Runtime::end_wait(Fiber& f, Interruption why) {
   deadlines_.remove(f.sleep_entry);
   f.cancel_waiter.unregister();
@@ -132,6 +137,8 @@ void Runtime::end_wait(Fiber& f, Interruption why) {
       awaiter->fiber_ = nullptr;
       if (awaiter->on_interrupt_) awaiter->on_interrupt_(*awaiter, why);
     }
+  } else if (f.wait == Wait::queue) {
+    f.wait_node.kind->interrupt(f.wait_node, why == Interruption::aborted);
   }
   f.wait = Wait::none;
 }

@@ -108,6 +108,11 @@ class Runtime {
   void wait_join(Fiber& f, Task& target);
   void wait_scope(Fiber& f, Scope& scope);
   void wait_await(Fiber& f, Awaiter& awaiter);
+  /// f waits in a coordination primitive's queue; the primitive has set
+  /// f.wait_node up and linked it (or nodes of its own). A cancel or a
+  /// hard abort calls the node's kind->interrupt (see core/wait_queue.hpp);
+  /// the primitive completes the wait with resume_later.
+  void wait_queue(Fiber& f);
   /// Ends f's wait as interrupted (cancellation) and queues it; no effect
   /// unless f is waiting.
   void wake(Fiber& f);

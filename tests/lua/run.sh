@@ -10,6 +10,8 @@
 #   -- expect-exit: N      exit status (default 0)
 #   -- expect-stderr: TXT  stderr must contain TXT (plain text)
 #   -- expect-stdout: TXT  stdout must contain TXT (plain text)
+#   -- runner-args: ARGS   options for the runner before the script
+#                          (e.g. --virtual-time), split on spaces
 # With exit 0 expected and no expect-stdout, the last line of stdout must be
 # "ok". Each script gets LB_TEST_TIMEOUT seconds (default 60).
 # Prints "PASS name" or "FAIL name: why" (with the tail of the script's
@@ -39,7 +41,8 @@ for f in "$@"; do
   want_exit=$(header "$f" expect-exit); want_exit=${want_exit:-0}
   want_err=$(header "$f" expect-stderr)
   want_out=$(header "$f" expect-stdout)
-  timeout -k 5 "$limit" "$bin" "$f" >"$tmp/out" 2>"$tmp/err" </dev/null
+  read -r -a runner_args <<<"$(header "$f" runner-args)"
+  timeout -k 5 "$limit" "$bin" "${runner_args[@]}" "$f" >"$tmp/out" 2>"$tmp/err" </dev/null
   rc=$?
   why=""
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then why="no answer in ${limit} s"

@@ -1,0 +1,72 @@
+// What the coordination primitives share: the start and the suspension of
+// a wait, argument readers, and the hook that adds them to std.task.
+#include "lua/coordination.hpp"
+
+#include <cmath>
+
+#include "lua/error_object.hpp"
+#include "runtime/runtime.hpp"
+
+namespace lua_batteries::detail {
+
+void open_coordination(lua_State* L, Runtime& rt, int module_index) {
+  module_index = lua_absindex(L, module_index);
+  open_channel(L, rt, module_index);
+  open_event(L, rt, module_index);
+  open_semaphore(L, rt, module_index);
+  open_select(L, rt, module_index);
+  open_combinators(L, rt, module_index);
+}
+
+Fiber* enter_wait(lua_State* L, Runtime& rt) {
+  if (rt.is_closed()) luaL_error(L, "std.task: runtime is shut down");
+  Fiber* f = rt.suspendable_fiber(L);
+  if (f) check_cancel(L, *f);
+  return f;
+}
+
+Fiber& require_fiber(lua_State* L, Fiber* f, const char* what) {
+  if (!f) raise_cannot_suspend(L, what);
+  return *f;
+}
+
+int suspend_in_queue(lua_State* L, Fiber& f, lua_KFunction k) {
+  f.rt.wait_queue(f);
+  return f.rt.suspend(L, f, k, reinterpret_cast<lua_KContext>(&f));
+}
+
+Fiber& fiber_of(WaitNode& node) { return container_of(node, &Fiber::wait_node); }
+
+void prepare_node(Fiber& f, const WaitKind& kind) {
+  f.wait_node.prev = f.wait_node.next = nullptr;
+  f.wait_node.kind = &kind;
+  f.wait_node.data = kWaiting;
+}
+
+bool read_count(lua_State* L, int index, bool allow_huge, lua_Integer* out) {
+  if (lua_type(L, index) != LUA_TNUMBER) return false;
+  if (lua_isinteger(L, index)) {
+    *out = lua_tointeger(L, index);
+    return true;
+  }
+  const lua_Number n = lua_tonumber(L, index);
+  if (allow_huge && n == HUGE_VAL) {
+    *out = LUA_MAXINTEGER;
+    return true;
+  }
+  lua_Integer i = 0;
+  if (!lua_numbertointeger(n, &i) || static_cast<lua_Number>(i) != n) return false;
+  *out = i;
+  return true;
+}
+
+void raise_bad_value(lua_State* L, int index, const char* prefix) {
+  if (lua_type(L, index) == LUA_TNUMBER) {
+    luaL_tolstring(L, index, nullptr);
+    luaL_error(L, "%s, got %s", prefix, lua_tostring(L, -1));
+  }
+  luaL_error(L, "%s, got %s", prefix, luaL_typename(L, index));
+  __builtin_unreachable();
+}
+
+}  // namespace lua_batteries::detail
