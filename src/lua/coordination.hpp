@@ -39,6 +39,8 @@ void open_event(lua_State* L, Runtime& rt, int module_index);
 void open_semaphore(lua_State* L, Runtime& rt, int module_index);
 void open_select(lua_State* L, Runtime& rt, int module_index);
 void open_combinators(lua_State* L, Runtime& rt, int module_index);
+void open_shield_move_on(lua_State* L, Runtime& rt, int module_index);
+void open_token_links(lua_State* L, Runtime& rt, int module_index);
 
 /// [-0, +0, v] The start of every coordination wait: the fiber that may
 /// suspend on L, or null where none may (then only an operation that can

@@ -125,14 +125,7 @@ int after_scope(lua_State* L, int, lua_KContext ctx) {
   return n;
 }
 
-struct ScopeRequest {
-  ScopeKind kind;
-  const char* what;  // for "cannot suspend here"
-  int name_index;
-  int fn_index;
-  double timeout_ms;
-  double grace_ms;
-};
+}  // namespace
 
 // [-0, +2, v] (yields) Opens a scope around fn and suspends the caller
 // until the body and every child are done.
@@ -146,7 +139,7 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   const int pin = rt.pin(L, -1);
   Scope* s = nullptr;
   try {
-    s = new (memory) Scope(rt, req.kind, f.token());
+    s = new (memory) Scope(rt, req.kind, req.detached ? nullptr : f.token());
   } catch (const std::bad_alloc&) {
     s = nullptr;
   }
@@ -191,12 +184,16 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   rt.make_runnable(s->body);
   rt.wait_scope(f, *s);
   if (Observer* o = rt.lifecycle_observer()) o->scope_opened(s->event());
-  return rt.suspend(L, f, &after_scope, reinterpret_cast<lua_KContext>(s));
+  return rt.suspend(L, f, req.k ? req.k : &after_scope, reinterpret_cast<lua_KContext>(s));
 }
+
+int deliver_scope_result(lua_State* L, Scope& s) { return after_scope(L, LUA_YIELD, reinterpret_cast<lua_KContext>(&s)); }
+
+namespace {
 
 int l_scope(lua_State* L) {
   Runtime& rt = runtime_of(L);
-  ScopeRequest req{ScopeKind::scope, "std.task.scope", 0, 1, 0, 0};
+  ScopeRequest req{ScopeKind::scope, "std.task.scope", 0, 1, 0, 0, false, nullptr};
   switch (lua_type(L, 1)) {
     case LUA_TNONE:
       return luaL_error(L, "task.scope requires at least a function");
@@ -235,7 +232,7 @@ int l_with_timeout(lua_State* L) {
       lua_pop(L, 1);
     }
   }
-  return open_scope(L, rt, ScopeRequest{ScopeKind::with_timeout, "std.task.with_timeout", 0, 2, ms, grace_ms});
+  return open_scope(L, rt, ScopeRequest{ScopeKind::with_timeout, "std.task.with_timeout", 0, 2, ms, grace_ms, false, nullptr});
 }
 
 // --- tokens and introspection -------------------------------------------------

@@ -1,13 +1,17 @@
 -- runner-args: --virtual-time
 -- gather is fail-fast: the first function that raises cancels the others
 -- (those not yet started never start), the call waits for them to finish,
--- __close handlers included, and re-raises that error unchanged. race
--- returns once the others are cancelled and done.
+-- __close handlers included (also ones that suspend, shielded), and
+-- re-raises that error unchanged. race returns once the others are
+-- cancelled and done.
 local task = std.task
 local closed = {}
 local function sibling(name)
   return function()
-    local c <close> = setmetatable({}, { __close = function() closed[#closed + 1] = name end })
+    local c <close> = setmetatable({}, { __close = function()
+      task.shield(function() task.sleep(5) end)  -- an asynchronous cleanup
+      closed[#closed + 1] = name
+    end })
     task.sleep(1000)
   end
 end
@@ -36,7 +40,7 @@ local results = table.pack(task.race({
 assert(results.n == 4 and results[1] == 2 and results[2] == "won" and results[3] == nil and results[4] == 3)
 table.sort(closed)
 assert(table.concat(closed, ",") == "x,y")
-assert(math.floor((std.time.monotonic() - t0) * 1000 + 0.5) == 20)
+assert(math.floor((std.time.monotonic() - t0) * 1000 + 0.5) == 25, "returned after the 5 ms cleanups")
 
 -- race: an error before any returned is re-raised, after the others are done
 closed = {}
