@@ -23,6 +23,10 @@ examples() {
   local out
   out=$("$bin" "$top/examples/fanout_report.lua") || { echo "fanout_report.lua failed"; return 1; }
   grep -q "^totals: 12 sources" <<<"$out" || { echo "fanout_report.lua printed no totals"; return 1; }
+  local ex
+  for ex in worker_pool pipeline first_of_n graceful_cleanup; do
+    "$bin" "$top/examples/$ex.lua" >/dev/null || { echo "$ex.lua failed"; return 1; }
+  done
   out=$("$build/embed_host") || { echo "embed_host failed"; return 1; }
   grep -q "with_timeout: task.with_timeout: exceeded 150 ms" <<<"$out" || { echo "embed_host: unexpected output"; return 1; }
   echo "examples ok"
