@@ -52,7 +52,7 @@ struct Config {
   double grace_ms = 1000;
   /// Receives lifecycle events; not owned, must outlive the Lua state.
   Observer* observer = nullptr;
-  /// Preemption (README "Preemption"): Lua code of a task, body or main
+  /// Preemption (docs/design.md, "Preemption"): Lua code of a task, body or main
   /// chunk that runs this long without suspending is suspended at the
   /// next point where Lua can yield, so that other tasks and timers run.
   /// Measured in CPU time of the loop thread. 0 turns preemption off:
@@ -68,7 +68,7 @@ struct Config {
   /// whole runtime; a spawn beyond it raises "std.task: task limit reached
   /// (<n>)". 0 means no limit (memory is the limit).
   std::size_t max_tasks = 0;
-  /// Virtual clock (README "Reliability"): time stands still while any
+  /// Virtual clock (docs/design.md, "The virtual clock"): time stands still while any
   /// task can run and jumps to the earliest deadline when every task is
   /// blocked, so sleeps and timeouts take no wall time. std.time follows
   /// it. While a host await is outstanding the clock does not jump: the
