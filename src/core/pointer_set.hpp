@@ -24,6 +24,11 @@ class PointerSet {
       ++size_;
     }
   }
+  /// Makes room for one more element, so that the next insert() cannot
+  /// throw. May throw std::bad_alloc.
+  void reserve_one() {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+  }
   bool contains(const void* p) const {
     if (slots_.empty()) return false;
     for (std::size_t i = slot_of(p); slots_[i]; i = (i + 1) & mask())
