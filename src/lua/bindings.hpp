@@ -10,6 +10,8 @@
 
 #include <lua.hpp>
 
+#include <cassert>
+
 #include "runtime/error_value.hpp"
 #include "runtime/fiber.hpp"
 
@@ -54,6 +56,28 @@ void* check_object(lua_State* L, int index, const char* name);
 /// lua_close) rather than by the script through debug.getmetatable. A
 /// script's call must not destroy a live object, so it does nothing.
 bool called_by_collector(lua_State* L);
+
+/// The __gc of Handle and Scope objects. Lua frees them without a
+/// finalizer, which is sound only because a Task or Scope the runtime has
+/// let go of (unpinned) owns nothing: debug builds check that rule as
+/// each is collected; release builds give them no __gc. A pinned one is
+/// live and collected only by lua_close, before the runtime (finalized
+/// last) tears it down.
+#ifndef NDEBUG
+template <typename Object>
+int check_released_object(lua_State* L) {
+  if (!called_by_collector(L)) return 0;
+  const Object& object = *static_cast<const Object*>(lua_touserdata(L, 1));
+  assert(object.pin != LUA_NOREF || object.owns_nothing());
+  (void)object;
+  return 0;
+}
+template <typename Object>
+inline constexpr lua_CFunction kReleasedObjectGc = &check_released_object<Object>;
+#else
+template <typename Object>
+inline constexpr lua_CFunction kReleasedObjectGc = nullptr;
+#endif
 
 /// [-0, +0, e] Create the metatables of Handle, Scope and CancelToken;
 /// return their registry references.

@@ -2,8 +2,6 @@
 // value 1 is the task's function until it first runs, then its thread
 // (until that is reused), 2 its name (only a named task's handle has a
 // second user value).
-#include <cassert>
-
 #include "lua/bindings.hpp"
 #include "runtime/runtime.hpp"
 
@@ -105,23 +103,6 @@ int handle_tostring(lua_State* L) {
   return 1;
 }
 
-#ifndef NDEBUG
-// Debug builds check the rule that lets handles go without a finalizer
-// (fiber.hpp, Task): a task whose handle the collector frees owns nothing.
-// A pinned one is live and collected only by lua_close, before the
-// runtime (finalized last) tears it down.
-int handle_gc(lua_State* L) {
-  if (!called_by_collector(L)) return 0;
-  const Task& t = *static_cast<const Task*>(lua_touserdata(L, 1));
-  assert(t.pin != LUA_NOREF || t.owns_nothing());
-  (void)t;
-  return 0;
-}
-constexpr lua_CFunction kHandleGc = handle_gc;
-#else
-constexpr lua_CFunction kHandleGc = nullptr;
-#endif
-
 }  // namespace
 
 int init_handle_metatable(lua_State* L, Runtime& rt) {
@@ -130,7 +111,8 @@ int init_handle_metatable(lua_State* L, Runtime& rt) {
                                      {"is_finished", handle_is_finished},
                                      {"elapsed", handle_elapsed},
                                      {nullptr, nullptr}};
-  return register_object_type(L, ObjectType{kHandleMetatable, "Handle", methods, handle_index, handle_tostring, kHandleGc});
+  return register_object_type(
+      L, ObjectType{kHandleMetatable, "Handle", methods, handle_index, handle_tostring, kReleasedObjectGc<Task>});
 }
 
 }  // namespace lua_batteries::detail

@@ -1,8 +1,6 @@
 // Scope: the argument of a scope body. The Scope (with its body fiber)
 // lives inside the userdata; user value 1 is the body's thread, 2 the
 // name, 3 the CancelToken object once :token() made it.
-#include <cassert>
-
 #include "lua/bindings.hpp"
 #include "runtime/runtime.hpp"
 
@@ -64,22 +62,6 @@ int scope_tostring(lua_State* L) {
   return 1;
 }
 
-#ifndef NDEBUG
-// Debug builds check the rule that lets scope objects go without a
-// finalizer (fiber.hpp, Scope::release_token): a released scope owns
-// nothing. A pinned one is open and collected only by lua_close.
-int scope_gc(lua_State* L) {
-  if (!called_by_collector(L)) return 0;
-  const Scope& s = *static_cast<const Scope*>(lua_touserdata(L, 1));
-  assert(s.pin != LUA_NOREF || s.owns_nothing());
-  (void)s;
-  return 0;
-}
-constexpr lua_CFunction kScopeGc = scope_gc;
-#else
-constexpr lua_CFunction kScopeGc = nullptr;
-#endif
-
 }  // namespace
 
 Scope& check_scope(lua_State* L, int index) { return *static_cast<Scope*>(check_object(L, index, kScopeMetatable)); }
@@ -87,7 +69,8 @@ Scope& check_scope(lua_State* L, int index) { return *static_cast<Scope*>(check_
 int init_scope_metatable(lua_State* L, Runtime& rt) {
   static const luaL_Reg methods[] = {
       {"spawn", scope_spawn}, {"cancel", scope_cancel}, {"token", scope_token}, {nullptr, nullptr}};
-  return register_object_type(L, ObjectType{kScopeMetatable, "Scope", methods, scope_index, scope_tostring, kScopeGc});
+  return register_object_type(
+      L, ObjectType{kScopeMetatable, "Scope", methods, scope_index, scope_tostring, kReleasedObjectGc<Scope>});
 }
 
 }  // namespace lua_batteries::detail
