@@ -37,12 +37,6 @@ void ThreadGuards::expose(lua_State* L, Fiber& f) {
   any_exposed_ = true;
 }
 
-bool ThreadGuards::is_closing(lua_State* co) const {
-  for (const Closing* c = closing_; c; c = c->outer)
-    if (c->thread == co) return true;
-  return false;
-}
-
 int ThreadGuards::reset_thread(lua_State* co) {
   Closing node{co, closing_};
   closing_ = &node;

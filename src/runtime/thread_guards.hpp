@@ -37,7 +37,12 @@ class ThreadGuards {
   /// lua_closethread with the thread marked as closing, so that its
   /// __close handlers cannot suspend. Returns Lua's status.
   int reset_thread(lua_State* co);
-  bool is_closing(lua_State* co) const;
+  /// Inline: every suspension asks (Runtime::suspendable_fiber).
+  bool is_closing(lua_State* co) const {
+    for (const Closing* c = closing_; c; c = c->outer)
+      if (c->thread == co) return true;
+    return false;
+  }
 
  private:
   PointerSet parked_;
