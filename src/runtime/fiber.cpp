@@ -18,8 +18,6 @@ Fiber::Fiber(Runtime& runtime, FiberKind fiber_kind, Scope* spawn_scope, Task* o
       sleep_entry(&Runtime::on_sleep_due),
       start_nargs(nargs) {}
 
-CancelToken* Fiber::token() const { return scope->token.get(); }
-
 Task::Task(Runtime& runtime, Scope& spawn_scope, std::uint64_t task_number, const TaskSpec& spec,
            std::uint64_t spawned_at_ns)
     : Fiber(runtime, FiberKind::task, &spawn_scope, this, spec.driver, spec.thread, 0),

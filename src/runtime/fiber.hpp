@@ -288,4 +288,7 @@ struct Scope {
   DeadlineEntry grace_entry;
 };
 
+// Inline (here, once Scope is complete): every wait registers with it.
+inline CancelToken* Fiber::token() const { return scope->token.get(); }
+
 }  // namespace lua_batteries::detail
