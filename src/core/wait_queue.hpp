@@ -3,10 +3,10 @@
 //
 // A WaitNode is a place in one queue. It is a plain struct with no
 // constructor, so that the node of an ordinary wait lives in the waiting
-// fiber's wait storage (Fiber::wait_node) and costs no allocation; a wait
-// in several queues at once (task.select) keeps its extra nodes elsewhere.
-// What a node belongs to is its primitive's business: `kind` says which
-// primitive operation made it, `data` is that operation's own word.
+// fiber's wait storage (Fiber::site_wait, runtime/wait_site.hpp) and costs
+// no allocation; a wait in several queues at once (task.select) keeps its
+// extra nodes elsewhere. `data` is the primitive's own word about the wait
+// (what became of it).
 #pragma once
 
 #include <cstddef>
@@ -14,22 +14,9 @@
 
 namespace lua_batteries::detail {
 
-struct WaitNode;
-
-/// The operation a node waits for. `interrupt` is called by the runtime
-/// when the wait ends without running its continuation normally: a cancel
-/// before the completion (aborted = false), or a hard abort, also after
-/// the completion (aborted = true). It withdraws the node from its queue,
-/// or, if the primitive already handed the waiter a value or a permit,
-/// gives that back. It must not call Lua code or raise.
-struct WaitKind {
-  void (*interrupt)(WaitNode& node, bool aborted);
-};
-
 struct WaitNode {
   WaitNode* prev;  // null while in no queue
   WaitNode* next;
-  const WaitKind* kind;
   std::uintptr_t data;
 
   bool is_queued() const { return prev != nullptr; }
@@ -43,7 +30,6 @@ class WaitQueue {
  public:
   void init() {
     head_.prev = head_.next = &head_;
-    head_.kind = nullptr;
     head_.data = 0;
     size_ = 0;
   }

@@ -3,8 +3,9 @@
 // A Channel lives in its userdata; user value 1 is its ring, a Lua table
 // whose array part [1, ring_size] holds the buffered values, the oldest at
 // head + 1. Receivers that wait sit in `receivers` (recv and select nodes,
-// each kind a ReceiverKind); senders that wait sit in `senders` with their
-// value still at index 2 of their own stack. A value handed to a waiting
+// each on a ReceiverSite); senders that wait sit in `senders` with their
+// value still at index 2 of their own stack. Every node is the node of a
+// SiteWait, whose site says what kind of waiter it is. A value handed to a waiting
 // receiver goes onto that receiver's stack; until it runs, the value can
 // come back (a hard abort), so the ring always has room for every value
 // handed out: ring_size >= count + handed_out. Growing the ring is the only
@@ -20,12 +21,14 @@ namespace lua_batteries::detail {
 
 struct Channel;
 
-/// The kind of a node in a channel's receivers queue.
-struct ReceiverKind : WaitKind {
+/// The site of a node in a channel's receivers queue.
+struct ReceiverSite : WaitSite {
+  using DeliverFn = void (*)(Channel& c, WaitNode& node, lua_State* from, bool has_value);
+  constexpr ReceiverSite(InterruptFn on_interrupt, DeliverFn on_deliver) : WaitSite(on_interrupt), deliver(on_deliver) {}
   /// Completes the waiter, which the channel already took off its queue:
   /// with the value on top of `from` (popped) when has_value, else with
   /// the channel's end (closed and drained). Never raises.
-  void (*deliver)(Channel& c, WaitNode& node, lua_State* from, bool has_value);
+  DeliverFn deliver;
 };
 
 struct Channel {

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "lua/channel.hpp"
-#include "lua/error_object.hpp"
+#include "runtime/error_value.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -93,14 +93,14 @@ void ring_pop_front(lua_State* X, int index, Channel& c) {
 void hand_to_receiver(Channel& c, lua_State* from) {
   WaitNode& node = *c.receivers.pop_front();
   ++c.handed_out;
-  static_cast<const ReceiverKind*>(node.kind)->deliver(c, node, from, true);
+  static_cast<ReceiverSite&>(site_of(node)).deliver(c, node, from, true);
 }
 
 void complete_sender(Channel& c, WaitNode& node, WaitState how) {
   c.senders.remove(node);
   node.data = how;
   Fiber& f = fiber_of(node);
-  f.rt.resume_later(f);
+  f.rt.complete_wait(f);
 }
 
 // [-0, +1, -] The first waiting sender's value, which it has now sent.
@@ -135,11 +135,12 @@ void recv_deliver(Channel&, WaitNode& node, lua_State* from, bool has_value) {
   } else {
     node.data = kClosed;
   }
-  f.rt.resume_later(f);
+  f.rt.complete_wait(f);
 }
 
-void recv_interrupt(WaitNode& node, bool) {
-  lua_State* R = fiber_of(node).innermost();
+void recv_interrupt(WaitSite&, Fiber& f, Interruption) {
+  WaitNode& node = f.site_wait.node;
+  lua_State* R = f.innermost();
   Channel& c = *static_cast<Channel*>(lua_touserdata(R, 1));  // recv's frame: (channel)
   if (node.is_queued()) {
     c.receivers.remove(node);
@@ -152,34 +153,35 @@ void recv_interrupt(WaitNode& node, bool) {
   node.data = kInterrupted;
 }
 
-const ReceiverKind kRecvKind{{&recv_interrupt}, &recv_deliver};
+ReceiverSite recv_site{&recv_interrupt, &recv_deliver};
 
-void send_interrupt(WaitNode& node, bool) {
+void send_interrupt(WaitSite&, Fiber& f, Interruption) {
+  WaitNode& node = f.site_wait.node;
   if (node.is_queued()) {
-    lua_State* S = fiber_of(node).innermost();
+    lua_State* S = f.innermost();
     static_cast<Channel*>(lua_touserdata(S, 1))->senders.remove(node);
   }
   // Once its value was taken (or the channel closed) the send is over.
   if (node.data == kWaiting) node.data = kInterrupted;
 }
 
-const WaitKind kSendKind{&send_interrupt};
+WaitSite send_site{&send_interrupt};
 
 int after_send(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
-  switch (f.wait_node.data) {
+  switch (finish_queued_wait(L, f)) {
     case kCompleted:
       return 0;
     case kClosed:
       raise_closed(L);
     default:
-      raise_error(L, f.rt, ErrorKind::cancelled);
+      f.rt.errors().raise(L, ErrorKind::cancelled);
   }
 }
 
 int after_recv(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
-  switch (f.wait_node.data) {
+  switch (finish_queued_wait(L, f)) {
     case kCompleted:
       --static_cast<Channel*>(lua_touserdata(L, 1))->handed_out;
       return 1;  // the value, on top
@@ -187,7 +189,7 @@ int after_recv(lua_State* L, int, lua_KContext ctx) {
       lua_pushnil(L);
       return 1;
     default:
-      raise_error(L, f.rt, ErrorKind::cancelled);
+      f.rt.errors().raise(L, ErrorKind::cancelled);
   }
 }
 
@@ -226,9 +228,9 @@ int channel_send(lua_State* L) {
   if (send_now(L, c)) return 0;
   Fiber& waiter = require_fiber(L, f, "std.task.Channel:send");
   luaL_checkstack(L, kWaiterStack, nullptr);
-  prepare_node(waiter, kSendKind);
-  c.senders.push_back(waiter.wait_node);
-  return suspend_in_queue(L, waiter, &after_send);
+  prepare_node(waiter);
+  c.senders.push_back(waiter.site_wait.node);
+  return suspend_in_queue(L, waiter, send_site, &after_send);
 }
 
 int channel_try_send(lua_State* L) {
@@ -249,9 +251,9 @@ int channel_recv(lua_State* L) {
   }
   Fiber& waiter = require_fiber(L, f, "std.task.Channel:recv");
   luaL_checkstack(L, kWaiterStack, nullptr);
-  prepare_node(waiter, kRecvKind);
-  c.receivers.push_back(waiter.wait_node);
-  return suspend_in_queue(L, waiter, &after_recv);
+  prepare_node(waiter);
+  c.receivers.push_back(waiter.site_wait.node);
+  return suspend_in_queue(L, waiter, recv_site, &after_recv);
 }
 
 int channel_try_recv(lua_State* L) {
@@ -270,7 +272,7 @@ int channel_close(lua_State* L) {
   c.closed = true;
   // Receivers wait only while nothing is buffered: they get the end.
   while (WaitNode* node = c.receivers.pop_front())
-    static_cast<const ReceiverKind*>(node->kind)->deliver(c, *node, L, false);
+    static_cast<ReceiverSite&>(site_of(*node)).deliver(c, *node, L, false);
   while (WaitNode* node = c.senders.front()) complete_sender(c, *node, kClosed);
   return 0;
 }

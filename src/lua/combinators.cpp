@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "lua/coordination.hpp"
-#include "lua/error_object.hpp"
+#include "runtime/error_value.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -85,7 +85,8 @@ int child_finished(lua_State* L, int status, lua_KContext) {
     }
     // After the first outcome: a cancellation is expected, an error is
     // this task's own and is reported as such.
-    if (error_kind(L, -1) == ErrorKind::cancelled || error_kind(L, -1) == ErrorKind::aborted) return 0;
+    const ErrorKind kind = Runtime::from(L)->errors().kind_of(L, -1);
+    if (kind == ErrorKind::cancelled || kind == ErrorKind::aborted) return 0;
     return lua_error(L);
   }
   const int nresults = lua_gettop(L);

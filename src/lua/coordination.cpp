@@ -4,7 +4,8 @@
 
 #include <cmath>
 
-#include "lua/error_object.hpp"
+#include "core/container_of.hpp"
+#include "runtime/error_value.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -32,17 +33,21 @@ Fiber& require_fiber(lua_State* L, Fiber* f, const char* what) {
   return *f;
 }
 
-int suspend_in_queue(lua_State* L, Fiber& f, lua_KFunction k) {
-  f.rt.wait_queue(f);
+int suspend_in_queue(lua_State* L, Fiber& f, WaitSite& site, lua_KFunction k) {
+  f.rt.wait_on(f, site);
   return f.rt.suspend(L, f, k, reinterpret_cast<lua_KContext>(&f));
 }
 
-Fiber& fiber_of(WaitNode& node) { return container_of(node, &Fiber::wait_node); }
+Fiber& fiber_of(WaitNode& node) { return container_of(container_of(node, &SiteWait::node), &Fiber::site_wait); }
 
-void prepare_node(Fiber& f, const WaitKind& kind) {
-  f.wait_node.prev = f.wait_node.next = nullptr;
-  f.wait_node.kind = &kind;
-  f.wait_node.data = kWaiting;
+void prepare_node(Fiber& f) {
+  f.site_wait.node.prev = f.site_wait.node.next = nullptr;
+  f.site_wait.node.data = kWaiting;
+}
+
+std::uintptr_t finish_queued_wait(lua_State* L, Fiber& f) {
+  if (!f.rt.finish_wait(f)) f.rt.errors().raise(L, ErrorKind::cancelled);
+  return f.site_wait.node.data;
 }
 
 bool read_count(lua_State* L, int index, bool allow_huge, lua_Integer* out) {

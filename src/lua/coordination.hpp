@@ -5,20 +5,24 @@
 // A wait here is a suspension point (spec section 0): it raises `task
 // cancelled` when the waiting fiber's token is cancelled before or while
 // it waits, and an operation that can complete at once does so without
-// giving up the loop, after that check. The waiting fiber sits in its
-// primitive's WaitQueue through its own Fiber::wait_node (no allocation);
-// the primitive completes the wait with Runtime::resume_later after it
-// handed the fiber its value or permit, and the runtime calls the node's
-// WaitKind::interrupt on a cancel (before the completion) or a hard abort
-// (also after it), which withdraws the node or hands the value back.
+// giving up the loop, after that check. A wait is a WaitSite wait
+// (runtime/wait_site.hpp): the waiting fiber sits in its primitive's
+// WaitQueue through its own Fiber::site_wait.node (no allocation), with a
+// static site per kind of wait. The primitive completes the wait with
+// Runtime::complete_wait after it handed the fiber its value or permit
+// (node.data says so); the runtime calls the site's interrupt on a cancel
+// (before the completion) or a hard abort (also after it), which withdraws
+// the node or hands the value back.
 #pragma once
 
 #include <lua.hpp>
 
 #include <cstdint>
 
+#include "core/container_of.hpp"
 #include "core/wait_queue.hpp"
 #include "lua/bindings.hpp"
+#include "runtime/wait_site.hpp"
 
 namespace lua_batteries::detail {
 
@@ -50,14 +54,20 @@ Fiber* enter_wait(lua_State* L, Runtime& rt);
 /// [-0, +0, v] The fiber from enter_wait when the operation must wait:
 /// raises "<what>: cannot suspend here" when there is none.
 Fiber& require_fiber(lua_State* L, Fiber* f, const char* what);
-/// [-0, +0, v] (yields) Suspends f, whose wait_node the caller set up
-/// and linked, until the primitive completes it or it is interrupted.
-/// Continues in k with ctx = the Fiber.
-int suspend_in_queue(lua_State* L, Fiber& f, lua_KFunction k);
-/// The fiber whose wait_node `node` is.
+/// [-0, +0, v] (yields) Suspends f, whose site_wait.node the caller set
+/// up (prepare_node) and linked, on `site` until the primitive completes
+/// it or it is interrupted. Continues in k with ctx = the Fiber, where
+/// finish_wait says which.
+int suspend_in_queue(lua_State* L, Fiber& f, WaitSite& site, lua_KFunction k);
+/// The fiber whose site_wait.node `node` is.
 Fiber& fiber_of(WaitNode& node);
-/// Sets up f.wait_node for a wait of `kind`.
-void prepare_node(Fiber& f, const WaitKind& kind);
+/// The site a queued node waits on (what kind of waiter it is).
+inline WaitSite& site_of(WaitNode& node) { return *container_of(node, &SiteWait::node).site; }
+/// Sets up f.site_wait.node for a wait (in no queue, kWaiting).
+void prepare_node(Fiber& f);
+/// [-0, +0, v] In a continuation: ends f's site wait, raising `task
+/// cancelled` if it was interrupted; else the node's word (a WaitState).
+std::uintptr_t finish_queued_wait(lua_State* L, Fiber& f);
 
 /// [-0, +0, -] Reads a positive integer (or, if allow_huge, math.huge)
 /// argument; false when the value is neither.

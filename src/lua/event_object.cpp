@@ -1,7 +1,7 @@
 // std.task.event (spec section 2): a flag that, once set, stays set and
 // wakes every task waiting for it.
 #include "lua/coordination.hpp"
-#include "lua/error_object.hpp"
+#include "runtime/error_value.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -17,20 +17,17 @@ struct Event {
 
 Event& check_event(lua_State* L, int index) { return *static_cast<Event*>(check_object(L, index, kEventMetatable)); }
 
-void wait_interrupt(WaitNode& node, bool) {
-  if (node.is_queued()) {
-    lua_State* W = fiber_of(node).innermost();
-    static_cast<Event*>(lua_touserdata(W, 1))->waiters.remove(node);  // wait's frame: (event)
-  }
-  // Set already: the wait happened, there is nothing to give back.
-  if (node.data == kWaiting) node.data = kInterrupted;
+// Set already: the wait happened, there is nothing to give back.
+void wait_interrupt(WaitSite&, Fiber& f, Interruption) {
+  WaitNode& node = f.site_wait.node;
+  if (node.is_queued())
+    static_cast<Event*>(lua_touserdata(f.innermost(), 1))->waiters.remove(node);  // wait's frame: (event)
 }
 
-const WaitKind kWaitKind{&wait_interrupt};
+WaitSite wait_site{&wait_interrupt};
 
 int after_wait(lua_State* L, int, lua_KContext ctx) {
-  Fiber& f = *reinterpret_cast<Fiber*>(ctx);
-  if (f.wait_node.data != kCompleted) raise_error(L, f.rt, ErrorKind::cancelled);
+  finish_queued_wait(L, *reinterpret_cast<Fiber*>(ctx));
   return 0;
 }
 
@@ -40,20 +37,20 @@ int event_wait(lua_State* L) {
   Fiber* f = enter_wait(L, *e.rt);
   if (e.is_set) return 0;
   Fiber& waiter = require_fiber(L, f, "std.task.Event:wait");
-  prepare_node(waiter, kWaitKind);
-  e.waiters.push_back(waiter.wait_node);
-  return suspend_in_queue(L, waiter, &after_wait);
+  prepare_node(waiter);
+  e.waiters.push_back(waiter.site_wait.node);
+  return suspend_in_queue(L, waiter, wait_site, &after_wait);
 }
 
 int event_set(lua_State* L) {
   Event& e = check_event(L, 1);
   if (e.is_set) return 0;
   e.is_set = true;
-  // In the order they started waiting: resume_later queues them so.
+  // In the order they started waiting: complete_wait queues them so.
   while (WaitNode* node = e.waiters.pop_front()) {
     node->data = kCompleted;
     Fiber& f = fiber_of(*node);
-    f.rt.resume_later(f);
+    f.rt.complete_wait(f);
   }
   return 0;
 }

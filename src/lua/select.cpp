@@ -4,14 +4,14 @@
 // A select that must wait puts one node into every channel's receivers
 // queue. The nodes live in a userdata on the select's own stack (index 2),
 // whose user values are the channels, so that they stay alive and the
-// same whatever the script does to its array meanwhile. The fiber's own
-// wait_node is the anchor the runtime interrupts: it withdraws every node.
+// same whatever the script does to its array meanwhile. The fiber itself
+// waits on select_site, whose interrupt withdraws every node.
 // The first channel to deliver takes the others out of their queues before
 // anything else runs, so a value can reach at most one of them.
 #include <new>
 
 #include "lua/channel.hpp"
-#include "lua/error_object.hpp"
+#include "runtime/error_value.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -20,7 +20,7 @@ namespace {
 struct SelectWait;
 
 struct SelectNode {
-  WaitNode node;
+  SiteWait wait;  // on node_site; never interrupted itself
   SelectWait* select;
   Channel* channel;
 };
@@ -37,11 +37,11 @@ struct SelectWait {
 void withdraw(SelectWait& sel, int keep) {
   SelectNode* nodes = sel.nodes();
   for (int i = 0; i < sel.count; ++i)
-    if (i != keep && nodes[i].node.is_queued()) nodes[i].channel->receivers.remove(nodes[i].node);
+    if (i != keep && nodes[i].wait.node.is_queued()) nodes[i].channel->receivers.remove(nodes[i].wait.node);
 }
 
 void node_deliver(Channel&, WaitNode& node, lua_State* from, bool has_value) {
-  SelectNode& n = container_of(node, &SelectNode::node);
+  SelectNode& n = container_of(container_of(node, &SiteWait::node), &SelectNode::wait);
   SelectWait& sel = *n.select;
   const int index = static_cast<int>(&n - sel.nodes());
   withdraw(sel, index);
@@ -52,16 +52,16 @@ void node_deliver(Channel&, WaitNode& node, lua_State* from, bool has_value) {
   } else {
     sel.state = kClosed;
   }
-  sel.fiber->rt.resume_later(*sel.fiber);
+  sel.fiber->rt.complete_wait(*sel.fiber);
 }
 
-// A node is only ever interrupted through its select's anchor.
-void node_interrupt(WaitNode&, bool) {}
+// A node is only ever interrupted through its select's own site.
+void node_interrupt(WaitSite&, Fiber&, Interruption) {}
 
-const ReceiverKind kNodeKind{{&node_interrupt}, &node_deliver};
+ReceiverSite node_site{&node_interrupt, &node_deliver};
 
-void anchor_interrupt(WaitNode& anchor, bool) {
-  SelectWait& sel = *reinterpret_cast<SelectWait*>(anchor.data);
+void select_interrupt(WaitSite&, Fiber& f, Interruption) {
+  SelectWait& sel = *reinterpret_cast<SelectWait*>(f.site_wait.node.data);
   if (sel.state == kWaiting) {
     withdraw(sel, -1);
   } else if (sel.state == kCompleted) {
@@ -78,10 +78,11 @@ void anchor_interrupt(WaitNode& anchor, bool) {
   sel.state = kInterrupted;
 }
 
-const WaitKind kAnchorKind{&anchor_interrupt};
+WaitSite select_site{&select_interrupt};
 
 int after_select(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
+  if (!f.rt.finish_wait(f)) f.rt.errors().raise(L, ErrorKind::cancelled);
   auto& sel = *static_cast<SelectWait*>(lua_touserdata(L, 2));
   switch (sel.state) {
     case kCompleted:
@@ -94,7 +95,7 @@ int after_select(lua_State* L, int, lua_KContext ctx) {
       lua_pushnil(L);
       return 2;
     default:
-      raise_error(L, f.rt, ErrorKind::cancelled);
+      f.rt.errors().raise(L, ErrorKind::cancelled);
   }
 }
 
@@ -144,15 +145,15 @@ int l_select(lua_State* L) {
   for (int i = 0; i < n; ++i) {
     Channel* c = &push_channel(L, i + 1);
     lua_setiuservalue(L, 2, i + 1);
-    new (&sel->nodes()[i]) SelectNode{WaitNode{nullptr, nullptr, &kNodeKind, 0}, sel, c};
+    new (&sel->nodes()[i]) SelectNode{SiteWait{&node_site, WaitNode{nullptr, nullptr, 0}}, sel, c};
   }
   // Making the userdata may have run finalizers, and they may have sent:
   // look again before waiting (nothing below allocates).
   if (select_now(L, n)) return 2;
-  for (int i = 0; i < n; ++i) sel->nodes()[i].channel->receivers.push_back(sel->nodes()[i].node);
-  prepare_node(waiter, kAnchorKind);
-  waiter.wait_node.data = reinterpret_cast<std::uintptr_t>(sel);
-  return suspend_in_queue(L, waiter, &after_select);
+  for (int i = 0; i < n; ++i) sel->nodes()[i].channel->receivers.push_back(sel->nodes()[i].wait.node);
+  prepare_node(waiter);  // in no queue: its word is the select's state
+  waiter.site_wait.node.data = reinterpret_cast<std::uintptr_t>(sel);
+  return suspend_in_queue(L, waiter, select_site, &after_select);
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // while tasks wait goes straight to the longest-waiting one, so that a
 // task arriving later cannot take it first (FIFO).
 #include "lua/coordination.hpp"
-#include "lua/error_object.hpp"
+#include "runtime/error_value.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -37,7 +37,7 @@ void give_back(Semaphore& s) {
   if (WaitNode* node = s.waiters.pop_front()) {
     node->data = kCompleted;
     Fiber& f = fiber_of(*node);
-    f.rt.resume_later(f);
+    f.rt.complete_wait(f);
     return;
   }
   ++s.available;
@@ -62,8 +62,9 @@ Permit& push_permit(lua_State* L, int index, Semaphore& s) {
   return *p;
 }
 
-void acquire_interrupt(WaitNode& node, bool) {
-  lua_State* W = fiber_of(node).innermost();
+void acquire_interrupt(WaitSite&, Fiber& f, Interruption) {
+  WaitNode& node = f.site_wait.node;
+  lua_State* W = f.innermost();
   auto& s = *static_cast<Semaphore*>(lua_touserdata(W, 1));  // acquire's frame: (semaphore, permit)
   if (node.is_queued()) {
     s.waiters.remove(node);
@@ -73,11 +74,10 @@ void acquire_interrupt(WaitNode& node, bool) {
   node.data = kInterrupted;
 }
 
-const WaitKind kAcquireKind{&acquire_interrupt};
+WaitSite acquire_site{&acquire_interrupt};
 
 int after_acquire(lua_State* L, int, lua_KContext ctx) {
-  Fiber& f = *reinterpret_cast<Fiber*>(ctx);
-  if (f.wait_node.data != kCompleted) raise_error(L, f.rt, ErrorKind::cancelled);
+  finish_queued_wait(L, *reinterpret_cast<Fiber*>(ctx));
   static_cast<Permit*>(lua_touserdata(L, 2))->held = true;
   return 1;  // the permit, on top
 }
@@ -94,9 +94,9 @@ int semaphore_acquire(lua_State* L) {
     return 1;
   }
   Fiber& waiter = require_fiber(L, f, "std.task.Semaphore:acquire");
-  prepare_node(waiter, kAcquireKind);
-  s.waiters.push_back(waiter.wait_node);
-  return suspend_in_queue(L, waiter, &after_acquire);
+  prepare_node(waiter);
+  s.waiters.push_back(waiter.site_wait.node);
+  return suspend_in_queue(L, waiter, acquire_site, &after_acquire);
 }
 
 int semaphore_try_acquire(lua_State* L) {

@@ -11,7 +11,7 @@
 
 #include "core/duration.hpp"
 #include "lua/coordination.hpp"
-#include "lua/error_object.hpp"
+#include "runtime/error_value.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -61,7 +61,7 @@ int after_move_on(lua_State* L, int, lua_KContext ctx) {
     rt.release_scope(s);
     // The deadline passed, but if the caller was cancelled too that cancel
     // is not move_on's to swallow (kotlinx.coroutines#67).
-    if (Fiber* f = rt.running(); f && f->is_cancelled()) raise_error(L, rt, ErrorKind::cancelled);
+    if (Fiber* f = rt.running(); f && f->is_cancelled()) rt.errors().raise(L, ErrorKind::cancelled);
     lua_pushboolean(L, 0);
     return 1;
   }

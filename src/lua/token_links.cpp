@@ -3,7 +3,7 @@
 #include <new>
 
 #include "lua/coordination.hpp"
-#include "lua/error_object.hpp"
+#include "runtime/error_value.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -38,29 +38,23 @@ int token_child(lua_State* L) {
   return 1;
 }
 
-// A wait for a token: the waiter registered on it, in a userdata on the
-// waiting task's stack (index 2), and the fiber's node in wait_node.
+// A wait for a token: its site and the waiter registered on the token, in
+// a userdata on the waiting task's stack (index 2).
 struct TokenWait {
-  explicit TokenWait(Fiber& f) : waiter(&TokenWait::on_cancelled), fiber(&f) {}
+  explicit TokenWait(Fiber& f) : site(&TokenWait::interrupted), waiter(&TokenWait::on_cancelled), fiber(&f) {}
   static void on_cancelled(CancelWaiter& w) {
     TokenWait& t = container_of(w, &TokenWait::waiter);
-    t.fiber->wait_node.data = kCompleted;
-    t.fiber->rt.resume_later(*t.fiber);
+    t.fiber->rt.complete_wait(*t.fiber);
   }
+  static void interrupted(WaitSite& s, Fiber&, Interruption) { container_of(s, &TokenWait::site).waiter.unregister(); }
+  WaitSite site;
   CancelWaiter waiter;
   Fiber* fiber;
 };
 
-void token_wait_interrupt(WaitNode& node, bool) {
-  reinterpret_cast<TokenWait*>(node.data)->waiter.unregister();
-  node.data = kInterrupted;
-}
-
-const WaitKind kTokenWaitKind{&token_wait_interrupt};
-
 int after_token_wait(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
-  if (f.wait_node.data != kCompleted) raise_error(L, f.rt, ErrorKind::cancelled);
+  if (!f.rt.finish_wait(f)) f.rt.errors().raise(L, ErrorKind::cancelled);
   return 0;
 }
 
@@ -75,15 +69,14 @@ int token_wait(lua_State* L) {
   // userdata stays on the stack until then.
   auto* wait = new (lua_newuserdatauv(L, sizeof(TokenWait), 0)) TokenWait(waiter);
   token.add_waiter(wait->waiter);
-  prepare_node(waiter, kTokenWaitKind);
-  waiter.wait_node.data = reinterpret_cast<std::uintptr_t>(wait);
-  return suspend_in_queue(L, waiter, &after_token_wait);
+  rt.wait_on(waiter, wait->site);
+  return rt.suspend(L, waiter, &after_token_wait, reinterpret_cast<lua_KContext>(&waiter));
 }
 
 }  // namespace
 
 void open_token_links(lua_State* L, Runtime& rt, int) {
-  lua_getfield(L, LUA_REGISTRYINDEX, "std.task.CancelToken");  // its metatable
+  lua_rawgeti(L, LUA_REGISTRYINDEX, rt.metatables().token);
   lua_getfield(L, -1, "__index");
   lua_pushlightuserdata(L, &rt);
   lua_pushcclosure(L, token_child, 1);
