@@ -120,7 +120,14 @@ struct ScopeRequest {
   /// Continuation of the caller once the scope has settled (ctx: the
   /// Scope); null for the standard delivery, deliver_scope_result.
   lua_KFunction k;
+  /// task.scope's options (std-task-coordination section 7).
+  bool fail_fast = false;
+  CancelToken* linked = nullptr;
 };
+/// [-0, +0, v] The grace window of a with_timeout-like call (`fn` names
+/// it in errors, "task.with_timeout"): opts.grace_ms from the optional
+/// table at `index`, else the configured default.
+double read_grace_option(lua_State* L, Runtime& rt, int index, const char* fn);
 /// [-0, +2, v] (yields) Opens the scope and runs its body; the caller
 /// continues once the body and every child are done.
 int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req);

@@ -1,16 +1,18 @@
 // std.task.gather and std.task.race (spec section 4): several functions,
-// each in its own task of a new scope, with fail-fast (gather) or
-// first-to-return (race) and the caller waiting for every task, as
-// task.scope does.
+// each in its own task of a new fail-fast scope (section 7), the caller
+// waiting for every task, as task.scope does.
 //
-// Both run task.scope with a C body that spawns the first tasks. Each task
-// runs its function under lua_pcallk, so that its outcome lands in the
-// shared state instead of failing the task: the first error (or, for
-// race, the first return) cancels the scope's token, tasks not yet
-// started then never call their function, and once the scope has settled
-// the caller raises that error or returns the results. An error of
-// another task after the first is raised again by its task, so that it is
-// reported as an unobserved task error; cancellations are not.
+// Each task calls its function under lua_pcallk, so that its __close
+// handlers run where Lua can yield (an asynchronous cleanup works), and
+// raises its error again: an error fails the task, and the
+// fail-fast scope keeps the first such error, cancels the others (tasks
+// not yet started then never call their function) and raises it unchanged
+// once everything is done. So a task that fails before its function runs
+// (no memory for its thread) is seen like any other failure. A function
+// that returns records its first value (gather) or, for race, the first
+// one wins: it cancels the scope, which stops being fail-fast, so that a
+// later error of another task is reported as an unobserved task error
+// instead of replacing the winner.
 #include <string_view>
 
 #include "lua/coordination.hpp"
@@ -21,17 +23,18 @@ namespace lua_batteries::detail {
 namespace {
 
 // Slots of the state's data table (its user value 1).
-enum DataSlot { kFns = 1, kResults, kScope, kError, kWinnerValues, kDataSlots = kWinnerValues };
+enum DataSlot { kFns = 1, kResults, kWinnerValues, kDataSlots = kWinnerValues };
 
 struct Combinator {
   Runtime* rt;
   const char* name;  // "std.task.gather" or "std.task.race"
+  Scope* scope;      // from the body's start until the scope is released
   int n;
-  int limit;       // most tasks running at once
-  int next;        // the next function to start, 1-based
+  int limit;     // most tasks running at once
+  int next;      // the next function to start, 1-based
+  int returned;  // functions that returned
   bool race;
-  bool failed;     // an error was recorded
-  int winner;      // race: the index that returned first, 0 until then
+  int winner;    // race: the index that returned first, 0 until then
 };
 
 // [-0, +1, -]
@@ -49,49 +52,30 @@ void set_data(lua_State* L, int state_index, DataSlot slot) {
   lua_pop(L, 1);
 }
 
-// [-0, +0, -] Cancels the combinator's scope: the others stop.
-void cancel_scope(lua_State* L, int state_index) {
-  push_data(L, state_index, kScope);
-  Scope& s = check_scope(L, -1);
-  if (s.token) s.token->cancel();
-  lua_pop(L, 1);
-}
+bool is_stopped(const Combinator& c) { return !c.scope->token || c.scope->token->is_cancelled(); }
 
 int run_child(lua_State* L);
 
 // [-0, +0, e] Spawns the task of function `i` into the scope.
 void start_child(lua_State* L, int state_index, Combinator& c, int i) {
-  push_data(L, state_index, kScope);
-  Scope& s = check_scope(L, -1);
   lua_pushvalue(L, state_index);
   lua_pushinteger(L, i);
   lua_pushcclosure(L, run_child, 2);
-  spawn_into(L, *c.rt, s, lua_gettop(L), 0);
-  lua_pop(L, 3);
+  spawn_into(L, *c.rt, *c.scope, lua_gettop(L), 0);
+  lua_pop(L, 2);
 }
 
-// The end of one function's run, in its own task; its values are on the
-// stack (status LUA_OK/LUA_YIELD) or its error is on top.
+// The function of one task ended: its values are on the stack (status
+// LUA_OK/LUA_YIELD), or its error is on top, which fails the task.
 int child_finished(lua_State* L, int status, lua_KContext) {
+  if (status != LUA_OK && status != LUA_YIELD) return lua_error(L);
   const int state_index = lua_upvalueindex(1);
   auto& c = *static_cast<Combinator*>(lua_touserdata(L, state_index));
   const int i = static_cast<int>(lua_tointeger(L, lua_upvalueindex(2)));
-  if (status != LUA_OK && status != LUA_YIELD) {
-    if (!c.failed && c.winner == 0) {
-      c.failed = true;
-      set_data(L, state_index, kError);
-      cancel_scope(L, state_index);
-      return 0;
-    }
-    // After the first outcome: a cancellation is expected, an error is
-    // this task's own and is reported as such.
-    const ErrorKind kind = Runtime::from(L)->errors().kind_of(L, -1);
-    if (kind == ErrorKind::cancelled || kind == ErrorKind::aborted) return 0;
-    return lua_error(L);
-  }
   const int nresults = lua_gettop(L);
+  ++c.returned;
   if (c.race) {
-    if (c.failed || c.winner != 0) return 0;
+    if (c.winner != 0 || c.scope->first_failure != FirstFailure::none) return 0;
     lua_createtable(L, nresults, 1);
     for (int k = 1; k <= nresults; ++k) {
       lua_pushvalue(L, k);
@@ -101,7 +85,8 @@ int child_finished(lua_State* L, int status, lua_KContext) {
     lua_setfield(L, -2, "n");
     set_data(L, state_index, kWinnerValues);
     c.winner = i;
-    cancel_scope(L, state_index);
+    c.scope->fail_fast = false;  // decided: a later error is only reported
+    if (c.scope->token) c.scope->token->cancel();
     return 0;
   }
   push_data(L, state_index, kResults);
@@ -111,14 +96,15 @@ int child_finished(lua_State* L, int status, lua_KContext) {
     lua_pushnil(L);
   lua_rawseti(L, -2, i);  // within the array part made for n results
   lua_pop(L, 1);
-  if (!c.failed && c.next <= c.n) start_child(L, state_index, c, c.next++);
+  if (!is_stopped(c) && c.next <= c.n) start_child(L, state_index, c, c.next++);
   return 0;
 }
 
 // A task of the combinator: upvalue 1 the state, 2 the function's index.
 int run_child(lua_State* L) {
   auto& c = *static_cast<Combinator*>(lua_touserdata(L, lua_upvalueindex(1)));
-  if (c.failed || c.winner != 0) return 0;  // spawned, but it is over before it started
+  // Spawned, but it is over before it started.
+  if (is_stopped(c)) c.rt->errors().raise(L, ErrorKind::cancelled);
   lua_settop(L, 0);
   push_data(L, lua_upvalueindex(1), kFns);
   lua_rawgeti(L, -1, lua_tointeger(L, lua_upvalueindex(2)));
@@ -130,24 +116,24 @@ int run_child(lua_State* L) {
 int combinator_body(lua_State* L) {
   const int state_index = lua_upvalueindex(1);
   auto& c = *static_cast<Combinator*>(lua_touserdata(L, state_index));
-  lua_pushvalue(L, 1);
-  set_data(L, state_index, kScope);
+  c.scope = &check_scope(L, 1);
   while (c.next <= c.n && c.next <= c.limit) start_child(L, state_index, c, c.next++);
   return 0;
 }
 
-// The caller, once the scope has settled. Stack: (fns, opts, state).
-int after_scope(lua_State* L, int, lua_KContext) {
+// The caller, once the scope has settled (ctx: the Scope). Stack: (fns,
+// opts, state, body, body thread, scope object).
+int after_scope(lua_State* L, int, lua_KContext ctx) {
   auto& c = *static_cast<Combinator*>(lua_touserdata(L, 3));
-  if (c.failed) {
-    push_data(L, 3, kError);
-    return lua_error(L);
-  }
+  deliver_scope_result(L, *reinterpret_cast<Scope*>(ctx));  // raises the first error; the body returns nothing
+  c.scope = nullptr;
+  // Not every function returned and none failed: the scope was cancelled
+  // from outside (or, for race, every function ended cancelled).
+  if (c.race ? c.winner == 0 : c.returned < c.n) c.rt->errors().raise(L, ErrorKind::cancelled);
   if (!c.race) {
     push_data(L, 3, kResults);
     return 1;
   }
-  if (c.winner == 0) return luaL_error(L, "%s: no function returned", c.name);
   lua_pushinteger(L, c.winner);
   push_data(L, 3, kWinnerValues);
   const int values = lua_gettop(L);
@@ -198,7 +184,7 @@ int run_combinator(lua_State* L, bool race) {
   require_fiber(L, enter_wait(L, rt), name);
 
   auto* c = static_cast<Combinator*>(lua_newuserdatauv(L, sizeof(Combinator), 1));
-  *c = Combinator{&rt, name, n, limit > 0 ? limit : n, 1, race, false, 0};
+  *c = Combinator{&rt, name, nullptr, n, limit > 0 ? limit : n, 1, 0, race, 0};
   lua_createtable(L, kDataSlots, 0);
   lua_pushvalue(L, 1);
   lua_rawseti(L, -2, kFns);
@@ -213,11 +199,11 @@ int run_combinator(lua_State* L, bool race) {
     push_data(L, 3, kResults);
     return 1;
   }
-  lua_pushvalue(L, lua_upvalueindex(2));  // task.scope
   lua_pushvalue(L, 3);
   lua_pushcclosure(L, combinator_body, 1);
-  lua_callk(L, 1, 0, 0, &after_scope);
-  return after_scope(L, LUA_OK, 0);
+  ScopeRequest req{ScopeKind::scope, name, 0, 4, 0, 0, false, &after_scope};
+  req.fail_fast = true;
+  return open_scope(L, rt, req);
 }
 
 int l_gather(lua_State* L) { return run_combinator(L, false); }
@@ -227,12 +213,10 @@ int l_race(lua_State* L) { return run_combinator(L, true); }
 
 void open_combinators(lua_State* L, Runtime& rt, int module_index) {
   lua_pushlightuserdata(L, &rt);
-  lua_getfield(L, module_index, "scope");
-  lua_pushcclosure(L, l_gather, 2);
+  lua_pushcclosure(L, l_gather, 1);
   lua_setfield(L, module_index, "gather");
   lua_pushlightuserdata(L, &rt);
-  lua_getfield(L, module_index, "scope");
-  lua_pushcclosure(L, l_race, 2);
+  lua_pushcclosure(L, l_race, 1);
   lua_setfield(L, module_index, "race");
 }
 

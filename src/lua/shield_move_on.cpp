@@ -76,22 +76,7 @@ int l_move_on(lua_State* L) {
   Runtime& rt = runtime_of(L);
   const double ms = check_duration_arg(L, 1, "task.move_on");
   luaL_checktype(L, 2, LUA_TFUNCTION);
-  double grace_ms = rt.config().grace_ms;
-  if (!lua_isnoneornil(L, 3)) {
-    luaL_argexpected(L, lua_istable(L, 3), 3, "table");
-    lua_pushnil(L);
-    while (lua_next(L, 3)) {
-      if (lua_type(L, -2) != LUA_TSTRING)
-        luaL_error(L, "task.move_on: opts keys must be strings, got %s", value_type_name(L, -2));
-      if (std::string_view(lua_tostring(L, -2)) != "grace_ms")
-        luaL_error(L, "task.move_on: unknown opts key '%s' (expected 'grace_ms')", lua_tostring(L, -2));
-      if (lua_type(L, -1) != LUA_TNUMBER)
-        luaL_error(L, "task.move_on: opts.grace_ms must be a number, got %s", value_type_name(L, -1));
-      grace_ms = lua_tonumber(L, -1);
-      if (check_duration(grace_ms) != DurationCheck::ok) raise_duration_error(L, "task.move_on: opts.grace_ms", grace_ms);
-      lua_pop(L, 1);
-    }
-  }
+  const double grace_ms = read_grace_option(L, rt, 3, "task.move_on");
   return open_scope(
       L, rt, ScopeRequest{ScopeKind::with_timeout, "std.task.move_on", 0, 2, ms, grace_ms, false, &after_move_on});
 }

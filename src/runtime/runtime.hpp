@@ -201,6 +201,8 @@ class Runtime {
   static void on_grace_due(DeadlineEntry& entry);
   static void on_shutdown_grace_due(DeadlineEntry& entry);
   static void on_cancelled(CancelWaiter& waiter);
+  /// A scope's linked token (task.scope opts.token) was cancelled.
+  static void on_linked_cancelled(CancelWaiter& waiter);
 
  private:
   struct RunState {
@@ -225,6 +227,10 @@ class Runtime {
   void finish_stray_yield(Fiber& f);
   void complete(Fiber& f, Outcome outcome);
   void body_completed(Scope& s, Outcome outcome);
+  /// A child of s failed (not cancelled nor aborted): if s is fail-fast
+  /// and this is its first failure, keeps the error for the scope's caller
+  /// and cancels s. True if kept (the failure is then observed).
+  bool keep_first_failure(Scope& s, Task& t);
   void settle(Scope& s);
   void start_grace(Scope& s);
   void expire_grace(Scope& s);
