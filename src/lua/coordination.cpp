@@ -19,6 +19,7 @@ void open_coordination(lua_State* L, Runtime& rt, int module_index) {
   open_combinators(L, rt, module_index);
   open_shield_move_on(L, rt, module_index);
   open_token_links(L, rt, module_index);
+  open_task_var(L, rt, module_index);
 }
 
 Fiber* enter_wait(lua_State* L, Runtime& rt) {

@@ -45,6 +45,12 @@ void open_select(lua_State* L, Runtime& rt, int module_index);
 void open_combinators(lua_State* L, Runtime& rt, int module_index);
 void open_shield_move_on(lua_State* L, Runtime& rt, int module_index);
 void open_token_links(lua_State* L, Runtime& rt, int module_index);
+void open_task_var(lua_State* L, Runtime& rt, int module_index);
+
+/// [-0, +0, m] task.var: gives the task about to be made at `new_task`
+/// (its handle's memory) a copy of the spawning code's values. Called by
+/// spawn before the task exists.
+void inherit_vars(lua_State* L, Runtime& rt, const void* new_task);
 
 /// [-0, +0, v] The start of every coordination wait: the fiber that may
 /// suspend on L, or null where none may (then only an operation that can

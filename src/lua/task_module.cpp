@@ -7,6 +7,7 @@
 #include "core/duration.hpp"
 #include "core/out_of_memory.hpp"
 #include "lua/bindings.hpp"
+#include "lua/coordination.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -357,6 +358,7 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
   // The pin is taken before the Task exists: nothing from there to the end
   // may raise, or the pinned handle would hold a task that never runs.
   void* memory = lua_newuserdatauv(L, sizeof(Task), opts.name_index ? 2 : 1);  // the name only if there is one
+  inherit_vars(L, rt, memory);  // may raise: the Task does not exist yet
   TaskSpec spec{opts.driver, thread, rt.pins().pin(L, -1), nullptr, 0};
   if (opts.name_index) spec.name = lua_tolstring(L, opts.name_index, &spec.name_len);
   rt.spawn(memory, scope, spec);

@@ -122,6 +122,14 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
 
   auto& t = static_cast<Task&>(f);
   t.outcome = outcome;
+  if (var_contexts_ != LUA_NOREF) {
+    // A finished task's task.var values are released. Setting a key to
+    // nil never allocates.
+    lua_rawgeti(service_, LUA_REGISTRYINDEX, var_contexts_);
+    lua_pushnil(service_);
+    lua_rawsetp(service_, -2, &t);
+    lua_pop(service_, 1);
+  }
   t.finished_ns = now_ns();
   Scope::remove_live(s, t);
   --live_tasks_;

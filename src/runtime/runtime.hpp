@@ -88,6 +88,11 @@ class Runtime {
 
   // --- scheduling (runtime.cpp)
   Fiber* running() const { return running_; }
+  /// task.var's values (lua/task_var.cpp): the registry reference of the
+  /// table from a context key (a Task, or this Runtime for the root
+  /// context) to that context's table; LUA_NOREF until the first var.
+  int var_contexts() const { return var_contexts_; }
+  void set_var_contexts(int ref) { var_contexts_ = ref; }
   /// The fiber that code on thread L may suspend, or null where it cannot
   /// (a C boundary, a thread the runtime does not drive, a __close handler
   /// run by an abort).
@@ -268,6 +273,7 @@ class Runtime {
   /// userdata for none: a registry slot that always exists, so updating it
   /// never allocates.
   int last_close_error_ = LUA_NOREF;
+  int var_contexts_ = LUA_NOREF;
   std::unique_ptr<Scope> root_;
   Fiber* running_ = nullptr;
   Preemptor preemptor_;

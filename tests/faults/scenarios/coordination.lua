@@ -36,3 +36,7 @@ end, { fail_fast = true })
 local linked = task.cancel_token()
 task.spawn(function() task.yield(); linked:cancel() end)
 pcall(task.scope, function() task.sleep(50) end, { token = linked })
+-- task variables, copied into spawned tasks
+local var = task.var(0)
+var:set(1)
+task.spawn(function() assert(var:get() == 1); var:set(2) end):join()
