@@ -14,6 +14,8 @@
 
 #include <lua.hpp>
 
+#include <cstdint>
+
 #include "core/wait_queue.hpp"
 #include "lua/coordination.hpp"
 
@@ -32,6 +34,9 @@ struct ReceiverSite : WaitSite {
 };
 
 struct Channel {
+  /// The channel's own address xor kChannelTag: the fast type check of the
+  /// methods (see check_channel).
+  std::uintptr_t tag;
   Runtime* rt;
   lua_Integer capacity;  // LUA_MAXINTEGER when unbounded
   bool unbounded;
@@ -45,6 +50,7 @@ struct Channel {
 };
 
 extern const char* const kChannelMetatable;
+constexpr std::uintptr_t kChannelTag = 0x5c4a2e1f9d3b7061u;
 
 /// [-0, +0, -] The Channel at `index`, or null.
 Channel* test_channel(lua_State* L, int index);
