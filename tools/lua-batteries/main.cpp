@@ -29,6 +29,7 @@
 
 #include "lua_batteries/observer.hpp"
 #include "lua_batteries/task.hpp"
+#include "lua_batteries/version.hpp"
 
 namespace {
 
@@ -37,8 +38,7 @@ using lua_batteries::Driver;
 using lua_batteries::RunResult;
 
 constexpr const char* kProgram = "lua-batteries";
-// Keep in step with project(... VERSION) in CMakeLists.txt.
-constexpr const char* kVersion = "0.1.0";
+using lua_batteries::kVersion;
 
 constexpr const char* kUsage =
     "usage: lua-batteries [options] [script [args]]\n"
