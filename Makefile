@@ -8,6 +8,8 @@
 #               writes bench/results/latest.md (not part of make test)
 #   make fuzz   fuzzes for FUZZ_SECONDS (default 600)
 #   make soak   soaks for SOAK_SECONDS (default 600)
+#   make install  installs the Release build into PREFIX (default /usr/local):
+#               docs/packaging.md
 JOBS ?= $(shell nproc)
 # build/ is the Release build that make run, make test and make bench share.
 BUILD_TYPE ?= Release
@@ -15,8 +17,9 @@ BUILD_TYPE ?= Release
 PYTHON ?= /usr/bin/python3
 FUZZ_SECONDS ?= 600
 SOAK_SECONDS ?= 600
+PREFIX ?= /usr/local
 
-.PHONY: all deps deps-bench build build-asan build-fuzz run test test-plain test-asan test-valgrind bench bench-smoke fuzz fuzz-short soak soak-short clean
+.PHONY: all install deps deps-bench build build-asan build-fuzz run test test-plain test-asan test-valgrind bench bench-smoke fuzz fuzz-short soak soak-short clean
 
 all: build
 
@@ -39,6 +42,9 @@ build-asan: deps
 build-fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLB_FUZZ=ON -DLB_TESTS=OFF -DLB_BENCH=OFF >/dev/null
 	cmake --build build-fuzz -j $(JOBS) --target task_fuzzer
+
+install: build
+	cmake --install build --prefix $(PREFIX)
 
 run: build
 	build/lua-batteries examples/fanout_report.lua
