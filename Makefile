@@ -17,6 +17,8 @@
 # One suite, one test or one build: ctest, e.g.
 #   ctest --preset release -L lua -j2      ctest --test-dir build -R sleepers
 # CTEST_ARGS reach every ctest call of make test (e.g. CTEST_ARGS='-L lua').
+#   make install  installs the Release build into PREFIX (default /usr/local):
+#               docs/packaging.md
 JOBS ?= $(shell nproc)
 # The benchmark harness and the asyncio peer use Debian's python3.
 PYTHON ?= /usr/bin/python3
@@ -25,6 +27,10 @@ SOAK_SECONDS ?= 600
 CTEST_ARGS ?=
 
 .PHONY: all deps deps-bench build build-bench build-asan build-fuzz run test test-plain test-asan \
+	test-valgrind bench bench-smoke fuzz fuzz-short soak soak-short clean
+PREFIX ?= /usr/local
+
+.PHONY: all install deps deps-bench build build-bench build-asan build-fuzz run test test-plain test-asan \
 	test-valgrind bench bench-smoke fuzz fuzz-short soak soak-short clean
 
 all: build
@@ -52,6 +58,9 @@ build-asan:
 build-fuzz:
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j $(JOBS)
+
+install: build
+	cmake --install build --prefix $(PREFIX)
 
 run: deps build
 	build/lua-batteries examples/fanout_report.lua
