@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- An acquire that raised `task cancelled` holds no permit and leaves the
 -- queue. A permit released to it in the same turn as the cancel, before
 -- the cancel, is its own: acquire returns it and the cancel is seen at the

@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- Event:wait is a suspension point: it raises `task cancelled` when its
 -- task is cancelled while waiting, in the turn of the cancel. If the event
 -- is set and the waiter cancelled in the same turn, set first, the wait

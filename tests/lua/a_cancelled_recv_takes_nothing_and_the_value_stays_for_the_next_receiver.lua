@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- A recv that raised `task cancelled` took nothing: it is woken in the
 -- turn of the cancel, leaves the channel's queue, and a value sent later
 -- goes to the next receiver. When the value reaches the receiver and the

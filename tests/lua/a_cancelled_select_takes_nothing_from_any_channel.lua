@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- A select that raised `task cancelled` took nothing from any channel and
 -- left every channel's queue; a value that reached it before the cancel,
 -- in the same turn, is returned.

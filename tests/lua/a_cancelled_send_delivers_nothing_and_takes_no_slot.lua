@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- A send that raised `task cancelled` delivered nothing and took no slot.
 -- When a receiver takes the value and the cancel comes in the same turn,
 -- the send returns (it happened); cancel first and it raises, and the

@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- A task hard-aborted while it waits (here: on a channel, holding a permit
 -- in a <close> variable) leaves the wait and runs its __close handlers, so
 -- the permit is released.

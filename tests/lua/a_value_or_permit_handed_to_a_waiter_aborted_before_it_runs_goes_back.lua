@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- A value handed to a waiting receiver is its own, but if the receiver is
 -- hard-aborted before it could run, the value goes back to the head of the
 -- channel (or straight to the next waiting receiver); a permit handed to

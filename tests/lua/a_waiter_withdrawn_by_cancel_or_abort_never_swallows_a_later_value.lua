@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- A waiter that left by cancel or abort, or a select that completed on one
 -- channel, is removed from every queue it was in: a later value goes to a
 -- live receiver, never to the stale waiter.

@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- A buffered channel takes sends without waiting while it has room; a
 -- sender that finds it full waits until a receiver makes room, and values
 -- come out oldest first. An unbounded channel (math.huge) never fills.

@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- close() is idempotent; values buffered before it are still received,
 -- then recv returns nil. It wakes waiting receivers (nil) and waiting
 -- senders, which raise the "closed" error object; later sends raise it too.

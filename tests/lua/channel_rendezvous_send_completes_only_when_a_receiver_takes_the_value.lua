@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- On a rendezvous channel a send completes only when a receiver takes the
 -- value: a sender waits for a receiver that comes later, and a receiver
 -- already waiting gets the value at once (it is never counted by len()).

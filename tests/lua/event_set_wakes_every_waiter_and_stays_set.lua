@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- set() wakes every task waiting on the event, in the turn it is called;
 -- it is idempotent and the event stays set: later waits return at once.
 local task = std.task

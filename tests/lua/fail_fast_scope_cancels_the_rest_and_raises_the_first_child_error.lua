@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- task.scope(fn, { fail_fast = true }): the first child that fails with a
 -- real error cancels the scope (body and siblings), the scope waits for
 -- every child and raises that error unchanged, joined or not. A body

@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- A cancel of the task that called gather or race reaches every function's
 -- task through the scope; the call raises `task cancelled` once they are
 -- done, and a gather started under a cancelled token raises at once.

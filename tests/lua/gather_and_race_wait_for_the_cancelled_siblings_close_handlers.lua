@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- gather is fail-fast: the first function that raises cancels the others
 -- (those not yet started never start), the call waits for them to finish,
 -- __close handlers included (also ones that suspend, shielded), and

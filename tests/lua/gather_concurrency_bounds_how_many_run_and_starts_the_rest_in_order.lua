@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- gather's concurrency option bounds how many functions run at once;
 -- later ones start in array order as earlier ones finish.
 local task = std.task

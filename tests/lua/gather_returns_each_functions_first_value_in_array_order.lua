@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- gather runs each function in its own task and returns an array whose
 -- [i] is the first value fns[i] returned, with n = #fns, whatever order
 -- they finish in; an empty array gives an empty result at once.

@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- A move_on never swallows a cancel that is not its own (kotlinx.coroutines
 -- #67, withTimeoutOrNull): a loop of move_on calls inside an outer
 -- with_timeout ends with the outer timeout, also when an inner deadline

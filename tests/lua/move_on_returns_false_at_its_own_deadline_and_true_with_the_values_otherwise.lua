@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- move_on(ms, fn) returns true and fn's values when fn finished in time,
 -- false when its own deadline passed (after the grace window, even if fn
 -- then finished inside it). fn gets the scope; a scope:cancel() is not the

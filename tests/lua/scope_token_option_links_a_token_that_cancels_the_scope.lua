@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- task.scope(fn, { token = t }): cancelling t cancels the scope (the scope
 -- stays a child of the caller's token too); cancelling the scope does not
 -- cancel t; a token cancelled already cancels the scope from the start.

@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- select returns the index and value of a ready channel, the lowest index
 -- when several are ready (at once, without giving up the loop); otherwise
 -- it waits for the first channel to deliver. A closed, drained channel is

@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- A semaphore of n lets at most n tasks hold a permit at once. A permit is
 -- released by its <close> variable on return, error and cancellation, by
 -- release() (twice is a no-op), and by its finalizer when it is garbage.

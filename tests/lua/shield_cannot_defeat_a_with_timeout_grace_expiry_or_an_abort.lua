@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- A hard abort still reaches into a shield: a with_timeout whose grace
 -- window runs out, and Handle:abort, stop the shielded code and run its
 -- __close handlers.

@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- Inside task.shield(fn, ...) suspension points do not raise for a cancel
 -- from outside and a sleep is not cut short; fn gets exactly its
 -- arguments and shield returns its values; once it returns, the cancel is

@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- task.var: one value per task; a spawned task gets a copy of the
 -- spawner's values at spawn time (later sets on either side are not seen
 -- by the other); scope bodies share their task's values; the main chunk

@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- token:child() is cancelled with its parent (at once if the parent is),
 -- never the other way round; token:wait() returns once the token is
 -- cancelled (at once if it is) and, as a suspension point, raises task

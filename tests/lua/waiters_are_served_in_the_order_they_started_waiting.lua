@@ -1,4 +1,4 @@
--- runner-args: --virtual-time
+-- args: --virtual-time
 -- Receivers, senders, acquirers and event waiters are served first in,
 -- first out; waiters woken in the same turn run in the order they started
 -- waiting.
