@@ -300,6 +300,7 @@ void Runtime::dispatch() {
 }
 
 void Runtime::resume(Fiber& f) {
+  watchdog_fiber_ = nullptr;  // only a paused fiber is resumed while one is set
   if (f.abort_requested) {
     hard_abort(f);
     return;
@@ -349,7 +350,7 @@ void Runtime::resume(Fiber& f) {
       if (f.abort_requested)
         hard_abort(f);
       else
-        make_runnable(f);
+        continue_preempted(f);
     } else if (f.abort_requested) {
       hard_abort(f);
     } else if (f.wait == Wait::turn) {

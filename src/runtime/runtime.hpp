@@ -84,9 +84,11 @@ class Runtime {
   Observer* lifecycle_observer() const { return lifecycle_observer_; }
   LuaRefs refs;
   bool is_closed() const { return closed_; }
-  /// Starts preemption when Config::slice_ms asks for it; call on the loop
-  /// thread. Returns null, or a static error message.
-  const char* start_preemption() { return preemptor_.start(config_.slice_ms, config_.preempt_signal); }
+  /// Starts preemption when Config::slice_ms or Config::watchdog asks for
+  /// it; call on the loop thread. Returns null, or a static error message.
+  const char* start_preemption() {
+    return preemptor_.start(config_.slice_ms, config_.watchdog, config_.preempt_signal);
+  }
   Preemptor& preemptor() { return preemptor_; }
   /// The scheduler's clock: uv_hrtime(), or the virtual clock.
   std::uint64_t now_ns() const { return config_.virtual_time ? virtual_now_ns_ : uv_hrtime(); }
@@ -247,6 +249,19 @@ class Runtime {
   /// was the last one reported (used by the hook of an abort's reset).
   void note_close_error(Fiber& f, lua_State* L, int index);
 
+  // --- preemption (watchdog.cpp)
+  /// The preemption hook's work on L, the innermost thread of the running
+  /// fiber; `over` says its period ran out. May yield or raise.
+  void on_preempt_hook(lua_State* L, bool over);
+  /// The hook's return event, armed after it raised a hard abort.
+  void on_return_after_abort(lua_State* L);
+  /// A preempted fiber goes back to the queue (slicing) or first in line
+  /// (watchdog).
+  void continue_preempted(Fiber& f);
+  /// Whether tearing f down waits (see watchdog.cpp); f is then queued
+  /// with abort_requested set.
+  bool defer_abort(Fiber& f);
+
   // --- callbacks of the entries and waiters embedded in fibers and scopes
   static void on_sleep_due(DeadlineEntry& entry);
   static void on_deadline_due(DeadlineEntry& entry);
@@ -264,6 +279,8 @@ class Runtime {
   void dispatch();
   void resume(Fiber& f);
   void fire_due(std::uint64_t now);
+  /// Fires what is due from inside busy's code (the preemption hook).
+  void fire_due_inside(Fiber& busy);
   void sync_virtual_timer();
   bool has_runnable() const { return !run_queue_.empty() || !due_queue_.empty(); }
   void detached_awaiter() { --outstanding_awaits_; }
@@ -305,6 +322,9 @@ class Runtime {
   std::unique_ptr<Scope> root_;
   Fiber* running_ = nullptr;
   Preemptor preemptor_;
+  // The busy fiber the watchdog paused (or whose hook fires timers): no
+  // other fiber's Lua code runs until it is resumed (defer_abort).
+  Fiber* watchdog_fiber_ = nullptr;
   IntrusiveList<Fiber, &Fiber::run_hook> run_queue_;
   IntrusiveList<Fiber, &Fiber::run_hook> due_queue_;  // sleepers woken by their deadline
   DeadlineQueue deadlines_;

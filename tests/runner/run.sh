@@ -367,14 +367,14 @@ want_rc 1
 want_err "invalid value '-5' for --grace-ms"
 finish
 
-begin busy_tasks_interleave_by_default
+begin busy_tasks_run_one_at_a_time_by_default
 run busy_pair.lua
 want_rc 0
-want_out_is "$(printf '%s\n' "a starts" "b starts" "a ends" "b ends")"
+want_out_is "$(printf '%s\n' "a starts" "a ends" "b starts" "b ends")"
 finish
 
-begin slice_ms_zero_turns_preemption_off
-run --slice-ms 0 busy_pair.lua
+begin no_watchdog_runs_busy_tasks_one_at_a_time
+run --no-watchdog busy_pair.lua
 want_rc 0
 want_out_is "$(printf '%s\n' "a starts" "a ends" "b starts" "b ends")"
 finish
