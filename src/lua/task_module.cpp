@@ -328,7 +328,7 @@ int suspend_for_sleep(lua_State* L, Fiber& f, double ms) {
   Runtime& rt = f.rt;
   bool out_of_memory = false;
   try {
-    rt.wait_sleep(f, rt.now_ns() + duration_ns(ms));
+    rt.wait_sleep(f, saturating_add(rt.now_ns(), duration_ns(ms)));
   } catch (const std::bad_alloc&) {
     out_of_memory = true;
   }

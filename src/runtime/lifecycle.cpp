@@ -310,7 +310,7 @@ void Runtime::release_scope(Scope& s) {
 // --- with_timeout -------------------------------------------------------------
 
 void Runtime::arm_deadline(Scope& s, double timeout_ms) {
-  deadlines_.insert(s.deadline_entry, now_ns() + duration_ns(timeout_ms));
+  deadlines_.insert(s.deadline_entry, saturating_add(now_ns(), duration_ns(timeout_ms)));
 }
 
 void Runtime::on_deadline_due(DeadlineEntry& entry) {
@@ -330,7 +330,7 @@ void Runtime::start_grace(Scope& s) {
     return;
   }
   try {
-    deadlines_.insert(s.grace_entry, now_ns() + duration_ns(s.grace_ms));
+    deadlines_.insert(s.grace_entry, saturating_add(now_ns(), duration_ns(s.grace_ms)));
   } catch (const std::bad_alloc&) {
     expire_grace(s);  // no room for a timer: no grace rather than no bound
   }

@@ -2,6 +2,7 @@
 #include <memory>
 #include <string>
 
+#include "core/duration.hpp"
 #include "lua/error_object.hpp"
 #include "runtime/gc_pause.hpp"
 #include "runtime/runtime.hpp"
@@ -163,7 +164,7 @@ void Runtime::begin_shutdown() {
     return;
   }
   try {
-    deadlines_.insert(shutdown_grace_entry_, now_ns() + static_cast<std::uint64_t>(config_.grace_ms * 1e6));
+    deadlines_.insert(shutdown_grace_entry_, saturating_add(now_ns(), duration_ns(config_.grace_ms)));
   } catch (const std::bad_alloc&) {
     shutdown_grace_expired();
   }
