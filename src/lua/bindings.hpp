@@ -10,6 +10,8 @@
 
 #include <lua.hpp>
 
+#include <string_view>
+
 #include "runtime/fiber.hpp"
 
 namespace lua_batteries::detail {
@@ -85,6 +87,10 @@ double check_duration_arg(lua_State* L, int index, const char* context);
 [[noreturn]] void raise_out_of_memory(lua_State* L);
 /// [-0, +0, -] The type name used in opts errors: integer/number/...
 const char* value_type_name(lua_State* L, int index);
+/// [-0, +0, -] The string at `index` with its length (a key with an
+/// embedded "\0" is not the key before it); empty for any other type
+/// (a number key is not converted).
+std::string_view string_key(lua_State* L, int index);
 
 /// The suspension points shared by std.task and coroutine.yield.
 /// [-0, +0, v] (yield)

@@ -27,14 +27,35 @@ struct SpawnOptions {
   Driver driver;
 };
 
+// [-0, +1, m] The string at `index` as a string_view, with its length: a
+// name with an embedded "\0" is not the name before it.
+std::string_view lua_string_view(lua_State* L, int index) {
+  size_t len = 0;
+  const char* s = lua_tolstring(L, index, &len);
+  return std::string_view(s, len);
+}
+
+// [-0, +0, v] Raises "<where>before<the string at index>after", the
+// string whole (%s of luaL_error would stop at an embedded "\0").
+[[noreturn]] void raise_quoting(lua_State* L, const char* before, int index, const char* after) {
+  index = lua_absindex(L, index);
+  luaL_checkstack(L, 4, nullptr);
+  luaL_where(L, 1);
+  lua_pushstring(L, before);
+  lua_pushvalue(L, index);
+  lua_pushstring(L, after);
+  lua_concat(L, 4);
+  lua_error(L);
+  __builtin_unreachable();
+}
+
 Driver parse_driver(lua_State* L, int index) {
   if (lua_type(L, index) != LUA_TSTRING)
     luaL_error(L, "std.task: opts.driver: expected string, got %s", value_type_name(L, index));
-  const std::string_view d(lua_tostring(L, index));
+  const std::string_view d = lua_string_view(L, index);
   if (d == "async_fn" || d == "async") return Driver::async_fn;
   if (d == "coroutine") return Driver::coroutine;
-  luaL_error(L, "std.task: unknown driver '%s' (expected 'async_fn' or 'coroutine')", lua_tostring(L, index));
-  return Driver::async_fn;
+  raise_quoting(L, "std.task: unknown driver '", index, "' (expected 'async_fn' or 'coroutine')");
 }
 
 // [-0, +1 (name, if any), v]
@@ -46,14 +67,14 @@ SpawnOptions parse_spawn_options(lua_State* L, Runtime& rt, int opts_index) {
   while (lua_next(L, opts_index)) {
     if (lua_type(L, -2) != LUA_TSTRING)
       luaL_error(L, "std.task: opts keys must be strings, got %s", value_type_name(L, -2));
-    const std::string_view key(lua_tostring(L, -2));
+    const std::string_view key = lua_string_view(L, -2);
     if (key == "name") {
       if (lua_type(L, -1) != LUA_TSTRING)
         luaL_error(L, "std.task: opts.name: expected string, got %s", value_type_name(L, -1));
     } else if (key == "driver") {
       opts.driver = parse_driver(L, -1);
     } else {
-      luaL_error(L, "std.task: unknown opts key '%s' (expected 'name' or 'driver')", lua_tostring(L, -2));
+      raise_quoting(L, "std.task: unknown opts key '", -2, "' (expected 'name' or 'driver')");
     }
     lua_pop(L, 1);
   }
@@ -224,8 +245,8 @@ int l_with_timeout(lua_State* L) {
     while (lua_next(L, 3)) {
       if (lua_type(L, -2) != LUA_TSTRING)
         luaL_error(L, "task.with_timeout: opts keys must be strings, got %s", value_type_name(L, -2));
-      if (std::string_view(lua_tostring(L, -2)) != "grace_ms")
-        luaL_error(L, "task.with_timeout: unknown opts key '%s' (expected 'grace_ms')", lua_tostring(L, -2));
+      if (lua_string_view(L, -2) != "grace_ms")
+        raise_quoting(L, "task.with_timeout: unknown opts key '", -2, "' (expected 'grace_ms')");
       if (lua_type(L, -1) != LUA_TNUMBER)
         luaL_error(L, "task.with_timeout: opts.grace_ms must be a number, got %s", value_type_name(L, -1));
       grace_ms = lua_tonumber(L, -1);
@@ -274,6 +295,13 @@ int l_is_cancelled(lua_State* L) {
 }  // namespace
 
 // --- shared helpers -----------------------------------------------------------
+
+std::string_view string_key(lua_State* L, int index) {
+  if (lua_type(L, index) != LUA_TSTRING) return {};
+  size_t len = 0;
+  const char* s = lua_tolstring(L, index, &len);
+  return std::string_view(s, len);
+}
 
 const char* value_type_name(lua_State* L, int index) {
   if (lua_type(L, index) == LUA_TNUMBER) return lua_isinteger(L, index) ? "integer" : "number";
