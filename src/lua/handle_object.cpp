@@ -89,8 +89,9 @@ int handle_elapsed(lua_State* L) {
 int handle_index(lua_State* L) {
   // A method, the common case, needs no check of the object: the method
   // checks its own self when called.
+  // (The methods table is an upvalue: debug.setupvalue may have replaced it.)
   lua_pushvalue(L, 2);
-  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  if (lua_istable(L, lua_upvalueindex(1)) && lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
   const Task& t = check_handle(L, 1);
   const std::string_view key = string_key(L, 2);
   if (key == "id") {

@@ -49,8 +49,9 @@ int scope_token(lua_State* L) {
 int scope_index(lua_State* L) {
   // A method, the common case, needs no check of the object (see
   // handle_index).
+  // (The methods table is an upvalue: debug.setupvalue may have replaced it.)
   lua_pushvalue(L, 2);
-  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  if (lua_istable(L, lua_upvalueindex(1)) && lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
   check_scope(L, 1);
   if (string_key(L, 2) == "name") lua_getiuservalue(L, 1, 2);
   return 1;

@@ -11,7 +11,9 @@
 namespace lua_batteries::detail {
 namespace {
 
-Runtime& runtime_of(lua_State* L) { return *static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1))); }
+// The runtime comes from the registry, not from an upvalue that
+// debug.setupvalue could replace.
+Runtime& runtime_of(lua_State* L) { return *Runtime::from(L); }
 
 // Continuation of every plain wait (turn, sleep): the fiber is back; a
 // cancellation that landed meanwhile wins over the wake-up.
@@ -418,8 +420,7 @@ void push_task_module(lua_State* L, Runtime& rt) {
                                 {"is_cancelled", l_is_cancelled},
                                 {nullptr, nullptr}};
   lua_createtable(L, 0, 9);
-  lua_pushlightuserdata(L, &rt);
-  luaL_setfuncs(L, functions, 1);
+  luaL_setfuncs(L, functions, 0);
 }
 
 }  // namespace lua_batteries::detail

@@ -18,9 +18,12 @@ static_assert(sizeof(lua_KContext) >= sizeof(std::uint64_t),
               "lua_KContext must hold a uv_hrtime() value");
 
 /// The runtime whose clock std.time reads, when it runs on virtual time.
-/// The upvalue is the runtime (light userdata) or false.
+/// The upvalue says whether std.time follows the runtime's clock; the
+/// runtime itself comes from the registry (debug.setupvalue can replace
+/// an upvalue, and a wrong pointer there would crash).
 Runtime* virtual_clock(lua_State* L) {
-  auto* rt = static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1)));
+  if (!lua_toboolean(L, lua_upvalueindex(1))) return nullptr;
+  Runtime* rt = Runtime::from(L);
   return rt && rt->config().virtual_time ? rt : nullptr;
 }
 
@@ -100,10 +103,7 @@ constexpr luaL_Reg kTimeFunctions[] = {
 
 int open_time_module(lua_State* L, Runtime* clock) {
   luaL_newlibtable(L, kTimeFunctions);
-  if (clock)
-    lua_pushlightuserdata(L, clock);
-  else
-    lua_pushboolean(L, 0);
+  lua_pushboolean(L, clock != nullptr);
   luaL_setfuncs(L, kTimeFunctions, 1);
   return 1;
 }

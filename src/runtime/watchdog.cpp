@@ -14,43 +14,38 @@ void Runtime::on_preempt_hook(lua_State* L, bool over) {
     p.restore_script_hook(L);
     return;
   }
-  Fiber* f = suspendable_fiber(L);
-  const bool slicing = p.is_slicing();
-  if (!(slicing && f)) fire_due_inside(*busy);
+  if (Fiber* f = suspendable_fiber(L)) {
+    // The scheduler fires what is due and tears the fiber down if a hard
+    // abort concerns it; otherwise it goes to the back of the run queue
+    // (slicing) or runs again before any other fiber (the watchdog:
+    // continue_preempted). A hard abort drops the script's own hook, as
+    // lua.c drops it on SIGINT.
+    p.due_seq_.store(0, std::memory_order_relaxed);
+    if (busy->abort_requested) p.drop_script_hook(L);
+    p.restore_script_hook(L);
+    f->preempted = true;
+    f->suspend_pending = true;
+    lua_yield(L, 0);  // inside a hook it returns; Lua yields once the hook does
+    return;
+  }
+  // Lua cannot yield here (a sort comparator, a gsub callback, a
+  // metamethod or finalizer called from C): what is due fires from here,
+  // with no other fiber's code run meanwhile (defer_abort).
+  fire_due_inside(*busy);
   if (busy->abort_requested) {
-    // A hard abort of the busy code: it goes now. A script's own hook
-    // goes with it, as lua.c drops it on SIGINT.
+    // Lua can raise where it cannot yield: the abort unwinds through the
+    // C calls. The hook stays armed, so that a pcall on the way cannot
+    // keep the code alive: it raises again every kRetryInstructions where
+    // Lua cannot yield, and once a call returns to where Lua can (the
+    // pcall), the code yields at the next instruction
+    // (on_return_after_abort) and the scheduler tears it down.
     p.drop_script_hook(L);
-    if (f) {
-      p.due_seq_.store(0, std::memory_order_relaxed);
-      lua_sethook(L, nullptr, 0, 0);
-      f->preempted = true;
-      f->suspend_pending = true;
-      lua_yield(L, 0);  // inside a hook it returns; Lua yields once the hook does
-      return;
-    }
-    // Lua cannot yield here (a sort comparator, a gsub callback, a
-    // metamethod or finalizer called from C), but it can raise: the abort
-    // unwinds through the C calls. The hook stays armed, so that a pcall
-    // on the way cannot keep the code alive: it raises again every
-    // kRetryInstructions where Lua cannot yield, and once a call returns
-    // to where Lua can (the pcall), the code yields at the next
-    // instruction (on_return_after_abort).
     lua_sethook(L, preempt_hook, LUA_MASKCOUNT | LUA_MASKRET, Preemptor::kRetryInstructions);
     lua_rawgeti(L, LUA_REGISTRYINDEX, refs.aborted_error);
     lua_error(L);
   }
-  if (f && (slicing || over)) {
-    p.due_seq_.store(0, std::memory_order_relaxed);
-    p.restore_script_hook(L);
-    f->preempted = true;
-    f->suspend_pending = true;
-    lua_yield(L, 0);
-    return;
-  }
-  if (slicing && over) {
-    // The slice ran out inside a C call that cannot yield: try again once
-    // it has returned.
+  if (p.is_slicing() && over) {
+    // The slice ran out: try again once the C call has returned.
     lua_sethook(L, preempt_hook, LUA_MASKCOUNT, Preemptor::kRetryInstructions);
     return;
   }
