@@ -144,7 +144,6 @@ int finish_wrap(lua_State* L, Runtime& rt, lua_State* co, int r);
 int wrap_continue(lua_State* L, int, lua_KContext) {
   Runtime& rt = runtime_of(L);
   lua_State* co = wrapped_thread(L);
-  if (!rt.is_parked(co)) return luaL_error(L, "coroutine.wrap: the function's coroutine was replaced");
   rt.unguard_parked(co);
   return finish_wrap(L, rt, co, resume_step(L, rt, co, 0, 0, true));
 }

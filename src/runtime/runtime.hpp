@@ -217,7 +217,6 @@ class Runtime {
   void expose_thread(lua_State* L, Fiber& f);
   void guard_parked(lua_State* co) { parked_.insert(co); }
   void unguard_parked(lua_State* co) { parked_.erase(co); }
-  bool is_parked(lua_State* co) const { return parked_.contains(co); }
   /// lua_resetthread with the thread marked as closing, so that its
   /// __close handlers cannot suspend. Returns Lua's status.
   int reset_thread(lua_State* co);
