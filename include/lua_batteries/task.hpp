@@ -7,8 +7,9 @@
 // the root scope are done.
 //
 // Threading: everything here belongs to the thread that drives the loop.
-// With preemption on (Config::slice_ms, Config::watchdog), register on that thread too: the
-// runtime's timer measures and signals the thread that registered it.
+// With preemption on (the default watchdog, or Config::slice_ms), register
+// on that thread too: the runtime's timer measures and signals the thread
+// that registered it.
 //
 // Lifetime: the runtime lives inside the Lua state. lua_close (or shutdown)
 // hard-aborts every live task, runs its pending __close handlers and closes

@@ -135,7 +135,8 @@ int coroutine_resume(lua_State* L) {
 // debug.setupvalue can replace it.
 lua_State* wrapped_thread(lua_State* L) {
   lua_State* co = lua_tothread(L, lua_upvalueindex(1));
-  if (!co) luaL_error(L, "coroutine.wrap: the function's coroutine was replaced by a %s", luaL_typename(L, lua_upvalueindex(1)));
+  if (!co)
+    luaL_error(L, "coroutine.wrap: the function's coroutine was replaced by a %s", luaL_typename(L, lua_upvalueindex(1)));
   return co;
 }
 
