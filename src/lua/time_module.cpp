@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "runtime/runtime.hpp"
+#include "runtime/clock.hpp"
 
 namespace lua_batteries::detail {
 namespace {
@@ -17,35 +17,34 @@ namespace {
 static_assert(sizeof(lua_KContext) >= sizeof(std::uint64_t),
               "lua_KContext must hold a uv_hrtime() value");
 
-/// The runtime whose clock std.time reads, when it runs on virtual time.
-/// The upvalue says whether std.time follows the runtime's clock; the
-/// runtime itself comes from the registry (debug.setupvalue can replace
-/// an upvalue, and a wrong pointer there would crash).
-Runtime* virtual_clock(lua_State* L) {
-  if (!lua_toboolean(L, lua_upvalueindex(1))) return nullptr;
-  Runtime* rt = Runtime::from(L);
-  return rt && rt->config().virtual_time ? rt : nullptr;
+/// The registry key under which open_time_module files the clock it was
+/// given (light userdata). The functions look it up there rather than in
+/// an upvalue, which debug.setupvalue could replace with any value.
+const char kClockKey = 0;
+
+/// [-0, +0, -] The clock std.time reads: a runtime's Clock, or null (the
+/// real clocks).
+const Clock* clock_of(lua_State* L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kClockKey);
+  const auto* clock = static_cast<const Clock*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return clock;
 }
 
 /// Nanoseconds on libuv's monotonic clock, or on the virtual clock.
 std::uint64_t monotonic_ns(lua_State* L) {
-  Runtime* rt = virtual_clock(L);
-  return rt ? rt->now_ns() : uv_hrtime();
+  const Clock* clock = clock_of(L);
+  return clock ? clock->now_ns() : uv_hrtime();
 }
 
 /// Unix time in microseconds (wall clock, or where the virtual clock is).
 bool wall_clock_us(lua_State* L, std::int64_t& us) {
-  if (Runtime* rt = virtual_clock(L)) {
-    us = rt->wall_clock_us();
-    return true;
-  }
-  uv_timeval64_t tv{};
-  if (uv_gettimeofday(&tv) != 0) return false;
-  us = tv.tv_sec * 1'000'000 + tv.tv_usec;
-  return true;
+  const Clock* clock = clock_of(L);
+  return clock ? clock->wall_clock_us(us) : read_wall_clock_us(us);
 }
 
-/// [-0, +1, -] now(): seconds since the Unix epoch, as a float.
+/// [-0, +1, v] now(): seconds since the Unix epoch, as a float. Raises
+/// if the system clock cannot be read.
 int time_now(lua_State* L) {
   std::int64_t us = 0;
   if (!wall_clock_us(L, us)) return luaL_error(L, "std.time.now: clock unavailable");
@@ -53,7 +52,8 @@ int time_now(lua_State* L) {
   return 1;
 }
 
-/// [-0, +1, -] millis(): milliseconds since the Unix epoch, as an integer.
+/// [-0, +1, v] millis(): milliseconds since the Unix epoch, as an
+/// integer. Raises if the system clock cannot be read.
 int time_millis(lua_State* L) {
   std::int64_t us = 0;
   if (!wall_clock_us(L, us)) return luaL_error(L, "std.time.millis: clock unavailable");
@@ -73,8 +73,8 @@ int time_monotonic(lua_State* L) {
 /// did; `status` does not matter (errors never reach here).
 int measure_finish(lua_State* L, int /*status*/, lua_KContext ctx) {
   const auto start = static_cast<std::uint64_t>(ctx);
+  luaL_checkstack(L, 2, "too many results to measure");  // one for clock_of
   const std::uint64_t elapsed_ns = monotonic_ns(L) - start;
-  luaL_checkstack(L, 1, "too many results to measure");
   lua_pushnumber(L, static_cast<lua_Number>(elapsed_ns) / 1e9);
   lua_insert(L, 1);
   return lua_gettop(L);
@@ -101,10 +101,13 @@ constexpr luaL_Reg kTimeFunctions[] = {
 
 }  // namespace
 
-int open_time_module(lua_State* L, Runtime* clock) {
+int open_time_module(lua_State* L, const Clock* clock) {
   luaL_newlibtable(L, kTimeFunctions);
-  lua_pushboolean(L, clock != nullptr);
-  luaL_setfuncs(L, kTimeFunctions, 1);
+  if (clock) {
+    lua_pushlightuserdata(L, const_cast<Clock*>(clock));
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &kClockKey);
+  }
+  luaL_setfuncs(L, kTimeFunctions, 0);
   return 1;
 }
 

@@ -41,7 +41,7 @@ void Runtime::on_preempt_hook(lua_State* L, bool over) {
     // (on_return_after_abort) and the scheduler tears it down.
     p.drop_script_hook(L);
     lua_sethook(L, preempt_hook, LUA_MASKCOUNT | LUA_MASKRET, Preemptor::kRetryInstructions);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, refs.aborted_error);
+    errors_.push(L, ErrorKind::aborted);
     lua_error(L);
   }
   if (p.is_slicing() && over) {
@@ -60,7 +60,7 @@ void Runtime::on_return_after_abort(lua_State* L) {
 
 void Runtime::fire_due_inside(Fiber& busy) {
   // The virtual clock never passes a deadline while code runs.
-  if (config_.virtual_time) return;
+  if (clock_.is_virtual()) return;
   Fiber* saved = watchdog_fiber_;
   watchdog_fiber_ = &busy;
   fire_due(uv_hrtime());

@@ -4,22 +4,21 @@
 -- script could see.
 -- Time slicing (--slice-ms) is what this is about.
 if dofile(arg[0]:match("^(.-)[^/]*$") .. "support/rerun_with.lua")("--slice-ms", "10") then return end
+-- Main stops them only once both have run: on a loaded machine the sleep
+-- can end before the second task got its first turn.
 local task = std.task
 local stop = false
 local started = {}
-local function busy(name)
-  return function()
-    started[name] = true
-    local n = 0
-    while not stop do n = n + 1 end
-    return n
-  end
+local function busy(driver)
+  started[driver] = true
+  local n = 0
+  while not stop do n = n + 1 end
+  return n
 end
-local a = task.spawn(busy("a"), { driver = "async_fn" })
-local c = task.spawn(busy("c"), { driver = "coroutine" })
--- both have run (and been preempted) before they are told to stop
-repeat task.sleep(10) until started.a and started.c
-task.sleep(10)
+local a = task.spawn(function() return busy("async_fn") end, { driver = "async_fn" })
+local c = task.spawn(function() return busy("coroutine") end, { driver = "coroutine" })
+repeat task.sleep(20) until started.async_fn and started.coroutine
+task.sleep(20)
 stop = true
 local na, nc = a:join(), c:join()
 assert(math.type(na) == "integer" and na > 0)
