@@ -2,7 +2,7 @@
 -- keeps computing (no error at the preemption points), and gets `task
 -- cancelled` at its next real suspension point.
 -- Time slicing (--slice-ms) is what this is about.
-if dofile(arg[0]:match("^(.-)[^/]*$") .. "support/rerun_with.lua")("--slice-ms", "10") then return end
+-- args: --slice-ms 10
 local task = std.task
 local saw_cancel_while_busy, cancel_raised = false, nil
 task.scope(function(s)

@@ -1,7 +1,7 @@
 -- With the watchdog off (--no-watchdog) nothing stops busy code: a body
 -- that computes past its deadline and its grace window runs to its end;
 -- the deadline still counts once it returns (with_timeout raises exceeded).
-if dofile(arg[0]:match("^(.-)[^/]*$") .. "support/rerun_with.lua")("--no-watchdog") then return end
+-- args: --no-watchdog
 local task = std.task
 local finished = false
 local ok, err = pcall(task.with_timeout, 20, function()
