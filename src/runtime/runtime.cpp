@@ -343,8 +343,11 @@ void Runtime::resume(Fiber& f) {
 // --- fiber threads ----------------------------------------------------------
 
 namespace {
+// [-1, +1, m] A new thread, guarded; the guards come as light userdata.
 int push_new_thread(lua_State* L) {
+  auto* guards = static_cast<ThreadGuards*>(lua_touserdata(L, 1));
   lua_newthread(L);
+  guards->own(L);
   return 1;
 }
 }  // namespace
@@ -353,7 +356,7 @@ bool Runtime::start_thread(Task& t) {
   // Runs in the scheduler, where nothing may raise: taking a pooled thread
   // cannot, and a new one is made under lua_pcall.
   lua_State* S = service_;
-  if (!lua_checkstack(S, 5)) return false;
+  if (!lua_checkstack(S, 6)) return false;
   pins_.push_table(S);
   lua_rawgeti(S, -1, t.pin);    // the handle, pinned while the task is live
   lua_getiuservalue(S, -1, 1);  // the function
@@ -362,7 +365,8 @@ bool Runtime::start_thread(Task& t) {
     lua_sethook(co, nullptr, 0, 0);  // the spawner had none (spawn_into)
   } else {
     lua_pushcfunction(S, push_new_thread);
-    if (lua_pcall(S, 0, 1, 0) != LUA_OK) {
+    lua_pushlightuserdata(S, &guards_);
+    if (lua_pcall(S, 1, 1, 0) != LUA_OK) {
       lua_pop(S, 4);  // the error, the function, the handle, the pin table
       return false;
     }

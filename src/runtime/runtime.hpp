@@ -173,8 +173,14 @@ class Runtime {
   void mark_joined(Task& t);
   /// Drops the runtime's pin on a finished task's handle.
   void unpin(Task& t);
-  /// [-0, +1, m] A thread for a new fiber: a pooled one or a new one.
-  lua_State* push_fiber_thread(lua_State* L) { return threads_.push_fiber_thread(L, live_tasks_); }
+  /// [-0, +1, m] A thread for a new fiber: a pooled one or a new one,
+  /// guarded (ThreadGuards::own) either way.
+  lua_State* push_fiber_thread(lua_State* L) {
+    bool made = false;
+    lua_State* co = threads_.push_fiber_thread(L, live_tasks_, made);
+    if (made) guards_.own(L);
+    return co;
+  }
   /// [-0, +0, m] Makes room in the thread pools for one more live task.
   void make_room_for_threads(lua_State* L) { threads_.make_room(L, live_tasks_); }
   /// Keeps f's finished, empty thread for reuse if the script never saw it
