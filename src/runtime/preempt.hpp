@@ -91,6 +91,22 @@ class Preemptor {
   }
   /// The resume returned to the scheduler.
   void leave_resume() { current_.store(nullptr, std::memory_order_relaxed); }
+  /// A report converts a value to text on `thread` (Runtime::describe),
+  /// outside a resume or inside one: the hook runs there as in a resume,
+  /// and what was running before comes back with leave_report.
+  struct Outer {
+    lua_State* current;
+    std::uint64_t next_due_ns;
+  };
+  Outer enter_report(lua_State* thread) {
+    const Outer outer{current_.load(std::memory_order_relaxed), next_due_ns_.load(std::memory_order_relaxed)};
+    enter_resume(thread, UINT64_MAX);
+    return outer;
+  }
+  void leave_report(const Outer& outer) {
+    next_due_ns_.store(outer.next_due_ns, std::memory_order_relaxed);
+    current_.store(outer.current, std::memory_order_relaxed);
+  }
   /// The innermost running thread changes inside a resume (coroutine
   /// library). Returns what it was, to be restored afterwards; no effect
   /// outside a resume (null).

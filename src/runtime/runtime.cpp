@@ -49,7 +49,14 @@ Runtime* Runtime::from(lua_State* L) {
   return rt;
 }
 
-std::string Runtime::describe(lua_State* from, int index) { return describe_value(service_, from, index); }
+std::string Runtime::describe(lua_State* from, int index) {
+  // The watchdog's ticks put the conversion's budget hook back should the
+  // script's __tostring replace it (watchdog.cpp).
+  const Preemptor::Outer outer = preemptor_.enter_report(service_);
+  std::string text = describe_value(service_, from, index);
+  preemptor_.leave_report(outer);
+  return text;
+}
 
 std::string Runtime::describe_error(const Task& t) {
   if (!t.thread) return Task::kErrorWithoutThread;

@@ -3,12 +3,20 @@
 // fiber is paused in the middle of its code, no other fiber's Lua code
 // runs, not even the __close handlers of a hard abort that does not
 // concern it.
+#include "runtime/report.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
 
 void Runtime::on_preempt_hook(lua_State* L, bool over) {
   Preemptor& p = preemptor_;
+  if (is_describing()) {
+    // A report's conversion to text (Runtime::describe) runs, not a fiber:
+    // its budget hook takes over again, whatever hook the script set.
+    p.drop_script_hook(L);
+    rearm_describe_budget(L);
+    return;
+  }
   Fiber* busy = running_;
   if (!busy) {
     p.restore_script_hook(L);

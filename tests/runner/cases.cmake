@@ -251,6 +251,28 @@ runner_case(an_unjoined_error_whose_tostring_raises_is_still_a_warning
   STDOUT_IS "ok"
   STDERR_HAS "failed and was never joined: (error while converting an error to text:")
 
+# A report never hangs the run: a conversion to text has a budget
+# (runtime/report.hpp) and a placeholder when it runs out.
+runner_case(an_unjoined_error_whose_tostring_never_returns_is_reported_with_a_placeholder
+  ARGS unobserved_error_with_endless_tostring.lua
+  STDOUT_IS "ok"
+  STDERR_HAS "(plain) failed and was never joined: (an error value whose conversion to text did not finish)"
+    "(defiant) failed and was never joined: (an error value whose conversion to text did not finish)"
+  TIMEOUT 10)
+
+runner_case(a_main_chunk_error_whose_tostring_never_returns_exits_1_with_a_placeholder
+  ARGS main_error_with_endless_tostring.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: (an error value whose conversion to text did not finish)"
+  STDOUT_HAS "task cleaned up"
+  TIMEOUT 10)
+
+runner_case(an_end_of_run_report_whose_tostring_never_returns_has_a_placeholder
+  ARGS root_task_error_with_endless_tostring.lua
+  STDOUT_IS "main done"
+  STDERR_HAS "failed and was never joined: (an error value whose conversion to text did not finish)"
+  TIMEOUT 10)
+
 # --- Ctrl-C -----------------------------------------------------------------
 
 runner_case(sigint_cancels_a_sleeping_task_and_runs_its_close
