@@ -68,7 +68,7 @@ std::size_t Runtime::AbortWalk::run(Runtime& rt) {
 }
 
 bool Runtime::finalize_abort(Fiber& f) {
-  if (f.state == FiberState::done || f.state == FiberState::running) return false;
+  if (f.state == FiberState::done || f.state == FiberState::running || defer_abort(f)) return false;
   // A fiber waiting for a scope goes only once the scope is empty; the
   // scope settling queues it and resume() finishes the abort.
   if (f.state == FiberState::waiting && f.wait == Wait::scope && f.awaited_scope &&

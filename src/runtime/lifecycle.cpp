@@ -26,7 +26,7 @@ Task& Runtime::spawn(void* memory, Scope& scope, const TaskSpec& spec) {
 
 bool Runtime::start_scope(Scope& s, Fiber& opener) {
   if (s.kind == ScopeKind::with_timeout &&
-      !allocation_succeeded([&] { deadlines_.insert(s.deadline_entry, now_ns() + duration_ns(s.timeout_ms)); })) {
+      !allocation_succeeded([&] { deadlines_.insert(s.deadline_entry, saturating_add(now_ns(), duration_ns(s.timeout_ms))); })) {
     s.closed = true;
     s.release_token();
     release_scope(s);
@@ -272,7 +272,7 @@ void Runtime::start_grace(Scope& s) {
     expire_grace(s);
     return;
   }
-  if (!allocation_succeeded([&] { deadlines_.insert(s.grace_entry, now_ns() + duration_ns(s.grace_ms)); }))
+  if (!allocation_succeeded([&] { deadlines_.insert(s.grace_entry, saturating_add(now_ns(), duration_ns(s.grace_ms))); }))
     expire_grace(s);  // no room for a timer: no grace rather than no bound
 }
 

@@ -49,7 +49,14 @@ Runtime* Runtime::from(lua_State* L) {
   return rt;
 }
 
-std::string Runtime::describe(lua_State* from, int index) { return describe_value(service_, from, index); }
+std::string Runtime::describe(lua_State* from, int index) {
+  // The watchdog's ticks put the conversion's budget hook back should the
+  // script's __tostring replace it (watchdog.cpp).
+  const Preemptor::Outer outer = preemptor_.enter_report(service_);
+  std::string text = describe_value(service_, from, index);
+  preemptor_.leave_report(outer);
+  return text;
+}
 
 std::string Runtime::describe_error(const Task& t) {
   if (!t.thread) return Task::kErrorWithoutThread;
@@ -269,6 +276,7 @@ void Runtime::dispatch() {
 }
 
 void Runtime::resume(Fiber& f) {
+  watchdog_fiber_ = nullptr;  // only a paused fiber is resumed while one is set
   if (f.abort_requested) {
     hard_abort(f);
     return;
@@ -318,7 +326,7 @@ void Runtime::resume(Fiber& f) {
       if (f.abort_requested)
         hard_abort(f);
       else
-        make_runnable(f);
+        continue_preempted(f);
     } else if (f.abort_requested) {
       hard_abort(f);
     } else if (f.wait == Wait::turn) {
@@ -342,8 +350,11 @@ void Runtime::resume(Fiber& f) {
 // --- fiber threads ----------------------------------------------------------
 
 namespace {
+// [-1, +1, m] A new thread, guarded; the guards come as light userdata.
 int push_new_thread(lua_State* L) {
+  auto* guards = static_cast<ThreadGuards*>(lua_touserdata(L, 1));
   lua_newthread(L);
+  guards->own(L);
   return 1;
 }
 }  // namespace
@@ -352,7 +363,7 @@ bool Runtime::start_thread(Task& t) {
   // Runs in the scheduler, where nothing may raise: taking a pooled thread
   // cannot, and a new one is made under lua_pcall.
   lua_State* S = service_;
-  if (!lua_checkstack(S, 5)) return false;
+  if (!lua_checkstack(S, 6)) return false;
   pins_.push_table(S);
   lua_rawgeti(S, -1, t.pin);    // the handle, pinned while the task is live
   lua_getiuservalue(S, -1, 1);  // the function
@@ -361,7 +372,8 @@ bool Runtime::start_thread(Task& t) {
     lua_sethook(co, nullptr, 0, 0);  // the spawner had none (spawn_into)
   } else {
     lua_pushcfunction(S, push_new_thread);
-    if (lua_pcall(S, 0, 1, 0) != LUA_OK) {
+    lua_pushlightuserdata(S, &guards_);
+    if (lua_pcall(S, 1, 1, 0) != LUA_OK) {
       lua_pop(S, 4);  // the error, the function, the handle, the pin table
       return false;
     }

@@ -71,9 +71,11 @@ class Runtime {
   /// The observer, if it wants the per-task and per-scope events.
   Observer* lifecycle_observer() const { return lifecycle_observer_; }
   bool is_closed() const { return closed_; }
-  /// Starts preemption when Config::slice_ms asks for it; call on the loop
-  /// thread. Returns null, or a static error message.
-  const char* start_preemption() { return preemptor_.start(config_.slice_ms, config_.preempt_signal); }
+  /// Starts preemption when Config::slice_ms or Config::watchdog asks for
+  /// it; call on the loop thread. Returns null, or a static error message.
+  const char* start_preemption() {
+    return preemptor_.start(config_.slice_ms, config_.watchdog, config_.preempt_signal);
+  }
 
   // --- the parts it owns
   const Clock& clock() const { return clock_; }
@@ -176,8 +178,14 @@ class Runtime {
   void mark_joined(Task& t);
   /// Drops the runtime's pin on a finished task's handle.
   void unpin(Task& t);
-  /// [-0, +1, m] A thread for a new fiber: a pooled one or a new one.
-  lua_State* push_fiber_thread(lua_State* L) { return threads_.push_fiber_thread(L, live_tasks_); }
+  /// [-0, +1, m] A thread for a new fiber: a pooled one or a new one,
+  /// guarded (ThreadGuards::own) either way.
+  lua_State* push_fiber_thread(lua_State* L) {
+    bool made = false;
+    lua_State* co = threads_.push_fiber_thread(L, live_tasks_, made);
+    if (made) guards_.own(L);
+    return co;
+  }
   /// [-0, +0, m] Makes room in the thread pools for one more live task.
   void make_room_for_threads(lua_State* L) { threads_.make_room(L, live_tasks_); }
   /// Keeps f's finished, empty thread for reuse if the script never saw it
@@ -200,6 +208,19 @@ class Runtime {
   /// was the last one reported (used by the hook of an abort's reset).
   void note_close_error(Fiber& f, lua_State* L, int index);
 
+  // --- preemption (watchdog.cpp)
+  /// The preemption hook's work on L, the innermost thread of the running
+  /// fiber; `over` says its period ran out. May yield or raise.
+  void on_preempt_hook(lua_State* L, bool over);
+  /// The hook's return event, armed after it raised a hard abort.
+  void on_return_after_abort(lua_State* L);
+  /// A preempted fiber goes back to the queue (slicing) or first in line
+  /// (watchdog).
+  void continue_preempted(Fiber& f);
+  /// Whether tearing f down waits (see watchdog.cpp); f is then queued
+  /// with abort_requested set.
+  bool defer_abort(Fiber& f);
+
   // --- callbacks of the entries and waiters embedded in fibers and scopes
   static void on_sleep_due(DeadlineEntry& entry);
   static void on_deadline_due(DeadlineEntry& entry);
@@ -219,6 +240,8 @@ class Runtime {
   // scheduling (runtime.cpp)
   void resume(Fiber& f);
   void fire_due(std::uint64_t now);
+  /// Fires what is due from inside busy's code (the preemption hook).
+  void fire_due_inside(Fiber& busy);
   bool has_runnable() const { return !run_queue_.empty() || !due_queue_.empty(); }
   void end_wait(Fiber& f, Interruption why);
   /// Gives a task that is about to run for the first time its thread (a
@@ -277,6 +300,9 @@ class Runtime {
   std::unique_ptr<Scope> root_;
   Fiber* running_ = nullptr;
   Preemptor preemptor_;
+  // The busy fiber the watchdog paused (or whose hook fires timers): no
+  // other fiber's Lua code runs until it is resumed (defer_abort).
+  Fiber* watchdog_fiber_ = nullptr;
   IntrusiveList<Fiber, &Fiber::run_hook> run_queue_;
   IntrusiveList<Fiber, &Fiber::run_hook> due_queue_;  // sleepers woken by their deadline
   DeadlineQueue deadlines_;

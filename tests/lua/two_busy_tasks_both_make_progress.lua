@@ -1,6 +1,8 @@
 -- Preemption: two tasks that never suspend share the loop. Each is
 -- suspended when its slice runs out, so both advance while the other is
 -- still busy, and the main chunk's sleep ends too.
+-- Time slicing (--slice-ms) is what this is about.
+-- args: --slice-ms 10
 local task = std.task
 local counts = { 0, 0 }
 local seen_other = { false, false }

@@ -52,8 +52,12 @@ constexpr const char* kUsage =
     "  --grace-ms N      grace window in ms before a shutdown hard-aborts\n"
     "                    (also with_timeout's default; default 1000)\n"
     "  --driver NAME     default task driver: async_fn (default) or coroutine\n"
-    "  --slice-ms N      preempt Lua code that runs N ms without suspending\n"
-    "                    (default 10; 0 turns preemption off)\n"
+    "  --slice-ms N      time slicing: Lua code that runs N ms without\n"
+    "                    suspending lets other tasks run in the middle of it\n"
+    "                    (default 0: no slicing, code between two suspension\n"
+    "                    points runs alone)\n"
+    "  --no-watchdog     with no slicing, nothing stops a busy loop: deadlines,\n"
+    "                    hard aborts and Ctrl-C wait until it suspends\n"
     "  --max-tasks N     most tasks alive at once (default 0: no limit)\n"
     "  --virtual-time    run on a virtual clock: sleeps and timeouts take no\n"
     "                    wall time (time jumps when every task is blocked)\n"
@@ -227,6 +231,10 @@ std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine&
     }
     if (arg == "--virtual-time") {
       cmd.config.virtual_time = true;
+      continue;
+    }
+    if (arg == "--no-watchdog") {
+      cmd.config.watchdog = false;
       continue;
     }
     std::optional<UsageError> error;
