@@ -292,9 +292,13 @@ namespace {
 
 int await_continue(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
+  // Still attached after an interruption: a deferred cancel whose bridge
+  // has completed; its wait ends here, with on_interrupt(cancelled).
+  Awaiter* deferred = f.await_end == Fiber::AwaitEnd::interrupted ? f.await_call.awaiter : nullptr;
   f.rt.detach_awaiter(f);  // the wait ends here, in k or in an error
   switch (f.await_end) {
     case Fiber::AwaitEnd::interrupted:
+      if (deferred) Runtime::notify_interrupt(*deferred, Interruption::cancelled);
       detail::raise_error(L, f.rt, detail::ErrorKind::cancelled);
     case Fiber::AwaitEnd::abandoned:
       return luaL_error(L, "%s: the operation was abandoned before it completed", f.await_call.what);
@@ -312,7 +316,7 @@ int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k, lua
   if (!rt) return luaL_error(L, "%s: std.task is not installed", what);
   Fiber& f = detail::check_suspendable(L, *rt, what);
   awaiter.used_ = true;
-  if (f.is_cancelled()) {
+  if (f.is_cancelled() && awaiter.cancel_mode_ == CancelMode::immediate) {
     if (awaiter.on_interrupt_) awaiter.on_interrupt_(awaiter, Interruption::cancelled);
     detail::raise_error(L, *rt, detail::ErrorKind::cancelled);
   }
@@ -322,6 +326,9 @@ int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k, lua
     rt->wait_turn(f);
   } else {
     rt->wait_await(f, awaiter);
+    // Deferred mode in a cancelled task: the bridge hears of it now; a
+    // completion it gives at once is picked up when the yield is done.
+    if (f.is_cancelled()) rt->defer_cancel(f);
   }
   return rt->suspend(L, f, &await_continue, reinterpret_cast<lua_KContext>(&f));
 }

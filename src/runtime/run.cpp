@@ -198,6 +198,7 @@ void Runtime::close() {
   root_->aborting = true;  // for good: cleanups run by lua_close cannot spawn
   report_unjoined(*root_);
   closed_ = true;
+  resources.shut_down();  // after the aborts, whose interrupts may hand some over
   preemptor_.stop();
   while (DeadlineEntry* entry = deadlines_.top()) deadlines_.remove(*entry);
   run_queue_.clear();

@@ -21,6 +21,7 @@
 #include "core/pointer_set.hpp"
 #include "runtime/fiber.hpp"
 #include "runtime/preempt.hpp"
+#include "runtime/resource_registry.hpp"
 
 namespace lua_batteries::detail {
 
@@ -83,6 +84,8 @@ class Runtime {
   /// The observer, if it wants the per-task and per-scope events.
   Observer* lifecycle_observer() const { return lifecycle_observer_; }
   LuaRefs refs;
+  /// OS resources of host bridges (lua_batteries::own); close() ends them.
+  ResourceRegistry resources;
   bool is_closed() const { return closed_; }
   /// Starts preemption when Config::slice_ms asks for it; call on the loop
   /// thread. Returns null, or a static error message.
@@ -111,6 +114,14 @@ class Runtime {
   /// Ends f's wait as interrupted (cancellation) and queues it; no effect
   /// unless f is waiting.
   void wake(Fiber& f);
+  /// A cancellation reached f waiting for an Awaiter of
+  /// CancelMode::deferred: the bridge is told, f keeps waiting, and its
+  /// continuation raises `task cancelled`.
+  void defer_cancel(Fiber& f);
+  /// Calls the awaiter's on_interrupt, if it has one.
+  static void notify_interrupt(Awaiter& awaiter, Interruption why) {
+    if (awaiter.on_interrupt_) awaiter.on_interrupt_(awaiter, why);
+  }
   /// Queues a waiting fiber whose wait completed (its continuation reads
   /// the result). No effect unless f is waiting.
   void resume_later(Fiber& f);
