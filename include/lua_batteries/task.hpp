@@ -225,6 +225,14 @@ class Awaiter {
   CancelMode cancel_mode() const { return cancel_mode_; }
   /// Sets the mode of the next await (not while waiting).
   void set_cancel_mode(CancelMode mode) { cancel_mode_ = mode; }
+  /// Makes an Awaiter whose wait is over ready for the next await, so that
+  /// an object with one operation at a time can keep one Awaiter for all
+  /// of them. No effect while waiting.
+  void reset() {
+    if (fiber_) return;
+    completed_ = false;
+    used_ = false;
+  }
 
  private:
   friend class detail::Runtime;
@@ -236,6 +244,13 @@ class Awaiter {
   bool completed_ = false;  // complete() was called (before or during the wait)
   bool used_ = false;       // await() was called
 };
+
+/// [-0, +0, -] Whether code running in L can suspend here (await would
+/// not raise "cannot suspend here"): false outside a task or the main
+/// chunk of a run, across a C boundary, and in __close handlers run by a
+/// hard abort. A bridge that must not fail there (a close) ends its
+/// resource without waiting instead.
+bool can_suspend(lua_State* L);
 
 /// [-0, +0, e] Suspends the running task until awaiter.complete(), from
 /// inside a lua_CFunction: `return await(L, a, "mybridge.read", k, ctx);`.

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "io/open_io.hpp"
 #include "lua/bindings.hpp"
 #include "lua/error_object.hpp"
 #include "lua/time_module.hpp"
@@ -122,6 +123,7 @@ int install(lua_State* L) {
     lua_setfield(L, -2, "std.time");
   }
   lua_settop(L, 0);
+  io::open_io(L, inst.loop, inst.config->grace_ms);
   detail::install_coroutine_library(L, *rt);
   return 0;
 }
@@ -310,6 +312,11 @@ int await_continue(lua_State* L, int, lua_KContext ctx) {
 }
 
 }  // namespace
+
+bool can_suspend(lua_State* L) {
+  Runtime* rt = runtime_or_null(L);
+  return rt && !rt->is_closed() && rt->suspendable_fiber(L) != nullptr;
+}
 
 int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k, lua_KContext ctx) {
   Runtime* rt = runtime_or_null(L);
