@@ -4,6 +4,7 @@
 
 #include "io/io_context.hpp"
 #include "io/io_error.hpp"
+#include "io/net_module.hpp"
 #include "io/process_module.hpp"
 #include "io/stream.hpp"
 
@@ -51,6 +52,13 @@ void open_io(lua_State* L, uv_loop_t* loop, double grace_ms) {
   push_spawn_function(L);
   lua_setfield(L, -2, "spawn");
   publish(L, "process");
+
+  init_listener_type(L);
+  init_connect(L);
+  lua_createtable(L, 0, 4);
+  set_connect_functions(L);
+  set_listen_functions(L);
+  publish(L, "net");
 
   ignore_sigpipe();
 }
