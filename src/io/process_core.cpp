@@ -10,9 +10,6 @@ namespace {
 
 ProcessCore& core_of(uv_handle_t* h) { return *static_cast<ProcessCore*>(h->data); }
 
-// Whether any process of the child's group is left (zombies count).
-bool group_alive(int pid) { return ::kill(-pid, 0) == 0; }
-
 void close_own_handles(ProcessCore& p) {
   if (p.closing) return;
   p.closing = true;

@@ -45,8 +45,6 @@ using lua_batteries::RunResult;
 constexpr const char* kProgram = "lua-batteries";
 // Keep in step with project(... VERSION) in CMakeLists.txt.
 constexpr const char* kVersion = "0.1.0";
-// Durations above 2^64 / 10^6 ms are out of range for the runtime (spec 3).
-constexpr double kMaxDurationMs = 18446744073709.551616;
 
 constexpr const char* kUsage =
     "usage: lua-batteries [options] [script [args]]\n"
@@ -112,7 +110,7 @@ std::optional<double> parse_grace_ms(const char* text) {
   char* end = nullptr;
   const double ms = std::strtod(text, &end);
   if (end == text || *end != '\0') return std::nullopt;
-  if (!std::isfinite(ms) || ms < 0 || ms > kMaxDurationMs) return std::nullopt;
+  if (!std::isfinite(ms) || ms < 0 || ms > lua_batteries::kMaxDurationMs) return std::nullopt;
   return ms;
 }
 
@@ -136,13 +134,6 @@ std::optional<std::size_t> parse_max_tasks(const char* text) {
   const unsigned long long n = std::strtoull(text, &end, 10);
   if (*end != '\0' || errno == ERANGE || n > SIZE_MAX) return std::nullopt;
   return static_cast<std::size_t>(n);
-}
-
-/// Parses a --driver value with the names spawn's opts.driver accepts.
-std::optional<Driver> parse_driver(std::string_view text) {
-  if (text == "async_fn" || text == "async") return Driver::async_fn;
-  if (text == "coroutine") return Driver::coroutine;
-  return std::nullopt;
 }
 
 /// Handles one option that carries a value (-e, --grace-ms, --slice-ms,
@@ -198,7 +189,7 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
     return true;
   }
   if (match_valued_option(argc, argv, i, "--driver", value)) {
-    const auto driver = value != nullptr ? parse_driver(value) : std::nullopt;
+    const auto driver = value != nullptr ? lua_batteries::parse_driver(value) : std::nullopt;
     if (value == nullptr) {
       error = UsageError{"'--driver' needs argument", true};
     } else if (!driver) {
