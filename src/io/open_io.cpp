@@ -3,6 +3,7 @@
 #include <csignal>
 
 #include "io/io_context.hpp"
+#include "io/fs_module.hpp"
 #include "io/io_error.hpp"
 #include "io/net_module.hpp"
 #include "io/process_module.hpp"
@@ -59,6 +60,9 @@ void open_io(lua_State* L, uv_loop_t* loop, double grace_ms) {
   set_connect_functions(L);
   set_listen_functions(L);
   publish(L, "net");
+
+  push_fs_module(L);
+  publish(L, "fs");
 
   ignore_sigpipe();
 }

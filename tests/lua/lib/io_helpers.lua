@@ -62,6 +62,15 @@ function M.exists(pid)
   return read_file("/proc/" .. pid .. "/stat") ~= nil
 end
 
+-- The descriptor count once garbage is collected and the close callbacks
+-- of earlier listings have run (a loop turn later).
+function M.settled_fd_count()
+  collectgarbage()
+  collectgarbage()
+  std.task.sleep(1)
+  return M.fd_count()
+end
+
 -- Waits (sleeping in the task) until pred() holds or `seconds` pass;
 -- returns whether it held. For what the OS does in its own time (a killed
 -- process going away), with a bound far above the expected time.
@@ -103,6 +112,16 @@ function M.no_fd_leak(fn)
     local list = std.process.run({ "ls", "-l", "/proc/" .. M.pid .. "/fd" }).stdout
     error(("descriptors: %d before, %d after:\n%s"):format(before, after, list), 2)
   end
+end
+
+-- A fresh directory under /tmp for fn(dir), removed with everything in it
+-- afterwards (also when fn fails).
+function M.with_temp_dir(fn)
+  local dir = ("/tmp/lb-test-%d-%d"):format(M.pid, math.random(1, 1 << 30))
+  std.fs.mkdir(dir)
+  local ok, err = pcall(fn, dir)
+  std.fs.remove(dir, { recursive = true })
+  if not ok then error(err, 0) end
 end
 
 return M
