@@ -6,7 +6,8 @@
 # Runs apt-get (through sudo when not root) only when something is absent.
 set -euo pipefail
 # clang and libclang-rt-14-dev (libFuzzer, sanitizer runtimes): the fuzz build.
-packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev libbenchmark-dev valgrind clang libclang-rt-14-dev)
+# lua-socket: the std.io.wait_readable tests drive LuaSocket sockets.
+packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev libbenchmark-dev valgrind clang libclang-rt-14-dev lua-socket)
 if [ "${1:-}" = "--bench" ]; then
   # The peers: Python asyncio, Lua 5.4 + cqueues, Node.js (any `node`
   # already on PATH will do).

@@ -7,6 +7,7 @@
 #include "io/io_error.hpp"
 #include "io/net_module.hpp"
 #include "io/process_module.hpp"
+#include "io/stdio.hpp"
 #include "io/stream.hpp"
 
 namespace lua_batteries::io {
@@ -63,6 +64,10 @@ void open_io(lua_State* L, uv_loop_t* loop, double grace_ms) {
 
   push_fs_module(L);
   publish(L, "fs");
+
+  init_fd_wait(L);
+  push_io_module(L);
+  publish(L, "io");
 
   ignore_sigpipe();
 }
