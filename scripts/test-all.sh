@@ -25,6 +25,15 @@ examples() {
   grep -q "^totals: 12 sources" <<<"$out" || { echo "fanout_report.lua printed no totals"; return 1; }
   out=$("$build/embed_host") || { echo "embed_host failed"; return 1; }
   grep -q "with_timeout: task.with_timeout: exceeded 150 ms" <<<"$out" || { echo "embed_host: unexpected output"; return 1; }
+  out=$("$bin" "$top/examples/parallel_commands.lua") || { echo "parallel_commands.lua failed"; return 1; }
+  grep -q "^8 commands, 4 wide: 5 ok, 3 not" <<<"$out" || { echo "parallel_commands.lua: unexpected summary"; echo "$out"; return 1; }
+  grep -q "^5 .* timeout .*terminated after 400 ms" <<<"$out" || { echo "parallel_commands.lua: no timeout row"; return 1; }
+  out=$("$bin" "$top/examples/echo_server.lua" --self-test 2>/dev/null) || { echo "echo_server.lua --self-test failed"; return 1; }
+  grep -q "^self-test: 20 clients, 1000 lines echoed, server stopped" <<<"$out" || { echo "echo_server.lua: unexpected output"; return 1; }
+  out=$("$bin" "$top/examples/grep.lua" "^local task" "$top/examples/grep.lua" "$top/examples/echo_server.lua") \
+    || { echo "grep.lua failed"; return 1; }
+  grep -q "^2 matches in 2 files" <<<"$out" || { echo "grep.lua: unexpected output"; echo "$out"; return 1; }
+  "$bin" "$top/examples/grep.lua" >/dev/null || { echo "grep.lua without arguments failed"; return 1; }
   echo "examples ok"
 }
 
