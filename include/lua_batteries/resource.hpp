@@ -23,6 +23,8 @@ namespace lua_batteries {
 
 namespace detail {
 class ResourceRegistry;
+class Runtime;
+struct Scope;
 }
 
 /// A resource's membership in its runtime's registry. Not copyable; it
@@ -54,6 +56,55 @@ class OwnedResource {
   OwnedResource* prev_ = nullptr;
   OwnedResource* next_ = nullptr;
 };
+
+/// A resource's membership in the scope it was created in (spec std-io.md
+/// section 0: nothing outlives its scope). When the scope's body and tasks
+/// are done, the runtime calls on_scope_end, and the scope returns only
+/// once the resource called finish() (a child process: terminated and
+/// reaped). A resource closed before that leaves its scope with detach().
+/// Not copyable; destroying it detaches it. Embed it in memory that stays
+/// valid while attached: detach at the latest in the Lua object's __gc.
+class ScopedResource {
+ public:
+  /// Called at most once, when the resource's scope ends while it belongs
+  /// to it. `hard`: the scope ends by a hard abort; end the resource at
+  /// once (the scope does not wait, finish() is not needed). Otherwise the
+  /// scope waits for finish(), which may come inside this call. It must
+  /// not call into Lua.
+  using EndFn = void (*)(ScopedResource&, bool hard);
+
+  explicit ScopedResource(EndFn on_scope_end, void* user_data = nullptr)
+      : on_scope_end_(on_scope_end), user_data_(user_data) {}
+  ScopedResource(const ScopedResource&) = delete;
+  ScopedResource& operator=(const ScopedResource&) = delete;
+  ~ScopedResource() { detach(); }
+
+  /// The resource was closed before its scope ended: it no longer belongs
+  /// to it. After on_scope_end it counts as finish(). Idempotent.
+  void detach();
+  /// The resource ended after on_scope_end: its scope may return. Same as
+  /// detach().
+  void finish() { detach(); }
+  /// Whether a scope will end it (or waits for it to end).
+  bool is_attached() const { return scope_ != nullptr; }
+  void* user_data() const { return user_data_; }
+
+ private:
+  friend class detail::Runtime;
+  EndFn on_scope_end_;
+  void* user_data_;
+  detail::Scope* scope_ = nullptr;
+  bool ending_ = false;  // on_scope_end was called; the scope waits for it
+  ScopedResource* prev_ = nullptr;
+  ScopedResource* next_ = nullptr;
+};
+
+/// [-0, +0, -] Makes `resource` belong to the innermost scope around the
+/// code running in L (a std.task.scope or with_timeout body, or a task
+/// spawned into one). Returns false, and nothing happens, in the root
+/// scope (top-level code and its tasks: the runtime's shutdown ends what
+/// is left there, see own()) and without a runtime.
+bool attach_to_scope(lua_State* L, ScopedResource& resource);
 
 /// [-0, +0, -] Hands `resource` to the runtime installed in L's state,
 /// until resource.release(). Returns false, and nothing happens, when

@@ -270,6 +270,9 @@ int file_gc(lua_State* L) {
 
 }  // namespace
 
+FileCore::FileCore()
+    : scoped([](ScopedResource& r, bool) { static_cast<FileCore*>(r.user_data())->close(); }, this) {}
+
 void FileCore::job_done(FsJob& done) {
   job = nullptr;
   done.file = nullptr;
@@ -283,6 +286,7 @@ void FileCore::drop_buffer() {
 }
 
 void FileCore::close() {
+  scoped.detach();
   if (closed) return;
   closed = true;
   drop_buffer();

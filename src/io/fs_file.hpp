@@ -14,11 +14,14 @@
 #include <cstdint>
 #include <string>
 
+#include "lua_batteries/resource.hpp"
+
 namespace lua_batteries::io {
 
 struct FsJob;
 
 struct FileCore {
+  FileCore();
   /// The job of this file has finished (on the loop thread, before its
   /// waiting task continues): a write moved the position even if nobody
   /// waits for its result any more.
@@ -41,6 +44,7 @@ struct FileCore {
   bool busy = false;  // a request of this file is awaited
   FsJob* job = nullptr;  // in flight
   bool closed = false;
+  ScopedResource scoped;  // closed when the scope it was opened in ends
 };
 
 /// [-0, +1, m] Pushes a new, closed File (push before its descriptor

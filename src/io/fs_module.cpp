@@ -136,6 +136,7 @@ void take_descriptor(lua_State* L, FsJob& job) {
   if (!labelled) luaL_error(L, "not enough memory");  // the job's box closes the descriptor
   f->fd = job.fd;
   f->closed = false;
+  attach_to_scope(L, f->scoped);
   job.fd = -1;
   job.owns_fd = false;
 }

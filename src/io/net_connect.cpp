@@ -209,6 +209,7 @@ int k_connect(lua_State* L, int, lua_KContext) {
   } catch (const std::bad_alloc&) {
   }
   attach_stream(L, 4, core);
+  attach_stream_to_scope(L, core);
   lua_settop(L, 4);
   return 1;
 }

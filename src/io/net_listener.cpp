@@ -35,6 +35,7 @@ struct ListenerCore {
     uv_pipe_t pipe;
   } h;
   OwnedResource owned;
+  ScopedResource scoped;  // closed when the scope it was made in ends
   Awaiter accept_awaiter;
   std::string address;  // "127.0.0.1:5000", or the socket's path
   std::string path;     // Unix: unlinked when closed
@@ -64,6 +65,7 @@ void on_accept_interrupt(Awaiter& a, Interruption) {
 
 ListenerCore::ListenerCore()
     : owned([](OwnedResource& r) { static_cast<ListenerCore*>(r.user_data())->start_closing(); }, this),
+      scoped([](ScopedResource& r, bool) { static_cast<ListenerCore*>(r.user_data())->start_closing(); }, this),
       accept_awaiter(&on_accept_interrupt, this) {
   std::memset(&h, 0, sizeof h);
 }
@@ -71,6 +73,7 @@ ListenerCore::ListenerCore()
 void ListenerCore::start_closing() {
   if (closing) return;
   closing = true;
+  scoped.detach();
   if (accept_busy) accept_awaiter.complete();
   if (!path.empty()) ::unlink(path.c_str());
   if (initialized) {
@@ -145,6 +148,7 @@ void accept_into_stream(lua_State* L, ListenerCore& l) {
     }
   }
   attach_stream(L, -1, core);
+  attach_stream_to_scope(L, core);
   if (r < 0) {
     core->start_closing();
     raise_uv_error(L, "listener:accept", "cannot accept on", l.address.c_str(), r);
@@ -227,6 +231,7 @@ ListenerCore& push_listener(lua_State* L) {
   if (!l) luaL_error(L, "not enough memory");
   *slot = l;
   if (!own(L, l->owned)) luaL_error(L, "std.net: runtime is shut down");
+  attach_to_scope(L, l->scoped);
   return *l;
 }
 

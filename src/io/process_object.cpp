@@ -23,12 +23,30 @@ struct ProcessObject {
   explicit ProcessObject(uv_loop_t* loop);
   ProcessCore core;
   SpawnSpec spec;
+  ScopedResource scoped;  // ended (terminated and reaped) with its scope
   bool closing_wait = false;  // the waiter is close(), not wait()
 };
 
 ProcessObject& object_of(ProcessCore& core) { return *static_cast<ProcessObject*>(core.owner); }
 
-void on_finished(ProcessCore& core) { core.awaiter.complete(); }
+void on_finished(ProcessCore& core) {
+  object_of(core).scoped.finish();  // reaped: its scope need not wait for it
+  core.awaiter.complete();
+}
+
+// The scope it was started in ends: terminate as on cancellation (at once
+// on a hard abort); the scope waits until it is reaped (on_finished).
+void on_scope_end(ScopedResource& r, bool hard) {
+  auto& p = *static_cast<ProcessObject*>(r.user_data());
+  if (p.core.finished) {
+    r.finish();
+    return;
+  }
+  if (hard)
+    p.core.kill_now();
+  else
+    p.core.terminate(p.spec.kill_grace_ms);
+}
 void on_destroy(ProcessCore& core) { delete &object_of(core); }
 void on_shutdown(ProcessCore&) {}  // its Streams are closed by their own owners
 
@@ -40,7 +58,8 @@ void on_interrupt(Awaiter& a, Interruption why) {
 }
 
 ProcessObject::ProcessObject(uv_loop_t* loop)
-    : core(loop, ProcessCore::Hooks{&on_finished, &on_destroy, &on_shutdown}, this, &on_interrupt) {}
+    : core(loop, ProcessCore::Hooks{&on_finished, &on_destroy, &on_shutdown}, this, &on_interrupt),
+      scoped(&on_scope_end, this) {}
 
 ProcessObject** slot_of(lua_State* L, int index) {
   return static_cast<ProcessObject**>(luaL_checkudata(L, index, kProcessMetatable));
@@ -142,6 +161,7 @@ int process_gc(lua_State* L) {
   ProcessObject* p = *slot;
   *slot = nullptr;
   if (!p) return 0;
+  p->scoped.detach();  // the runtime reaps it in the background
   p->core.terminate(p->spec.kill_grace_ms);  // no effect once finished
   p->core.drop_lua_object();
   return 0;
@@ -232,10 +252,12 @@ int l_spawn(lua_State* L) {
     }
     lua_getiuservalue(L, obj, i + 1);
     attach_stream(L, -1, &c);
+    attach_stream_to_scope(L, &c);
     lua_pop(L, 1);
     if (r < 0) c.start_closing();
   }
   if (r < 0) raise_uv_error(L, kFname, "cannot run", p->spec.program(), r);
+  attach_to_scope(L, p->scoped);
   lua_settop(L, obj);
   return 1;
 }

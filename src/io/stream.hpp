@@ -71,6 +71,7 @@ struct StreamCore {
     uv_tty_t tty;
   } h;
   OwnedResource owned;
+  ScopedResource scoped;  // closed when the scope it was made in ends
   std::string label;          // what error messages name: "stdout of 'ls'", "127.0.0.1:5000"
   std::string peer;           // TCP only
   std::string local_address;  // TCP only
@@ -117,6 +118,9 @@ void push_stream(lua_State* L);
 /// handle initialised and `initialized` set); the runtime owns the core
 /// until its handle is closed.
 void attach_stream(lua_State* L, int index, StreamCore* core);
+/// [-0, +0, -] Makes the stream belong to the scope of the running code
+/// (std.io's standard streams belong to none).
+void attach_stream_to_scope(lua_State* L, StreamCore* core);
 /// [-0, +0, v] The core of the Stream at `index`; raises if it is none.
 StreamCore* check_stream(lua_State* L, int index);
 /// [-0, +0, e] Creates the Stream metatable; once per state.

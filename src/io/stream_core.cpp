@@ -92,6 +92,7 @@ void on_runtime_shutdown(OwnedResource& r) { static_cast<StreamCore*>(r.user_dat
 
 StreamCore::StreamCore()
     : owned(&on_runtime_shutdown, this),
+      scoped([](ScopedResource& r, bool) { static_cast<StreamCore*>(r.user_data())->start_closing(); }, this),
       read_awaiter(&on_read_interrupt, this),
       write_awaiter(&on_write_interrupt, this),
       shutdown_awaiter(nullptr, this) {
@@ -141,6 +142,7 @@ void StreamCore::stop_reading() {
 void StreamCore::start_closing() {
   if (closing) return;
   closing = true;
+  scoped.detach();
   if (initialized) stop_reading();
   reading = false;
   // A waiting reader continues and finds the stream closed; a waiting

@@ -262,6 +262,10 @@ void attach_stream(lua_State* L, int index, StreamCore* core) {
   if (!own(L, core->owned)) core->start_closing();
 }
 
+void attach_stream_to_scope(lua_State* L, StreamCore* core) {
+  if (!core->closing) attach_to_scope(L, core->scoped);
+}
+
 void init_stream_type(lua_State* L) {
   luaL_newmetatable(L, kStreamMetatable);
   const luaL_Reg methods[] = {{"read", stream_read},

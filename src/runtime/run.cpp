@@ -188,6 +188,7 @@ void Runtime::close() {
   report_unjoined(*root_);
   closed_ = true;
   resources_.shut_down();  // after the aborts, whose interrupts may hand some over
+  forget_ending_resources();
   preemptor_.stop();
   while (DeadlineEntry* entry = deadlines_.top()) deadlines_.remove(*entry);
   run_queue_.clear();

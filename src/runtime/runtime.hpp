@@ -190,6 +190,12 @@ class Runtime {
   /// and there is room. On success f.thread becomes null. Never raises.
   bool recycle_thread(Fiber& f);
 
+  // --- resources that belong to scopes (scope_resources.cpp)
+  static void attach_resource(Scope& s, ScopedResource& r);
+  /// Takes r out of its scope (or out of the ending list, waking the
+  /// scope when it was the last one it waited for).
+  static void detach_resource(ScopedResource& r);
+
   // --- host entries (run.cpp)
   RunResult run(lua_State* L, int nargs);
   void request_shutdown();
@@ -237,6 +243,12 @@ class Runtime {
   void complete(Fiber& f, Outcome outcome);
   void body_completed(Scope& s, Outcome outcome);
   void settle(Scope& s);
+  // resources that belong to scopes (scope_resources.cpp)
+  /// Calls on_scope_end of each resource of a done scope; a graceful end
+  /// leaves it ending (the scope waits for its finish()).
+  void end_resources(Scope& s);
+  /// At close: ending resources no longer point at their scopes.
+  void forget_ending_resources();
   void start_grace(Scope& s);
   void expire_grace(Scope& s);
   void report_unjoined(Scope& s);
@@ -270,6 +282,7 @@ class Runtime {
   ErrorValues errors_;
   ObjectMetatables metatables_;
   ResourceRegistry resources_;
+  ScopedResource* ending_ = nullptr;  // resources whose scopes wait for them
   /// The last __close error an abort reported, or the runtime's light
   /// userdata for none: a registry slot that always exists, so updating it
   /// never allocates.

@@ -60,7 +60,8 @@ h.no_fd_leak(function()
     local before = h.settled_fd_count()
     local function open_and_drop() fs.open(path) end
     open_and_drop()
-    assert(h.settled_fd_count() == before)
+    local after
+    assert(h.eventually(function() after = h.settled_fd_count() return after == before end, 3), after)
   end)
 end)
 print("ok")
