@@ -1,6 +1,7 @@
 -- echo_server.lua - a TCP echo server that shuts down gracefully.
 --
 --   build/lua-batteries examples/echo_server.lua [PORT]      serve until Ctrl-C
+--                                                              (PORT 0: any free one)
 --   build/lua-batteries examples/echo_server.lua --self-test
 --
 -- Every connection gets a task of its own (Listener:serve) that echoes
@@ -23,14 +24,12 @@ local function handle(stream)
   end
 end
 
-local function serve(listener)
-  io.stderr:write(("echo server on %s\n"):format(listener.address))
-  listener:serve(handle)
-end
-
 if (...) ~= "--self-test" then
   local listener <close> = net.listen("127.0.0.1", tonumber((...)) or 7777)
-  serve(listener)
+  print(("echo server on %s"):format(listener.address))
+  print("ready (Ctrl-C stops it)")
+  io.stdout:flush()
+  listener:serve(handle)
   return
 end
 
@@ -44,7 +43,7 @@ task.scope(function(s)
   s:spawn(function()
     task.scope(function(inner)
       server_scope = inner
-      serve(listener)
+      listener:serve(handle)
     end)
   end)
   task.scope(function(clients)

@@ -23,6 +23,7 @@ const char* kind_name(ErrorKind kind) {
     case ErrorKind::aborted: return "aborted";
     case ErrorKind::joined: return "joined";
     case ErrorKind::timeout: return "timeout";
+    case ErrorKind::closed: return "closed";
     case ErrorKind::none: break;
   }
   return "none";
@@ -144,6 +145,8 @@ void push_timeout_error(lua_State* L, double ms) {
   if (!formatted) raise_out_of_memory(L);
   new_error(L, ErrorKind::timeout, ms, message);
 }
+
+void push_new_error(lua_State* L, ErrorKind kind, const char* message) { new_error(L, kind, 0, message); }
 
 void raise_out_of_memory(lua_State* L) {
   lua_pushliteral(L, "not enough memory");

@@ -9,7 +9,7 @@
 
 namespace lua_batteries::detail {
 
-enum class ErrorKind { none, cancelled, aborted, joined, timeout };
+enum class ErrorKind { none, cancelled, aborted, joined, timeout, closed };
 
 class ErrorValues {
  public:
@@ -32,6 +32,9 @@ class ErrorValues {
 
 /// [-0, +1, m] Pushes a timeout error: "task.with_timeout: exceeded <ms> ms".
 void push_timeout_error(lua_State* L, double ms);
+/// [-0, +1, m] Pushes a new error value of `kind` with `message` (the kinds
+/// without a singleton: closed).
+void push_new_error(lua_State* L, ErrorKind kind, const char* message);
 /// [-0, +0, v] Raises "not enough memory" (a C++ allocation failed).
 [[noreturn]] void raise_out_of_memory(lua_State* L);
 

@@ -125,7 +125,8 @@ struct Fiber {
     Scope* awaited_scope;         // Wait::scope: from wait_scope to release_scope
     AwaitCall await_call;         // a host bridge await (Wait::await or Wait::turn):
                                   // from await() to its continuation
-    WaitSite* site;               // Wait::site: from wait_on to finish_wait or interrupt
+    SiteWait site_wait;           // Wait::site: its site from wait_on to finish_wait or
+                                  // interrupt; its node while the site's primitive keeps it
   };
 
   NestedStack nested;
@@ -215,6 +216,19 @@ struct ScopeSpec {
   std::size_t name_len;
   double timeout_ms;        // with_timeout
   double grace_ms;
+  /// The scope's token is a root of its own instead of a child of the
+  /// opener's (task.shield): cancellation from outside does not reach in.
+  bool detached;
+  /// task.scope's options (std-task-coordination section 7).
+  bool fail_fast;
+  CancelToken* linked;  // opts.token: cancelling it cancels the scope; may be null
+};
+
+/// What a fail-fast scope keeps of its first failed child.
+enum class FirstFailure : std::uint8_t {
+  none,
+  value,          // its error value, the scope object's user value 4
+  out_of_memory,  // it failed for lack of a thread: Lua's memory error
 };
 
 struct Scope {
@@ -248,6 +262,8 @@ struct Scope {
   void release_token() {
     cancelled_when_closed = token->is_cancelled();
     token.reset();
+    link_waiter.unregister();
+    linked.reset();
   }
   /// scope:cancel(). False if the scope is closed: the caller then cancels
   /// the scope's CancelToken object, if one was made.
@@ -287,6 +303,14 @@ struct Scope {
   Outcome body_outcome = Outcome::returned;
   int body_nresults = 0;
   int pin;                  // the scope object's pin slot while open (PinTable)
+
+  // task.scope's options: the first failed child cancels the scope, which
+  // raises its error (fail_fast); a token whose cancel cancels the scope's
+  // (linked, through link_waiter), held until the scope closes.
+  bool fail_fast = false;
+  FirstFailure first_failure = FirstFailure::none;
+  TokenRef linked;
+  CancelWaiter link_waiter;
 
   // with_timeout
   double timeout_ms;

@@ -32,6 +32,12 @@ bool Runtime::start_scope(Scope& s, Fiber& opener) {
     release_scope(s);
     return false;
   }
+  if (CancelToken* linked = s.linked.get()) {
+    if (linked->is_cancelled())
+      s.token->cancel();
+    else
+      linked->add_waiter(s.link_waiter);
+  }
   make_runnable(s.body);
   wait_scope(opener, s);
   if (Observer* o = lifecycle_observer()) o->scope_opened(s.event());
@@ -116,6 +122,14 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
 
   auto& t = static_cast<Task&>(f);
   t.outcome = outcome;
+  if (var_contexts_ != LUA_NOREF) {
+    // A finished task's task.var values are released. Setting a key to
+    // nil never allocates.
+    lua_rawgeti(service_, LUA_REGISTRYINDEX, var_contexts_);
+    lua_pushnil(service_);
+    lua_rawsetp(service_, -2, &t);
+    lua_pop(service_, 1);
+  }
   t.finished_ns = now_ns();
   Scope::remove_live(s, t);
   --live_tasks_;
@@ -125,15 +139,44 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
     o->task_finished(t.event(), outcome, text);
   }
   if (outcome == Outcome::returned && t.nresults == 0) recycle_thread(t);
+  const bool kept = outcome == Outcome::failed && keep_first_failure(s, t);
   if (Fiber* joiner = t.joiner) {
     resume_later(*joiner);
     unpin(t);
-  } else if (outcome == Outcome::failed) {
+  } else if (outcome == Outcome::failed && !kept) {
     s.unjoined_failures.push_back(t);  // stays pinned until joined or reported
   } else {
     unpin(t);
   }
   settle(s);
+}
+
+bool Runtime::keep_first_failure(Scope& s, Task& t) {
+  if (!s.fail_fast || s.first_failure != FirstFailure::none || s.closed) return false;
+  // The body's own error, raised first, is what the scope raises.
+  if (s.body.state == FiberState::done && s.body_outcome != Outcome::returned) return false;
+  if (!t.thread) {
+    s.first_failure = FirstFailure::out_of_memory;
+  } else {
+    // The error is on top of the dead thread's stack; it goes into the
+    // scope object (pinned while the scope is open), whose user value
+    // slot exists: no allocation. The service thread has LUA_MINSTACK free.
+    lua_State* X = service_;
+    pins_.push_table(X);
+    lua_rawgeti(X, -1, s.pin);
+    lua_pushvalue(t.thread, -1);
+    lua_xmove(t.thread, X, 1);
+    lua_setiuservalue(X, -2, 4);
+    lua_pop(X, 2);
+    s.first_failure = FirstFailure::value;
+  }
+  s.token->cancel();
+  return true;
+}
+
+void Runtime::on_linked_cancelled(CancelWaiter& waiter) {
+  Scope& s = container_of(waiter, &Scope::link_waiter);
+  if (s.token) s.token->cancel();
 }
 
 void Runtime::body_completed(Scope& s, Outcome outcome) {

@@ -109,15 +109,15 @@ void Runtime::wait_await(Fiber& f, Awaiter& awaiter) {
 
 void Runtime::wait_on(Fiber& f, WaitSite& site) {
   f.wait = Wait::site;
-  f.site = &site;
+  f.site_wait.site = &site;
   if (site.external) ++external_waits_;
   f.token()->add_waiter(f.cancel_waiter);
 }
 
 bool Runtime::finish_wait(Fiber& f) {
-  WaitSite* site = f.site;
+  WaitSite* site = f.site_wait.site;
   if (!site) return false;
-  f.site = nullptr;
+  f.site_wait.site = nullptr;
   if (site->external) --external_waits_;
   return true;
 }
@@ -139,7 +139,7 @@ void Runtime::end_wait(Fiber& f, Interruption why) {
       }
       break;
     case Wait::site:
-      if (WaitSite* site = f.site) {
+      if (WaitSite* site = f.site_wait.site) {
         finish_wait(f);
         site->interrupt(*site, f, why);
       }

@@ -91,6 +91,11 @@ class Runtime {
 
   // --- scheduling (runtime.cpp)
   Fiber* running() const { return running_; }
+  /// task.var's values (lua/task_var.cpp): the registry reference of the
+  /// table from a context key (a Task, or this Runtime for the root
+  /// context) to that context's table; LUA_NOREF until the first var.
+  int var_contexts() const { return var_contexts_; }
+  void set_var_contexts(int ref) { var_contexts_ = ref; }
   /// The fiber that code on thread L may suspend, or null where it cannot
   /// (a C boundary, a thread the runtime does not drive, a __close handler
   /// run by an abort).
@@ -218,6 +223,8 @@ class Runtime {
   static void on_grace_due(DeadlineEntry& entry);
   static void on_shutdown_grace_due(DeadlineEntry& entry);
   static void on_cancelled(CancelWaiter& waiter);
+  /// A scope's linked token (task.scope opts.token) was cancelled.
+  static void on_linked_cancelled(CancelWaiter& waiter);
 
  private:
   struct RunState {
@@ -242,6 +249,10 @@ class Runtime {
   void finish_stray_yield(Fiber& f);
   void complete(Fiber& f, Outcome outcome);
   void body_completed(Scope& s, Outcome outcome);
+  /// A child of s failed (not cancelled nor aborted): if s is fail-fast
+  /// and this is its first failure, keeps the error for the scope's caller
+  /// and cancels s. True if kept (the failure is then observed).
+  bool keep_first_failure(Scope& s, Task& t);
   void settle(Scope& s);
   // resources that belong to scopes (scope_resources.cpp)
   /// Calls on_scope_end of each resource of a done scope; a graceful end
@@ -287,6 +298,7 @@ class Runtime {
   /// userdata for none: a registry slot that always exists, so updating it
   /// never allocates.
   int last_close_error_ = LUA_NOREF;
+  int var_contexts_ = LUA_NOREF;
   std::unique_ptr<Scope> root_;
   Fiber* running_ = nullptr;
   Preemptor preemptor_;

@@ -18,8 +18,14 @@
 // stay valid from wait_on until k or interrupt; embedding it in a userdata
 // left on the suspended function's own stack does that, as that stack
 // lives until the fiber resumes or is torn down (after interrupt).
+//
+// A wait that must not allocate (a channel's, an event's, a semaphore's)
+// uses the fiber's own SiteWait instead: its site is a static one per kind
+// of wait, whose interrupt finds the waiter's node in f.site_wait.node, and
+// the node is the fiber's place in the primitive's WaitQueue.
 #pragma once
 
+#include "core/wait_queue.hpp"
 #include "lua_batteries/task.hpp"
 
 namespace lua_batteries::detail {
@@ -32,7 +38,7 @@ struct WaitSite {
   /// call into Lua; may destroy the site. `f` is the fiber that waited.
   using InterruptFn = void (*)(WaitSite& site, Fiber& f, Interruption why);
 
-  explicit WaitSite(InterruptFn on_interrupt, bool completes_externally = false)
+  constexpr explicit WaitSite(InterruptFn on_interrupt, bool completes_externally = false)
       : interrupt(on_interrupt), external(completes_externally) {}
 
   InterruptFn interrupt;
@@ -40,6 +46,14 @@ struct WaitSite {
   /// fibers (I/O, another thread): on virtual time the clock does not jump
   /// while such a wait is pending.
   bool external;
+};
+
+/// A waiter in a WaitQueue: the site it waits on (what kind of wait the
+/// node belongs to, for a queue that holds several kinds) and its node.
+/// Fiber::site_wait is one; task.select keeps one per channel.
+struct SiteWait {
+  WaitSite* site;  // Fiber::site_wait: from wait_on to finish_wait or interrupt
+  WaitNode node;   // the fiber's place in a queue, if its site uses one
 };
 
 }  // namespace lua_batteries::detail
