@@ -18,13 +18,22 @@ struct Probe {
     auto* p = static_cast<Probe*>(r.user_data());
     ++p->ends;
     p->hard = hard;
-    if (p->finish_at_once) r.finish();
+    if (p->finish_at_once) {
+      r.finish();
+    } else if (p->finish_later) {
+      HostTest::current->after_ms(50, [p] {
+        p->finished = true;
+        p->scoped.finish();
+      });
+    }
   }
   lb::ScopedResource scoped;
   int ends = 0;
   bool hard = false;
   bool finish_at_once = false;
+  bool finish_later = false;  // on a loop timer started by on_scope_end
   bool attached = false;
+  bool finished = false;  // finish() was called from the loop
 };
 
 Probe g_probe;
@@ -40,6 +49,11 @@ int l_detach(lua_State*) {
   return 0;
 }
 
+int l_finished(lua_State* L) {
+  lua_pushboolean(L, g_probe.finished);
+  return 1;
+}
+
 int l_ends(lua_State* L) {
   lua_pushinteger(L, g_probe.ends);
   return 1;
@@ -53,10 +67,13 @@ class ScopedResourceTest : public HostTest {
     g_probe.ends = 0;
     g_probe.hard = false;
     g_probe.finish_at_once = false;
+    g_probe.finish_later = false;
+    g_probe.finished = false;
     install();
     add_function("attach", l_attach);
     add_function("detach", l_detach);
     add_function("ends", l_ends);
+    add_function("finished", l_finished);
   }
   void TearDown() override {
     g_probe.scoped.detach();
@@ -65,21 +82,21 @@ class ScopedResourceTest : public HostTest {
 };
 
 TEST_F(ScopedResourceTest, TheScopeEndsItAndReturnsOnlyOnceItFinished) {
-  after_ms(100, [] { g_probe.scoped.finish(); });
+  // The bridge finishes on a loop timer; the scope must not return before.
+  g_probe.finish_later = true;
   const lb::RunResult r = run(R"(
-    local t0 = std.time.monotonic()
     std.task.scope(function(s)
       assert(attach())
       s:spawn(function() std.task.sleep(20) end)
       assert(ends() == 0)
     end)
     assert(ends() == 1, "not ended")
-    waited_for_finish = std.time.monotonic() - t0 >= 0.09
+    returned_after_finish = finished()
   )");
   ASSERT_EQ(r.status, Status::ok) << r.message;
   EXPECT_EQ(g_probe.ends, 1);
   EXPECT_FALSE(g_probe.hard);
-  EXPECT_TRUE(global_boolean("waited_for_finish")) << "the scope returned before the resource finished";
+  EXPECT_TRUE(global_boolean("returned_after_finish")) << "the scope returned before the resource finished";
 }
 
 TEST_F(ScopedResourceTest, AResourceMadeInATaskBelongsToTheTasksScope) {
