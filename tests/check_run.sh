@@ -19,6 +19,8 @@
 #   --interrupt-after LINE
 #                        once stdout has a line equal to LINE, send SIGINT;
 #                        several are handled in order (Ctrl-C cases)
+#   --terminate-after LINE
+#                        the same with SIGTERM
 #   --timeout SECONDS    kill the command after SECONDS (default 60); the
 #                        test's CTest TIMEOUT is set a little above, so a
 #                        hang still ends here and prints its output
@@ -39,7 +41,8 @@ while [ $# -gt 0 ]; do
     --stderr-empty) stderr_empty=1; shift ;;
     --last-line-ok) last_line_ok=1; shift ;;
     --stdin) stdin=$2; has_stdin=1; shift 2 ;;
-    --interrupt-after) interrupts+=("$2"); shift 2 ;;
+    --interrupt-after) interrupts+=("INT:$2"); shift 2 ;;
+    --terminate-after) interrupts+=("TERM:$2"); shift 2 ;;
     --timeout) limit=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "check_run.sh: unknown option $1" >&2; exit 2 ;;
@@ -93,9 +96,10 @@ else
   deadline=$(($(date +%s) + limit))
   "$@" >"$out" 2>"$err" </dev/null &
   pid=$!
-  for line in "${interrupts[@]}"; do
+  for signal_line in "${interrupts[@]}"; do
+    signal=${signal_line%%:*} line=${signal_line#*:}
     if ! wait_for_line "$line" "$deadline"; then problem "never printed the line: $line"; break; fi
-    kill -INT "$pid" 2>/dev/null || { problem "exited before SIGINT"; break; }
+    kill -"$signal" "$pid" 2>/dev/null || { problem "exited before SIG$signal"; break; }
   done
   while is_running && [ "$(date +%s)" -lt "$deadline" ]; do sleep 0.05; done
   if is_running; then

@@ -200,15 +200,39 @@ struct TaskInfo {
 /// is not installed.
 std::optional<TaskInfo> current_task(lua_State* L);
 
-/// Why a wait ended without its completion.
-enum class Interruption { cancelled, aborted };
+/// Why on_interrupt is called.
+enum class Interruption {
+  /// The task was cancelled; its wait is over (it raises `task cancelled`).
+  cancelled,
+  /// The task was hard-aborted (or the runtime shut down); its wait is over.
+  aborted,
+  /// CancelMode::deferred only: the task was cancelled, but it keeps
+  /// waiting until complete() (or a hard abort). Not the end of the wait.
+  cancel_requested,
+};
+
+/// What a cancellation of the waiting task does to an await.
+enum class CancelMode {
+  /// The wait ends at once: on_interrupt(cancelled), then the task raises
+  /// `task cancelled`.
+  immediate,
+  /// The bridge is told (on_interrupt(cancel_requested)) and the task
+  /// keeps waiting until the bridge calls complete(); then on_interrupt
+  /// (cancelled) runs and the task raises `task cancelled` (k does not
+  /// run). A hard abort still ends the wait at once (on_interrupt(aborted)).
+  /// For "terminate the child, wait until it has exited, then raise"
+  /// (Trio's run_process): nothing the operation started outlives it.
+  deferred,
+};
 
 /// One pending operation of a host bridge (SQL, subprocess, HTTP ...) that
 /// a task waits for; see await(). For every await exactly one of two
 /// things happens: the task continues in the continuation k, or
-/// on_interrupt runs. The bridge owns the Awaiter and keeps it alive until
-/// then; that is also the moment to release whatever else the operation
-/// holds (its result was read by k, or nobody will read it).
+/// on_interrupt runs with `cancelled` or `aborted` (`cancel_requested`,
+/// of CancelMode::deferred, only announces one of these). The bridge owns
+/// the Awaiter and keeps it alive until then; that is also the moment to
+/// release whatever else the operation holds (its result was read by k, or
+/// nobody will read it).
 class Awaiter {
  public:
   /// Called when the waiting task is cancelled before complete(), or
@@ -218,8 +242,9 @@ class Awaiter {
   /// destroyed inside the callback. It must not call into Lua.
   using InterruptFn = void (*)(Awaiter&, Interruption);
 
-  explicit Awaiter(InterruptFn on_interrupt = nullptr, void* user_data = nullptr)
-      : on_interrupt_(on_interrupt), user_data_(user_data) {}
+  explicit Awaiter(InterruptFn on_interrupt = nullptr, void* user_data = nullptr,
+                   CancelMode cancel_mode = CancelMode::immediate)
+      : on_interrupt_(on_interrupt), user_data_(user_data), cancel_mode_(cancel_mode) {}
   Awaiter(const Awaiter&) = delete;
   Awaiter& operator=(const Awaiter&) = delete;
   /// Destroying an Awaiter whose task still waits for it (neither k nor
@@ -235,6 +260,17 @@ class Awaiter {
   /// True from await() until k runs or on_interrupt returns.
   bool is_waiting() const { return fiber_ != nullptr; }
   void* user_data() const { return user_data_; }
+  CancelMode cancel_mode() const { return cancel_mode_; }
+  /// Sets the mode of the next await (not while waiting).
+  void set_cancel_mode(CancelMode mode) { cancel_mode_ = mode; }
+  /// Makes an Awaiter whose wait is over ready for the next await, so that
+  /// an object with one operation at a time can keep one Awaiter for all
+  /// of them. No effect while waiting.
+  void reset() {
+    if (fiber_) return;
+    completed_ = false;
+    used_ = false;
+  }
 
  private:
   friend class detail::Runtime;
@@ -242,16 +278,25 @@ class Awaiter {
   InterruptFn on_interrupt_;
   void* user_data_;
   detail::Fiber* fiber_ = nullptr;
+  CancelMode cancel_mode_;
   bool completed_ = false;  // complete() was called (before or during the wait)
   bool used_ = false;       // await() was called
 };
+
+/// [-0, +0, -] Whether code running in L can suspend here (await would
+/// not raise "cannot suspend here"): false outside a task or the main
+/// chunk of a run, across a C boundary, and in __close handlers run by a
+/// hard abort. A bridge that must not fail there (a close) ends its
+/// resource without waiting instead.
+bool can_suspend(lua_State* L);
 
 /// [-0, +0, e] Suspends the running task until awaiter.complete(), from
 /// inside a lua_CFunction: `return await(L, a, "mybridge.read", k, ctx);`.
 /// Like lua_yieldk it does not return to its caller; the task continues in
 /// k(L, LUA_YIELD, ctx) with the C function's stack as it was. If the task
 /// is cancelled before the completion arrives it raises `task cancelled`
-/// there instead (on_interrupt runs first, k does not); if it is
+/// there instead (on_interrupt runs first, k does not; with
+/// CancelMode::deferred only once the completion arrived); if it is
 /// hard-aborted before k ran, on_interrupt runs and k never does. Where the
 /// running code cannot suspend it raises "<what>: cannot suspend here"
 /// (nothing else happens: the operation was never waited for).

@@ -21,6 +21,7 @@
 #include "core/deadline_queue.hpp"
 #include "core/intrusive_list.hpp"
 #include "lua_batteries/observer.hpp"
+#include "lua_batteries/resource.hpp"
 #include "lua_batteries/task.hpp"
 #include "runtime/wait_site.hpp"
 
@@ -250,7 +251,10 @@ struct Scope {
     t.scope_hook.unlink();
     --s.live_count;
   }
-  bool is_settled() const { return (kind == ScopeKind::root || body.state == FiberState::done) && live_count == 0; }
+  /// Its body and tasks are done (the resources it ends may still be
+  /// ending: see is_settled).
+  bool is_done() const { return (kind == ScopeKind::root || body.state == FiberState::done) && live_count == 0; }
+  bool is_settled() const { return is_done() && ending_resources == 0; }
   /// A closed scope drops its token, so that it owns no C++ memory once
   /// closed: like a Task, a Scope in a scope object is never destroyed
   /// (Lua frees the object without a finalizer). What the token said stays
@@ -284,6 +288,11 @@ struct Scope {
   IntrusiveList<Task, &Task::scope_hook> live;
   std::size_t live_count = 0;
   IntrusiveList<Task, &Task::scope_hook> unjoined_failures;
+  /// The resources created in it (lua_batteries::attach_to_scope), ended
+  /// when it is done; how many of them it still waits for.
+  ScopedResource* resources = nullptr;
+  std::size_t ending_resources = 0;
+  bool ending_in_progress = false;  // inside end_resources
 
   Fiber body;
   Fiber* caller = nullptr;  // waits for the scope to settle

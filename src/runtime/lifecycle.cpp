@@ -201,7 +201,11 @@ void Runtime::settle(Scope& s) {
     check_run_complete();
     return;
   }
-  if (s.closed || s.expiring || !s.is_settled()) return;
+  if (s.closed || s.expiring || s.ending_in_progress || !s.is_done()) return;
+  // Done: what was created in it ends now; a graceful end may take a while
+  // (a process terminated and reaped), and the scope waits for it.
+  if (s.resources) end_resources(s);
+  if (!s.is_settled()) return;
   if (s.kind == ScopeKind::with_timeout && s.deadline_entry.is_queued() && s.deadline_entry.due_ns <= now_ns()) {
     // Everything finished, but only after the deadline (its timer had no
     // chance to fire during the work): the deadline still counts.

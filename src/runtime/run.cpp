@@ -188,6 +188,8 @@ void Runtime::close() {
   root_->aborting = true;  // for good: cleanups run by lua_close cannot spawn
   report_unjoined(*root_);
   closed_ = true;
+  resources_.shut_down();  // after the aborts, whose interrupts may hand some over
+  forget_ending_resources();
   preemptor_.stop();
   while (DeadlineEntry* entry = deadlines_.top()) deadlines_.remove(*entry);
   run_queue_.clear();

@@ -182,8 +182,19 @@ void Runtime::make_due_runnable(Fiber& f) {
   if (!dispatching_ && !closed_) loop_.start_idle();
 }
 
+void Runtime::defer_cancel(Fiber& f) {
+  f.cancel_waiter.unregister();
+  f.await_end = Fiber::AwaitEnd::interrupted;
+  notify_interrupt(*f.await_call.awaiter, Interruption::cancel_requested);
+}
+
 void Runtime::on_cancelled(CancelWaiter& waiter) {
   Fiber& f = container_of(waiter, &Fiber::cancel_waiter);
+  if (f.state == FiberState::waiting && f.wait == Wait::await && f.await_call.awaiter &&
+      f.await_call.awaiter->cancel_mode_ == CancelMode::deferred) {
+    f.rt.defer_cancel(f);
+    return;
+  }
   f.rt.wake(f);
 }
 
@@ -332,6 +343,10 @@ void Runtime::resume(Fiber& f) {
     } else if (f.wait == Wait::turn) {
       f.wait = Wait::none;
       make_runnable(f);
+    } else if (f.wait == Wait::await && f.await_call.awaiter && f.await_call.awaiter->completed_) {
+      // Completed before the yield got here (a deferred cancel's bridge
+      // that finished at once inside on_interrupt).
+      resume_later(f);
     }
     return;
   }

@@ -31,6 +31,7 @@
 #include "runtime/loop_driver.hpp"
 #include "runtime/pin_table.hpp"
 #include "runtime/preempt.hpp"
+#include "runtime/resource_registry.hpp"
 #include "runtime/thread_guards.hpp"
 #include "runtime/thread_pools.hpp"
 #include "runtime/wait_site.hpp"
@@ -87,6 +88,8 @@ class Runtime {
   ThreadGuards& guards() { return guards_; }
   const ErrorValues& errors() const { return errors_; }
   const ObjectMetatables& metatables() const { return metatables_; }
+  /// OS resources of host bridges (lua_batteries::own); close() ends them.
+  ResourceRegistry& resources() { return resources_; }
 
   // --- scheduling (runtime.cpp)
   Fiber* running() const { return running_; }
@@ -123,6 +126,14 @@ class Runtime {
   /// Ends f's wait as interrupted (cancellation) and queues it; no effect
   /// unless f is waiting.
   void wake(Fiber& f);
+  /// A cancellation reached f waiting for an Awaiter of
+  /// CancelMode::deferred: the bridge is told, f keeps waiting, and its
+  /// continuation raises `task cancelled`.
+  void defer_cancel(Fiber& f);
+  /// Calls the awaiter's on_interrupt, if it has one.
+  static void notify_interrupt(Awaiter& awaiter, Interruption why) {
+    if (awaiter.on_interrupt_) awaiter.on_interrupt_(awaiter, why);
+  }
   /// Queues a waiting fiber whose wait completed (its continuation reads
   /// the result). No effect unless f is waiting.
   void resume_later(Fiber& f);
@@ -192,6 +203,12 @@ class Runtime {
   /// and there is room. On success f.thread becomes null. Never raises.
   bool recycle_thread(Fiber& f);
 
+  // --- resources that belong to scopes (scope_resources.cpp)
+  static void attach_resource(Scope& s, ScopedResource& r);
+  /// Takes r out of its scope (or out of the ending list, waking the
+  /// scope when it was the last one it waited for).
+  static void detach_resource(ScopedResource& r);
+
   // --- host entries (run.cpp)
   RunResult run(lua_State* L, int nargs);
   void request_shutdown();
@@ -260,6 +277,12 @@ class Runtime {
   /// and cancels s. True if kept (the failure is then observed).
   bool keep_first_failure(Scope& s, Task& t);
   void settle(Scope& s);
+  // resources that belong to scopes (scope_resources.cpp)
+  /// Calls on_scope_end of each resource of a done scope; a graceful end
+  /// leaves it ending (the scope waits for its finish()).
+  void end_resources(Scope& s);
+  /// At close: ending resources no longer point at their scopes.
+  void forget_ending_resources();
   void start_grace(Scope& s);
   void expire_grace(Scope& s);
   void report_unjoined(Scope& s);
@@ -292,6 +315,8 @@ class Runtime {
   ThreadGuards guards_;
   ErrorValues errors_;
   ObjectMetatables metatables_;
+  ResourceRegistry resources_;
+  ScopedResource* ending_ = nullptr;  // resources whose scopes wait for them
   /// The last __close error an abort reported, or the runtime's light
   /// userdata for none: a registry slot that always exists, so updating it
   /// never allocates.

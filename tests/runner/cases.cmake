@@ -8,6 +8,7 @@
 #     [STDIN text]              text (and a newline) on stdin; default /dev/null
 #     [TTY]                     stdin is a terminal (through script(1))
 #     [INTERRUPT_AFTER line...] send SIGINT once stdout has each line, in order
+#     [TERMINATE_AFTER line...] the same with SIGTERM
 #     [EXIT n]                  exit status, default 0
 #     [STDOUT_IS text]          the whole of stdout (trailing newlines aside)
 #     [STDOUT_HAS text...] [STDERR_HAS text...] [STDOUT_LACKS text...]
@@ -279,6 +280,13 @@ runner_case(sigint_cancels_a_sleeping_task_and_runs_its_close
   ARGS sleeper.lua
   INTERRUPT_AFTER "ready"
   EXIT 130
+  STDOUT_HAS "task saw: task cancelled" "task closed"
+  TIMEOUT 10)
+
+runner_case(sigterm_shuts_down_like_the_first_ctrl_c_and_exits_143
+  ARGS sleeper.lua
+  TERMINATE_AFTER "ready"
+  EXIT 143
   STDOUT_HAS "task saw: task cancelled" "task closed"
   TIMEOUT 10)
 
