@@ -290,6 +290,12 @@ class Awaiter {
 /// resource without waiting instead.
 bool can_suspend(lua_State* L);
 
+/// [-0, +0, e] A checkpoint for bridges: raises `task cancelled` if the
+/// code running in L is cancelled (its effective token), else returns 0.
+/// Call it before starting work that a CancelMode::deferred await would
+/// let run to its end, so that a cancelled task starts nothing.
+int check_cancelled(lua_State* L);
+
 /// [-0, +0, e] Suspends the running task until awaiter.complete(), from
 /// inside a lua_CFunction: `return await(L, a, "mybridge.read", k, ctx);`.
 /// Like lua_yieldk it does not return to its caller; the task continues in

@@ -270,6 +270,13 @@ bool can_suspend(lua_State* L) {
   return rt && !rt->is_closed() && rt->suspendable_fiber(L) != nullptr;
 }
 
+int check_cancelled(lua_State* L) {
+  Runtime* rt = runtime_or_null(L);
+  if (!rt || rt->is_closed()) return 0;
+  if (effective_token(L).is_cancelled()) rt->errors().raise(L, detail::ErrorKind::cancelled);
+  return 0;
+}
+
 int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k, lua_KContext ctx) {
   Runtime* rt = runtime_or_null(L);
   if (!rt) return luaL_error(L, "%s: std.task is not installed", what);
