@@ -65,14 +65,6 @@ std::string Runtime::describe_error(const Task& t) {
 
 // --- suspension and waits -------------------------------------------------
 
-Fiber* Runtime::suspendable_fiber(lua_State* L) const {
-  Fiber* f = running_;
-  if (!f || L != f->innermost() || !lua_isyieldable(L)) return nullptr;
-  if (!f->nested.empty() && !f->nested.back().through) return nullptr;
-  if (guards_.is_closing(L)) return nullptr;
-  return f;
-}
-
 int Runtime::suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx) {
   f.suspend_pending = true;
   return lua_yieldk(L, 0, ctx, k);
@@ -314,7 +306,8 @@ void Runtime::resume(Fiber& f) {
   running_ = &f;
   // Only the preemption handler reads it; the virtual clock never passes a
   // deadline while code runs.
-  DeadlineEntry* next = preemptor_.is_on() && !clock_.is_virtual() ? deadlines_.top() : nullptr;
+  DeadlineEntry* next =
+      preemptor_.is_on() && !clock_.is_virtual() && !deadlines_.empty() ? deadlines_.top() : nullptr;
   preemptor_.enter_resume(f.thread, next ? next->due_ns : UINT64_MAX);
   const int status = lua_resume(f.thread, nullptr, nargs, &nresults);
   preemptor_.leave_resume();

@@ -101,7 +101,13 @@ class Runtime {
   /// The fiber that code on thread L may suspend, or null where it cannot
   /// (a C boundary, a thread the runtime does not drive, a __close handler
   /// run by an abort).
-  Fiber* suspendable_fiber(lua_State* L) const;
+  Fiber* suspendable_fiber(lua_State* L) const {  // inline: every wait and yield asks
+    Fiber* f = running_;
+    if (!f || L != f->innermost() || !lua_isyieldable(L)) return nullptr;
+    if (!f->nested.empty() && !f->nested.back().through) return nullptr;
+    if (guards_.is_closing(L)) return nullptr;
+    return f;
+  }
   /// Yields L to the scheduler; f's wait must be set (a wait_* call). The
   /// fiber continues in k. [-0, +0, -] (yields)
   int suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx);
