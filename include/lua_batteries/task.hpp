@@ -108,6 +108,14 @@ struct Config {
   /// it. While a host await is outstanding the clock does not jump: the
   /// next deadline is waited for in real time, then the clock moves to it.
   bool virtual_time = false;
+  /// A root-scope task that fails while nobody waits in its join is
+  /// reported (Observer::unobserved_error) once it is known to be
+  /// unobserved: when its handle is garbage, or at the end of the run if
+  /// the script still holds it. The runtime keeps nothing of it after
+  /// that, so a long-running program stays flat. With this set, such a
+  /// failure is reported as soon as it happens (a later join still gets
+  /// the error from the handle).
+  bool report_failures_at_once = false;
 };
 
 /// Installs std.task and std.time into L (creating the global `std` if

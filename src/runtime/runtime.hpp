@@ -252,6 +252,24 @@ class Runtime {
   void start_grace(Scope& s);
   void expire_grace(Scope& s);
   void report_unjoined(Scope& s);
+
+  // unjoined failures of root tasks (unobserved.cpp)
+ public:
+  /// The finalizer of the sentinel watching t's handle (unobserved.cpp)
+  /// runs on L: reports t's failure unless it was joined or reported.
+  void report_collected_failure(lua_State* L, Task& t);
+
+ private:
+  /// [-0, +0, m] Creates the ephemeron table and the sentinels' metatable.
+  void create_unobserved_table(lua_State* L);
+  /// t, a root task, failed without a joiner (and is on the root's
+  /// unjoined_failures): report it at once (Config::report_failures_at_once)
+  /// or once its handle is garbage, and unpin it. Never raises.
+  void watch_unobserved(Task& t);
+  /// Reports t's failure to the observer, converting its error on L.
+  void report_unobserved(lua_State* L, Task& t);
+  /// describe() of t's error, converted on L.
+  std::string describe_on(lua_State* L, const Task& t);
   void forget_deadlines(Scope& s);
 
   // hard abort (abort.cpp)
@@ -285,6 +303,8 @@ class Runtime {
   /// userdata for none: a registry slot that always exists, so updating it
   /// never allocates.
   int last_close_error_ = LUA_NOREF;
+  int unobserved_table_ = LUA_NOREF;   // ephemeron: handle -> sentinel
+  int sentinel_metatable_ = LUA_NOREF;
   std::unique_ptr<Scope> root_;
   Fiber* running_ = nullptr;
   Preemptor preemptor_;

@@ -14,6 +14,7 @@
 // deadlock or a usage error; 130 when interrupted by SIGINT (the first
 // Ctrl-C cancels the root scope and starts the grace window, the second
 // hard-aborts everything at once).
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,6 +23,9 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <initializer_list>
+#include <iterator>
 #include <exception>
 #include <optional>
 #include <string>
@@ -257,14 +261,31 @@ void print_version() {
   std::printf("%s %s (%s, libuv %s)\n", kProgram, kVersion, LUA_RELEASE, uv_version_string());
 }
 
-/// Writes "lua-batteries: <text>\n" to stderr in one call, so that lines
-/// do not interleave with other writers.
-void print_message(std::string_view text) {
-  std::string line = std::string(kProgram) + ": ";
-  line.append(text);
-  if (line.back() != '\n') line += '\n';
-  std::fwrite(line.data(), 1, line.size(), stderr);
+/// Writes "lua-batteries: " and the parts, then a newline unless the last
+/// part ends with one, to stderr in one call (so that lines do not
+/// interleave with other writers) and without allocating: the warnings
+/// are printed from the loop, also when memory has run out.
+void print_parts(std::initializer_list<std::string_view> parts) {
+  constexpr std::size_t kMaxParts = 12;
+  struct iovec iov[kMaxParts + 2];
+  std::size_t n = 0;
+  auto add = [&](std::string_view part) {
+    if (!part.empty() && n < std::size(iov)) iov[n++] = {const_cast<char*>(part.data()), part.size()};
+  };
+  add(kProgram);
+  add(": ");
+  std::string_view last;
+  for (std::string_view part : parts) {
+    if (n == kMaxParts + 1) break;
+    add(part);
+    if (!part.empty()) last = part;
+  }
+  if (last.empty() || last.back() != '\n') add("\n");
+  ssize_t ignored = writev(STDERR_FILENO, iov, static_cast<int>(n));
+  (void)ignored;
 }
+
+void print_message(std::string_view text) { print_parts({text}); }
 
 // ---------------------------------------------------------------------------
 // Warnings
@@ -285,41 +306,48 @@ class WarningObserver final : public lua_batteries::Observer {
 
   void unobserved_error(const lua_batteries::TaskEvent& task, std::string_view error_text,
                         std::string_view traceback) override {
-    std::string text = "task " + label(task) + " failed and was never joined: ";
-    text.append(error_text);
-    if (!traceback.empty()) {
-      text += '\n';
-      text.append(traceback);
-    }
-    warn(text);
+    const Label label(task);
+    print_parts({"warning: task ", label.number(), label.name(), label.close(), " failed and was never joined: ",
+                 error_text, traceback.empty() ? "" : "\n", traceback});
   }
 
   void grace_expired(const lua_batteries::ScopeEvent* /*scope*/,
                      std::size_t hard_aborted) override {
-    warn("grace window expired: " + std::to_string(hard_aborted) + " task(s) hard-aborted");
+    char count[24];
+    const int len = std::snprintf(count, sizeof count, "%zu", hard_aborted);
+    print_parts({"warning: grace window expired: ", std::string_view(count, len > 0 ? len : 0),
+                 " task(s) hard-aborted"});
   }
 
   void close_error(const lua_batteries::TaskEvent* task, std::string_view error_text) override {
-    std::string text = "__close handler failed during abort";
-    if (task != nullptr) text += " of task " + label(*task);
-    text += ": ";
-    text.append(error_text);
-    warn(text);
+    if (task == nullptr) {
+      print_parts({"warning: __close handler failed during abort: ", error_text});
+      return;
+    }
+    const Label label(*task);
+    print_parts({"warning: __close handler failed during abort of task ", label.number(), label.name(),
+                 label.close(), ": ", error_text});
   }
 
  private:
-  /// "t3 (name)", or "t3" for a task without a name.
-  static std::string label(const lua_batteries::TaskEvent& task) {
-    std::string text = "t" + std::to_string(task.number);
-    if (task.has_name) {
-      text += " (";
-      text.append(task.name);
-      text += ')';
+  /// "t3 (name)", or "t3" for a task without a name, in three parts made
+  /// without allocating (a warning may come when memory has run out).
+  class Label {
+   public:
+    explicit Label(const lua_batteries::TaskEvent& task) : task_(task) {
+      const int len = std::snprintf(number_, sizeof number_, "t%llu%s",
+                                    static_cast<unsigned long long>(task.number), task.has_name ? " (" : "");
+      number_len_ = len > 0 ? static_cast<std::size_t>(len) : 0;
     }
-    return text;
-  }
+    std::string_view number() const { return {number_, number_len_}; }
+    std::string_view name() const { return task_.has_name ? task_.name : std::string_view(); }
+    std::string_view close() const { return task_.has_name ? ")" : ""; }
 
-  static void warn(std::string_view text) { print_message("warning: " + std::string(text)); }
+   private:
+    const lua_batteries::TaskEvent& task_;
+    char number_[32];
+    std::size_t number_len_ = 0;
+  };
 
   bool main_error_printed_ = false;
 };
