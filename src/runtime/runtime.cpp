@@ -27,7 +27,11 @@ Runtime::Runtime(lua_State* main, uv_loop_t* loop, const Config& config)
       root_(std::make_unique<Scope>(*this)),
       shutdown_grace_entry_(&Runtime::on_shutdown_grace_due) {}
 
-Runtime::~Runtime() { close(); }
+Runtime::~Runtime() {
+  close();
+  // Objects made during lua_close got no finalizer (HeldToken).
+  while (HeldToken* h = held_tokens_.pop_front()) h->token.reset();
+}
 
 void Runtime::open(lua_State* L, int index) {
   lua_pushvalue(L, index);

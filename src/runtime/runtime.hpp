@@ -37,6 +37,16 @@
 
 namespace lua_batteries::detail {
 
+/// A token reference owned by a Lua object (a CancelToken) whose __gc
+/// releases it. Lua attaches no finalizer to an object made while the
+/// state closes (a __gc that calls task.cancel_token() during lua_close),
+/// so the runtime keeps every holder on a list and releases what is left
+/// when it is torn down, after every other finalizer has run.
+struct HeldToken {
+  ListHook hook;
+  TokenRef token;
+};
+
 /// Registry references of the Lua-visible object types, which the bindings
 /// create (lua/open.cpp) and read on hot paths.
 struct ObjectMetatables {
@@ -71,6 +81,13 @@ class Runtime {
   /// The observer, if it wants the per-task and per-scope events.
   Observer* lifecycle_observer() const { return lifecycle_observer_; }
   bool is_closed() const { return closed_; }
+  /// Puts `h` on the list of held tokens (see HeldToken).
+  void hold(HeldToken& h) { held_tokens_.push_back(h); }
+  /// Releases h's token and takes it off the list (its owner's __gc).
+  static void release(HeldToken& h) {
+    h.hook.unlink();
+    h.token.reset();
+  }
   /// Starts preemption when Config::slice_ms or Config::watchdog asks for
   /// it; call on the loop thread. Returns null, or a static error message.
   const char* start_preemption() {
@@ -311,6 +328,7 @@ class Runtime {
   // The busy fiber the watchdog paused (or whose hook fires timers): no
   // other fiber's Lua code runs until it is resumed (defer_abort).
   Fiber* watchdog_fiber_ = nullptr;
+  IntrusiveList<HeldToken, &HeldToken::hook> held_tokens_;
   IntrusiveList<Fiber, &Fiber::run_hook> run_queue_;
   IntrusiveList<Fiber, &Fiber::run_hook> due_queue_;  // sleepers woken by their deadline
   DeadlineQueue deadlines_;
