@@ -81,6 +81,8 @@ class Runtime {
   /// The observer, if it wants the per-task and per-scope events.
   Observer* lifecycle_observer() const { return lifecycle_observer_; }
   bool is_closed() const { return closed_; }
+  /// The depth of the __close handler being let finish (abort.cpp), 0 for none.
+  int finishing_close_depth() const { return finishing_close_depth_; }
   /// Puts `h` on the list of held tokens (see HeldToken).
   void hold(HeldToken& h) { held_tokens_.push_back(h); }
   /// Releases h's token and takes it off the list (its owner's __gc).
@@ -291,8 +293,12 @@ class Runtime {
 
   // hard abort (abort.cpp)
   bool finalize_abort(Fiber& f);
-  void close_threads(Fiber& f);
+  /// `plain_wait`: f was suspended by time slicing or in a turn or sleep.
+  void close_threads(Fiber& f, bool plain_wait);
   void reset_reporting_errors(Fiber& f, lua_State* thread);
+  /// Lets a __close handler that had started on the suspended `thread`
+  /// finish before the reset (abort.cpp).
+  void finish_running_close_handler(Fiber& f, lua_State* thread);
   std::size_t abort_everything();
 
   // runs and shutdown (run.cpp)
@@ -320,6 +326,7 @@ class Runtime {
   /// userdata for none: a registry slot that always exists, so updating it
   /// never allocates.
   int last_close_error_ = LUA_NOREF;
+  int finishing_close_depth_ = 0;
   int unobserved_table_ = LUA_NOREF;   // ephemeron: handle -> sentinel
   int sentinel_metatable_ = LUA_NOREF;
   std::unique_ptr<Scope> root_;
