@@ -163,6 +163,20 @@ void request_shutdown(lua_State* L);
 /// Hard-aborts every task and the main chunk now (second Ctrl-C). __close
 /// handlers that run meanwhile cannot spawn into the root scope.
 void abort_all(lua_State* L);
+/// Stopping Lua code that never returns to the loop, from a signal handler
+/// (a runner's second Ctrl-C), as the `lua` interpreter does on SIGINT.
+/// Take the handle on the loop thread beforehand; interrupt() is
+/// async-signal-safe: it arms the runtime's hook on the Lua thread running
+/// now (none: nothing to do), which hard-aborts the fiber running there
+/// (the task, scope body or main chunk) at its next instruction, even
+/// inside a table.sort comparator or a gsub callback where it cannot
+/// yield. The loop then runs as soon as the fiber has unwound; call
+/// abort_all from there for the rest. Not for a long call into C.
+struct InterruptHandle {
+  void* runtime = nullptr;  ///< null: L had no runtime
+};
+InterruptHandle interrupt_handle(lua_State* L);
+void interrupt(const InterruptHandle& handle) noexcept;
 /// Hard-aborts everything and closes the runtime's libuv handles; std.task
 /// calls raise "std.task: runtime is shut down" afterwards. lua_close does
 /// this implicitly.

@@ -18,6 +18,7 @@
 #include <lua.hpp>
 #include <uv.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -210,6 +211,12 @@ class Runtime {
   RunResult run(lua_State* L, int nargs);
   void request_shutdown();
   void abort_all();
+  /// Async-signal-safe: the fiber running now is hard-aborted from the
+  /// preemption hook (lua_batteries::interrupt; watchdog.cpp).
+  void interrupt_from_signal() noexcept {
+    signal_abort_.store(true, std::memory_order_relaxed);
+    preemptor_.arm_now();
+  }
   /// Tears everything down; the runtime stays unusable afterwards.
   void close();
 
@@ -327,6 +334,7 @@ class Runtime {
   /// never allocates.
   int last_close_error_ = LUA_NOREF;
   int finishing_close_depth_ = 0;
+  std::atomic<bool> signal_abort_{false};  // interrupt_from_signal, for the hook
   int unobserved_table_ = LUA_NOREF;   // ephemeron: handle -> sentinel
   int sentinel_metatable_ = LUA_NOREF;
   std::unique_ptr<Scope> root_;

@@ -14,9 +14,11 @@
 // deadlock or a usage error; 130 when interrupted by SIGINT (the first
 // Ctrl-C cancels the root scope and starts the grace window, the second
 // hard-aborts everything at once).
+#include <pthread.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -355,25 +357,51 @@ class WarningObserver final : public lua_batteries::Observer {
 // ---------------------------------------------------------------------------
 // Ctrl-C
 
-/// What the SIGINT handler needs; reached through the handle's data so that
-/// there is no global state.
+/// What the SIGINT handler and the loop's side of it share. A signal
+/// handler has no argument to reach it by: one Session at a time publishes
+/// its own (t_interrupts).
 struct Interrupts {
   lua_State* L = nullptr;  ///< null once the state is closed
-  int count = 0;
+  lua_batteries::InterruptHandle handle;
+  pthread_t loop_thread{};
+  std::atomic<int> count{0};  ///< SIGINTs received
+  int handled = 0;            ///< of which the loop has acted on
+  uv_async_t async{};
 };
 
-/// SIGINT: the first one shuts the runtime down gracefully (cancel the root
-/// scope, grace window, hard abort); every later one skips what is left of
-/// the grace window.
-void on_sigint(uv_signal_t* handle, int /*signum*/) {
-  auto* interrupts = static_cast<Interrupts*>(handle->data);
-  ++interrupts->count;
-  if (interrupts->L == nullptr) return;
-  if (interrupts->count == 1) {
-    lua_batteries::request_shutdown(interrupts->L);
-  } else {
-    lua_batteries::abort_all(interrupts->L);
+std::atomic<Interrupts*> g_interrupts{nullptr};
+
+/// SIGINT, in the signal handler: counts it and wakes the loop, which acts
+/// on it (on_sigint_async). From the second on it also stops the Lua code
+/// running now (lua_batteries::interrupt: async-signal-safe), which may
+/// never return to the loop (a busy table.sort comparator), as lua.c does.
+/// Only the loop thread may touch the Lua state: a signal that landed on
+/// another thread is passed on to it.
+void on_sigint_signal(int /*signum*/) {
+  const int saved_errno = errno;
+  Interrupts* interrupts = g_interrupts.load(std::memory_order_acquire);
+  if (interrupts != nullptr) {
+    if (!pthread_equal(pthread_self(), interrupts->loop_thread)) {
+      pthread_kill(interrupts->loop_thread, SIGINT);
+    } else {
+      const int n = interrupts->count.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (n >= 2) lua_batteries::interrupt(interrupts->handle);
+      uv_async_send(&interrupts->async);
+    }
   }
+  errno = saved_errno;
+}
+
+/// SIGINT, on the loop: the first one shuts the runtime down gracefully
+/// (cancel the root scope, grace window, hard abort); every later one
+/// skips what is left of the grace window.
+void on_sigint_async(uv_async_t* async) {
+  auto* interrupts = static_cast<Interrupts*>(async->data);
+  const int count = interrupts->count.load(std::memory_order_relaxed);
+  if (interrupts->L == nullptr || count == interrupts->handled) return;
+  if (interrupts->handled == 0) lua_batteries::request_shutdown(interrupts->L);
+  if (count >= 2) lua_batteries::abort_all(interrupts->L);
+  interrupts->handled = count;
 }
 
 // ---------------------------------------------------------------------------
@@ -390,12 +418,13 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   ~Session() {
+    stop_sigint();
     if (L_ != nullptr) {
       lua_close(L_);
       L_ = nullptr;
       interrupts_.L = nullptr;
     }
-    if (sigint_open_) uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+    if (async_open_) uv_close(reinterpret_cast<uv_handle_t*>(&interrupts_.async), nullptr);
     if (loop_open_) {
       uv_run(&loop_, UV_RUN_NOWAIT);
       if (uv_loop_close(&loop_) != 0) print_message("warning: libuv handles still open at exit");
@@ -418,30 +447,46 @@ class Session {
 
   lua_State* state() const { return L_; }
   uv_loop_t* loop() { return &loop_; }
-  /// The prompt handles Ctrl-C itself.
+  /// The prompt handles Ctrl-C itself: the previous disposition comes back.
   void stop_sigint() {
-    if (sigint_open_) uv_signal_stop(&sigint_);
+    if (!sigint_installed_) return;
+    sigaction(SIGINT, &previous_sigint_, nullptr);
+    g_interrupts.store(nullptr, std::memory_order_release);
+    sigint_installed_ = false;
   }
-  int interrupt_count() const { return interrupts_.count; }
+  int interrupt_count() const { return interrupts_.count.load(std::memory_order_relaxed); }
   bool main_error_printed() const { return observer_.main_error_printed(); }
 
  private:
-  /// Handles SIGINT on the loop; unreferenced, so that waiting for a Ctrl-C
-  /// never keeps a finished run alive.
+  /// Handles SIGINT with a handler of its own (on_sigint_signal) that
+  /// wakes the loop through an async handle; unreferenced, so that waiting
+  /// for a Ctrl-C never keeps a finished run alive.
   std::optional<std::string> start_sigint() {
-    if (uv_signal_init(&loop_, &sigint_) != 0) return "cannot create the SIGINT handle";
-    sigint_open_ = true;
+    if (uv_async_init(&loop_, &interrupts_.async, on_sigint_async) != 0) return "cannot create the SIGINT handle";
+    async_open_ = true;
+    uv_unref(reinterpret_cast<uv_handle_t*>(&interrupts_.async));
+    interrupts_.async.data = &interrupts_;
     interrupts_.L = L_;
-    sigint_.data = &interrupts_;
-    if (uv_signal_start(&sigint_, on_sigint, SIGINT) != 0) return "cannot handle SIGINT";
-    uv_unref(reinterpret_cast<uv_handle_t*>(&sigint_));
+    interrupts_.handle = lua_batteries::interrupt_handle(L_);
+    interrupts_.loop_thread = pthread_self();
+    g_interrupts.store(&interrupts_, std::memory_order_release);
+    struct sigaction action {};
+    action.sa_handler = on_sigint_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    if (sigaction(SIGINT, &action, &previous_sigint_) != 0) {
+      g_interrupts.store(nullptr, std::memory_order_release);
+      return "cannot handle SIGINT";
+    }
+    sigint_installed_ = true;
     return std::nullopt;
   }
 
   uv_loop_t loop_{};
-  uv_signal_t sigint_{};
+  struct sigaction previous_sigint_ {};
   bool loop_open_ = false;
-  bool sigint_open_ = false;
+  bool async_open_ = false;
+  bool sigint_installed_ = false;
   WarningObserver observer_;  // outlives L_: lua_close may still report
   Interrupts interrupts_;
   lua_State* L_ = nullptr;
