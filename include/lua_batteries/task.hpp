@@ -108,6 +108,14 @@ struct Config {
   /// it. While a host await is outstanding the clock does not jump: the
   /// next deadline is waited for in real time, then the clock moves to it.
   bool virtual_time = false;
+  /// A root-scope task that fails while nobody waits in its join is
+  /// reported (Observer::unobserved_error) once it is known to be
+  /// unobserved: when its handle is garbage, or at the end of the run if
+  /// the script still holds it. The runtime keeps nothing of it after
+  /// that, so a long-running program stays flat. With this set, such a
+  /// failure is reported as soon as it happens (a later join still gets
+  /// the error from the handle).
+  bool report_failures_at_once = false;
 };
 
 /// Installs std.task and std.time into L (creating the global `std` if
@@ -155,6 +163,20 @@ void request_shutdown(lua_State* L);
 /// Hard-aborts every task and the main chunk now (second Ctrl-C). __close
 /// handlers that run meanwhile cannot spawn into the root scope.
 void abort_all(lua_State* L);
+/// Stopping Lua code that never returns to the loop, from a signal handler
+/// (a runner's second Ctrl-C), as the `lua` interpreter does on SIGINT.
+/// Take the handle on the loop thread beforehand; interrupt() is
+/// async-signal-safe: it arms the runtime's hook on the Lua thread running
+/// now (none: nothing to do), which hard-aborts the fiber running there
+/// (the task, scope body or main chunk) at its next instruction, even
+/// inside a table.sort comparator or a gsub callback where it cannot
+/// yield. The loop then runs as soon as the fiber has unwound; call
+/// abort_all from there for the rest. Not for a long call into C.
+struct InterruptHandle {
+  void* runtime = nullptr;  ///< null: L had no runtime
+};
+InterruptHandle interrupt_handle(lua_State* L);
+void interrupt(const InterruptHandle& handle) noexcept;
 /// Hard-aborts everything and closes the runtime's libuv handles; std.task
 /// calls raise "std.task: runtime is shut down" afterwards. lua_close does
 /// this implicitly.

@@ -166,6 +166,12 @@ void abort_all(lua_State* L) {
   if (Runtime* rt = runtime_or_null(L)) rt->abort_all();
 }
 
+InterruptHandle interrupt_handle(lua_State* L) { return InterruptHandle{runtime_or_null(L)}; }
+
+void interrupt(const InterruptHandle& handle) noexcept {
+  if (handle.runtime) static_cast<Runtime*>(handle.runtime)->interrupt_from_signal();
+}
+
 void shutdown(lua_State* L) {
   if (Runtime* rt = runtime_or_null(L)) rt->close();
 }

@@ -16,7 +16,11 @@ namespace {
 // Continuation of every plain wait (turn, sleep): the fiber is back; a
 // cancellation that landed meanwhile wins over the wake-up.
 int after_wait(lua_State* L, int, lua_KContext ctx) {
-  check_cancel(L, *reinterpret_cast<Fiber*>(ctx));
+  Fiber& f = *reinterpret_cast<Fiber*>(ctx);
+  // Continued by a hard abort, so that the __close handler it waited in
+  // finishes (Runtime::close_threads): the wait did not happen.
+  if (f.abort_requested) f.rt.errors().raise(L, ErrorKind::aborted);
+  check_cancel(L, f);
   return 0;
 }
 

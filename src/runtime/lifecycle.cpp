@@ -145,6 +145,7 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
     unpin(t);
   } else if (outcome == Outcome::failed && !kept) {
     s.unjoined_failures.push_back(t);  // stays pinned until joined or reported
+    if (s.kind == ScopeKind::root) watch_unobserved(t);
   } else {
     unpin(t);
   }
@@ -223,15 +224,7 @@ void Runtime::settle(Scope& s) {
 
 void Runtime::report_unjoined(Scope& s) {
   while (Task* t = s.unjoined_failures.pop_front()) {
-    if (observer()) {
-      std::string_view traceback;
-      if (t->has_traceback) {
-        size_t len = 0;
-        const char* text = lua_tolstring(t->thread, 1, &len);  // a string: no conversion, no allocation
-        traceback = std::string_view(text, len);
-      }
-      observer()->unobserved_error(t->event(), describe_error(*t), traceback);
-    }
+    report_unobserved(service_, *t);
     unpin(*t);
   }
 }

@@ -88,6 +88,17 @@ void Preemptor::on_tick() {
     over_seq_.store(seq, std::memory_order_relaxed);
   }
   due_seq_.store(seq, std::memory_order_relaxed);
+  arm(L);
+}
+
+void Preemptor::arm_now() {
+  lua_State* L = current_.load(std::memory_order_acquire);
+  if (!L || off_thread_.load(std::memory_order_relaxed)) return;
+  due_seq_.store(seq_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  arm(L);
+}
+
+void Preemptor::arm(lua_State* L) {
   const lua_Hook hook = lua_gethook(L);
   if (hook == preempt_hook) return;  // armed already
   if (hook != nullptr) {

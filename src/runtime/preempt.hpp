@@ -89,6 +89,9 @@ class Preemptor {
     seq_.store(seq_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     current_.store(thread, std::memory_order_release);
   }
+  /// Async-signal-safe: arms the hook on the running thread now, as a tick
+  /// that found something due would (Runtime::interrupt_from_signal).
+  void arm_now();
   /// The resume returned to the scheduler.
   void leave_resume() { current_.store(nullptr, std::memory_order_relaxed); }
   /// A report converts a value to text on `thread` (Runtime::describe),
@@ -134,6 +137,8 @@ class Preemptor {
   friend void preempt_hook(lua_State* L, lua_Debug* ar);
   friend class Runtime;  // on_preempt_hook
   void on_tick();
+  /// Arms preempt_hook on L, setting aside the script's own hook.
+  void arm(lua_State* L);
   /// Puts back the script's hook set aside on L, if any, else removes
   /// ours. Returns whether there was one.
   bool restore_script_hook(lua_State* L);

@@ -27,7 +27,11 @@ Runtime::Runtime(lua_State* main, uv_loop_t* loop, const Config& config)
       root_(std::make_unique<Scope>(*this)),
       shutdown_grace_entry_(&Runtime::on_shutdown_grace_due) {}
 
-Runtime::~Runtime() { close(); }
+Runtime::~Runtime() {
+  close();
+  // Objects made during lua_close got no finalizer (HeldToken).
+  while (HeldToken* h = held_tokens_.pop_front()) h->token.reset();
+}
 
 void Runtime::open(lua_State* L, int index) {
   lua_pushvalue(L, index);
@@ -40,6 +44,7 @@ void Runtime::open(lua_State* L, int index) {
   pins_.create(L);
   guards_.create(L);
   errors_.create(L);
+  create_unobserved_table(L);
 }
 
 Runtime* Runtime::from(lua_State* L) {
@@ -54,6 +59,14 @@ std::string Runtime::describe(lua_State* from, int index) {
   // script's __tostring replace it (watchdog.cpp).
   const Preemptor::Outer outer = preemptor_.enter_report(service_);
   std::string text = describe_value(service_, from, index);
+  preemptor_.leave_report(outer);
+  return text;
+}
+
+std::string Runtime::describe_on(lua_State* L, const Task& t) {
+  if (!t.thread) return Task::kErrorWithoutThread;
+  const Preemptor::Outer outer = preemptor_.enter_report(L);
+  std::string text = describe_value(L, t.thread, -1);
   preemptor_.leave_report(outer);
   return text;
 }

@@ -59,4 +59,14 @@ int ThreadGuards::reset_thread(lua_State* co) {
   return status;
 }
 
+int ThreadGuards::resume_closing(lua_State* co, lua_State* from) {
+  Closing node{co, closing_};
+  closing_ = &node;
+  int nresults = 0;
+  const int status = lua_resume(co, from, 0, &nresults);
+  closing_ = node.outer;
+  if (status == LUA_YIELD) lua_pop(co, nresults);
+  return status;
+}
+
 }  // namespace lua_batteries::detail

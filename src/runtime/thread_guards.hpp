@@ -43,6 +43,9 @@ class ThreadGuards {
   /// lua_closethread with the thread marked as closing, so that its
   /// __close handlers cannot suspend. Returns Lua's status.
   int reset_thread(lua_State* co);
+  /// lua_resume(co, from, 0) with the thread marked as closing (a
+  /// __close handler that had started finishes: Runtime::close_threads).
+  int resume_closing(lua_State* co, lua_State* from);
   /// Inline: every suspension asks (Runtime::suspendable_fiber).
   bool is_closing(lua_State* co) const {
     for (const Closing* c = closing_; c; c = c->outer)

@@ -22,6 +22,9 @@ void Runtime::on_preempt_hook(lua_State* L, bool over) {
     p.restore_script_hook(L);
     return;
   }
+  // A signal handler asked to stop what runs (interrupt_from_signal): the
+  // busy fiber is hard-aborted as a due hard abort would be.
+  if (signal_abort_.exchange(false, std::memory_order_relaxed)) busy->abort_requested = true;
   if (Fiber* f = suspendable_fiber(L)) {
     // The scheduler fires what is due and tears the fiber down if a hard
     // abort concerns it; otherwise it goes to the back of the run queue

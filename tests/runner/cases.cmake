@@ -252,6 +252,11 @@ runner_case(an_unjoined_error_whose_tostring_raises_is_still_a_warning
   STDOUT_IS "ok"
   STDERR_HAS "failed and was never joined: (error while converting an error to text:")
 
+runner_case(a_root_task_failure_is_reported_once_its_handle_is_collected
+  ARGS dropped_failed_handle.lua
+  STDERR_MATCHES "^lua-batteries: warning: task t1 failed and was never joined: .*dropped-handle-failure-53"
+  STDERR_HAS "main chunk ends")
+
 # A report never hangs the run: a conversion to text has a budget
 # (runtime/report.hpp) and a placeholder when it runs out.
 runner_case(an_unjoined_error_whose_tostring_never_returns_is_reported_with_a_placeholder
