@@ -7,6 +7,8 @@
 set -euo pipefail
 # clang and libclang-rt-14-dev (libFuzzer, sanitizer runtimes): the fuzz build.
 packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev libbenchmark-dev valgrind clang libclang-rt-14-dev)
+# std.json, std.sql / std.kv, std.http; python3 serves HTTP to their tests.
+packages+=(rapidjson-dev libsqlite3-dev libcurl4-openssl-dev python3)
 if [ "${1:-}" = "--bench" ]; then
   # The peers: Python asyncio, Lua 5.4 + cqueues, Node.js (any `node`
   # already on PATH will do).
