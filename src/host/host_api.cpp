@@ -114,7 +114,7 @@ int install(lua_State* L) {
   lua_setfield(L, -2, "task");
   detail::open_time_module(L, rt);
   lua_setfield(L, -2, "time");
-  data::open_data_modules(L, -1);  // std.json, std.sql, std.kv, std.http
+  data::open_data_modules(L, -1, inst.loop);  // std.json, std.sql, std.kv, std.http
 
   // require("std.task") / require("std.time") where package is loaded.
   if (lua_getglobal(L, "package") == LUA_TTABLE && lua_getfield(L, -1, "loaded") == LUA_TTABLE) {
