@@ -80,6 +80,9 @@ class SqlConnection {
   /// Queues a ROLLBACK of the open transaction that nobody waits for.
   void roll_back_detached();
 
+  /// std.kv's table is known to exist.
+  bool kv_ready = false;
+
  private:
   SqlConnection(uv_loop_t* loop, double timeout_ms, sqlite3* db, bool owns_db);
   ~SqlConnection() = default;

@@ -46,6 +46,7 @@ struct SqlJob {
   std::vector<SqlParam> params;
   std::string owner;  ///< the issuing task's id, for the transaction gate
   std::uint64_t transaction = 0;  ///< begin: the serial of the transaction
+  bool kv_schema = false;  ///< create std.kv's table first, if missing
 
   // Results, written by the worker.
   std::vector<std::string> columns;

@@ -11,6 +11,11 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 
+// std.kv's table: the reference's (values are JSON text).
+constexpr const char* kKvSchema =
+    "CREATE TABLE IF NOT EXISTS __kv (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, "
+    "PRIMARY KEY (ns, key)) WITHOUT ROWID";
+
 void fail(SqlJob& job, int rc, std::string message) {
   job.rc = rc;
   job.error = std::move(message);
@@ -150,6 +155,10 @@ void run_sql_job(SqlJob& job, sqlite3* db) {
         return;
       default:
         if (db == nullptr) return fail(job, SQLITE_MISUSE, "database is closed");
+        if (job.kv_schema) {
+          const int rc = sqlite3_exec(db, kKvSchema, nullptr, nullptr, nullptr);
+          if (rc != SQLITE_OK) return fail(job, rc, std::string("kv schema init: ") + sqlite3_errmsg(db));
+        }
         return run_statement(job, db);
     }
   } catch (const std::bad_alloc&) {
