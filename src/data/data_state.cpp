@@ -5,6 +5,7 @@
 
 #include "data/data_error.hpp"
 #include "data/sql_connection.hpp"
+#include "http/http_client.hpp"
 
 namespace lua_batteries::data {
 namespace {
@@ -16,6 +17,8 @@ int state_gc(lua_State* L) {
   auto* state = static_cast<DataState*>(lua_touserdata(L, 1));
   if (state->default_db != nullptr) state->default_db->release();
   state->default_db = nullptr;
+  if (state->http != nullptr) http::HttpClient::close(state->http);
+  state->http = nullptr;
   return 0;
 }
 

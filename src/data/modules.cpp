@@ -2,6 +2,7 @@
 #include "data/modules.hpp"
 
 #include "data/data_state.hpp"
+#include "http/http_module.hpp"
 
 namespace lua_batteries::data {
 namespace {
@@ -17,7 +18,7 @@ void open_data_modules(lua_State* L, int std_index, uv_loop_t* loop) {
   std_index = lua_absindex(L, std_index);
   const int top = lua_gettop(L);
   create_data_state(L, loop);
-  const Module modules[] = {{"json", push_json_module}, {"sql", push_sql_module}, {"kv", push_kv_module}};
+  const Module modules[] = {{"json", push_json_module}, {"sql", push_sql_module}, {"kv", push_kv_module}, {"http", http::push_http_module}};
   const bool has_loaded = lua_getglobal(L, "package") == LUA_TTABLE && lua_getfield(L, -1, "loaded") == LUA_TTABLE;
   const int loaded = lua_gettop(L);
   for (const Module& m : modules) {
