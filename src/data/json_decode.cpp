@@ -110,7 +110,12 @@ DocumentBox* push_document_box(lua_State* L) {
     lua_setfield(L, -2, "__gc");
   }
   lua_setmetatable(L, -2);
-  new (box->storage) Document();  // allocates nothing yet
+  try {
+    new (box->storage) Document();  // RapidJSON allocates its allocator with new
+  } catch (const std::bad_alloc&) {
+    box = nullptr;
+  }
+  if (box == nullptr) luaL_error(L, "not enough memory");
   box->alive = true;
   return box;
 }
@@ -198,7 +203,16 @@ void push_json_value(lua_State* L, const char* text, std::size_t size, DecodeNul
   }
   DocumentBox* box = push_document_box(L);
   ParseRun run{text, size, limits.max_depth};
-  box->doc()->Populate(run);
+  bool out_of_memory = false;
+  try {
+    box->doc()->Populate(run);
+  } catch (const std::bad_alloc&) {
+    out_of_memory = true;
+  }
+  if (out_of_memory) {
+    box->destroy();
+    luaL_error(L, "not enough memory");
+  }
   if (run.result.IsError()) {
     box->destroy();
     raise_parse_error(L, run, who, limits.max_depth);

@@ -192,7 +192,12 @@ EncodeBoxSlot* push_encode_box(lua_State* L) {
     lua_setfield(L, -2, "__gc");
   }
   lua_setmetatable(L, -2);
-  new (slot->storage) EncodeBox();  // allocates nothing yet
+  try {
+    new (slot->storage) EncodeBox();
+  } catch (const std::bad_alloc&) {
+    slot = nullptr;
+  }
+  if (slot == nullptr) luaL_error(L, "not enough memory");
   slot->alive = true;
   return slot;
 }
@@ -213,11 +218,18 @@ void push_json_text(lua_State* L, int index, bool pretty, const char* who, const
   EncodeBoxSlot* slot = push_encode_box(L);
   EncodeBox& box = *slot->box();
   char error[200] = "";
-  {
+  bool out_of_memory = false;
+  try {  // RapidJSON's level stacks allocate their allocators with new
     Encoder<CompactWriter> encoder(L, box.writer, box.compact, limits);
     if (!encoder.value(index, 0)) std::snprintf(error, sizeof error, "%s", encoder.error());
+    if (!error[0] && pretty) indent(box);
+  } catch (const std::bad_alloc&) {
+    out_of_memory = true;
   }
-  if (!error[0] && pretty) indent(box);
+  if (out_of_memory) {
+    slot->destroy();
+    luaL_error(L, "not enough memory");
+  }
   const Buffer& out = pretty ? box.pretty : box.compact;
   if (!error[0] && out.GetSize() > limits.max_bytes)
     std::snprintf(error, sizeof error, "output too large (limit: %zu bytes)", limits.max_bytes);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <new>
 
+#include "data/try_new.hpp"
+
 namespace lua_batteries::data {
 namespace {
 
@@ -26,7 +28,7 @@ SqlConnection::SqlConnection(uv_loop_t* loop, double timeout_ms, sqlite3* db, bo
 }
 
 SqlConnection* SqlConnection::create(lua_State* L, uv_loop_t* loop, double timeout_ms, sqlite3* db, bool owns_db) {
-  auto* c = new (std::nothrow) SqlConnection(loop, timeout_ms, db, owns_db);
+  auto* c = try_new<SqlConnection>(loop, timeout_ms, db, owns_db);
   if (c == nullptr) return nullptr;
   uv_timer_init(loop, &c->timer_);
   if (!own(L, c->owned_)) {
@@ -53,7 +55,7 @@ sqlite3* SqlConnection::open_now(const char* path, std::string& error) {
 }
 
 SqlJob* SqlConnection::new_job(SqlJobKind kind) {
-  auto* job = new (std::nothrow) SqlJob(this, kind);
+  auto* job = try_new<SqlJob>(this, kind);
   if (job != nullptr) ++jobs_;
   return job;
 }
@@ -78,8 +80,16 @@ void SqlConnection::submit(SqlJob& job) {
     if (job.on_done && job.waiter) job.on_done(job);
     return;
   }
+  try {
+    queue_.push_back(&job);
+  } catch (const std::bad_alloc&) {
+    job.finished = true;
+    job.rc = SQLITE_NOMEM;  // "not enough memory"
+    if (job.on_done && job.waiter) job.on_done(job);
+    else delete_job(job);
+    return;
+  }
   job.queued = true;
-  queue_.push_back(&job);
   pump();
 }
 
@@ -113,17 +123,21 @@ void SqlConnection::abandon(SqlJob& job) {
   delete_job(job);
 }
 
+// The ROLLBACK of a transaction nobody ends any more. It uses the job
+// set aside when the transaction began and skips the queue, so it needs
+// no allocation: out of memory cannot leave the transaction open.
 void SqlConnection::roll_back_detached() {
-  SqlJob* job = new_job(SqlJobKind::rollback);
-  if (job == nullptr) return;  // the transaction ends when the handle closes
-  try {
-    job->sql = "ROLLBACK";
-    job->owner = gate_owner_;
-  } catch (const std::bad_alloc&) {
-    delete_job(*job);
-    return;
-  }
-  submit(*job);
+  if (spare_rollback_ == nullptr) return;  // no transaction of ours began
+  rollback_pending_ = true;
+  pump();
+}
+
+void SqlConnection::drop_spare() {
+  if (spare_rollback_ == nullptr) return;
+  SqlJob* spare = spare_rollback_;
+  spare_rollback_ = nullptr;
+  delete spare;
+  --jobs_;
 }
 
 // The first job the gate lets through: any while no transaction of
@@ -141,6 +155,15 @@ SqlJob* SqlConnection::next_job() {
 
 void SqlConnection::pump() {
   if (running_ != nullptr || shut_down_) return;
+  if (rollback_pending_) {
+    rollback_pending_ = false;
+    SqlJob* rollback = spare_rollback_;
+    spare_rollback_ = nullptr;
+    rollback->sql = "ROLLBACK";      // fits the short-string buffer
+    rollback->owner = gate_owner_;  // task ids do too
+    start(*rollback);
+    return;
+  }
   SqlJob* job = next_job();
   if (job == nullptr) {
     maybe_close();
@@ -155,6 +178,12 @@ void SqlConnection::start(SqlJob& job) {
   running_ = &job;
   stop_.store(false, std::memory_order_relaxed);
   if (job.kind == SqlJobKind::begin) {
+    if (spare_rollback_ == nullptr) spare_rollback_ = new_job(SqlJobKind::rollback);
+    if (spare_rollback_ == nullptr) {  // no way to end it: do not begin
+      job.rc = SQLITE_NOMEM;
+      finish(job, 0);
+      return;
+    }
     gate_closed_ = true;
     gate_owner_ = job.owner;  // noexcept in practice: short task ids fit the SSO buffer
     gate_transaction_ = job.transaction;
@@ -240,8 +269,9 @@ void SqlConnection::update_gate() {
 }
 
 void SqlConnection::maybe_close() {
-  if (holders_ > 0 || closing_ || shut_down_ || running_ != nullptr || !queue_.empty()) return;
+  if (holders_ > 0 || closing_ || shut_down_ || running_ != nullptr || !queue_.empty() || rollback_pending_) return;
   closing_ = true;
+  drop_spare();
   if (db_ == nullptr || !owns_db_) {
     if (db_ != nullptr) sqlite3_progress_handler(db_, 0, nullptr, nullptr);  // the host's handle
     db_ = nullptr;
@@ -256,8 +286,16 @@ void SqlConnection::maybe_close() {
     close_timer();
     return;
   }
+  try {
+    queue_.push_back(job);
+  } catch (const std::bad_alloc&) {
+    delete_job(*job);
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    close_timer();
+    return;
+  }
   job->queued = true;
-  queue_.push_back(job);
   pump();
 }
 
@@ -294,6 +332,8 @@ int SqlConnection::progress_cb(void* self) {
 void SqlConnection::on_shutdown(OwnedResource& owned) {
   auto* c = static_cast<SqlConnection*>(owned.user_data());
   c->shut_down_ = true;
+  c->rollback_pending_ = false;  // closing the handle rolls back
+  c->drop_spare();
   uv_timer_stop(&c->timer_);
   while (!c->queue_.empty()) {
     SqlJob* job = c->queue_.front();

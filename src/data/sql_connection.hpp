@@ -27,6 +27,7 @@
 #include <string>
 
 #include "data/sql_job.hpp"
+#include "data/try_new.hpp"
 #include "lua_batteries/resource.hpp"
 
 namespace lua_batteries::data {
@@ -77,13 +78,15 @@ class SqlConnection {
   std::uint64_t open_transaction() const { return open_transaction_; }
   const std::string& gate_owner() const { return gate_owner_; }
   bool gate_closed() const { return gate_closed_; }
-  /// Queues a ROLLBACK of the open transaction that nobody waits for.
+  /// Runs a ROLLBACK of the open transaction that nobody waits for, next.
   void roll_back_detached();
 
   /// std.kv's table is known to exist.
   bool kv_ready = false;
 
  private:
+  template <class T, class... Args>
+  friend T* try_new(Args&&... args);
   SqlConnection(uv_loop_t* loop, double timeout_ms, sqlite3* db, bool owns_db);
   ~SqlConnection() = default;
 
@@ -95,6 +98,7 @@ class SqlConnection {
   void maybe_close();
   void close_timer();
   void maybe_free();
+  void drop_spare();
 
   static void work_cb(uv_work_t* work);
   static void after_work_cb(uv_work_t* work, int status);
@@ -121,6 +125,8 @@ class SqlConnection {
   bool gate_closed_ = false;
   std::string gate_owner_;
   std::uint64_t gate_transaction_ = 0;
+  SqlJob* spare_rollback_ = nullptr;  // set aside when a transaction begins
+  bool rollback_pending_ = false;     // spare_rollback_ runs next
   OwnedResource owned_;
 
   // Shared with the worker thread.

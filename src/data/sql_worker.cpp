@@ -2,6 +2,7 @@
 // libuv; every failure is recorded in the job. C++ allocation failures
 // are caught here: nothing may throw out of a libuv work callback.
 #include <cstring>
+#include <memory>
 #include <new>
 
 #include "data/sql_job.hpp"
@@ -23,18 +24,25 @@ void fail(SqlJob& job, int rc, std::string message) {
 
 void fail_with(SqlJob& job, sqlite3* db, int rc) { fail(job, rc, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc)); }
 
+// Owners for the worker's handles: a C++ allocation failure (caught in
+// run_sql_job) must not leave a statement or a handle open.
+struct Finalize {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+struct Close {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using Statement = std::unique_ptr<sqlite3_stmt, Finalize>;
+
 void open_database(SqlJob& job) {
-  sqlite3* db = nullptr;
+  sqlite3* handle = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI;
-  int rc = sqlite3_open_v2(job.sql.c_str(), &db, flags, nullptr);
-  if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) {
-    fail_with(job, db, rc);
-    sqlite3_close_v2(db);
-    return;
-  }
-  job.opened = db;
+  int rc = sqlite3_open_v2(job.sql.c_str(), &handle, flags, nullptr);
+  std::unique_ptr<sqlite3, Close> db(handle);
+  if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db.get(), "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return fail_with(job, db.get(), rc);
+  job.opened = db.release();
 }
 
 bool bind_value(sqlite3_stmt* stmt, int index, const SqlValue& v) {
@@ -108,40 +116,31 @@ bool has_more_statements(sqlite3* db, const char* tail) {
   sqlite3_stmt* next = nullptr;
   const char* rest = nullptr;
   sqlite3_prepare_v2(db, tail, -1, &next, &rest);
-  const bool more = next != nullptr;
-  sqlite3_finalize(next);
-  return more;
+  return Statement(next) != nullptr;
 }
 
 void run_statement(SqlJob& job, sqlite3* db) {
-  sqlite3_stmt* stmt = nullptr;
+  sqlite3_stmt* prepared = nullptr;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v2(db, job.sql.data(), static_cast<int>(job.sql.size()) + 1, &stmt, &tail);
+  int rc = sqlite3_prepare_v2(db, job.sql.data(), static_cast<int>(job.sql.size()) + 1, &prepared, &tail);
+  Statement stmt(prepared);
   if (rc != SQLITE_OK) return fail_with(job, db, rc);
   if (tail != nullptr && *tail != '\0' && has_more_statements(db, tail)) {
-    sqlite3_finalize(stmt);
     return fail(job, SQLITE_MISUSE, "multiple statements provided");
   }
-  if (stmt == nullptr) return;  // blanks or comments only
-  if (!bind(job, db, stmt)) {
-    sqlite3_finalize(stmt);
-    return;
-  }
-  const int columns = job.kind == SqlJobKind::query ? sqlite3_column_count(stmt) : 0;
+  if (!stmt) return;  // blanks or comments only
+  if (!bind(job, db, stmt.get())) return;
+  const int columns = job.kind == SqlJobKind::query ? sqlite3_column_count(stmt.get()) : 0;
   for (int i = 0; i < columns; ++i) {
-    const char* name = sqlite3_column_name(stmt, i);
+    const char* name = sqlite3_column_name(stmt.get(), i);
     job.columns.emplace_back(name ? name : "");
   }
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    if (columns > 0) read_row(job, stmt, columns);
+  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+    if (columns > 0) read_row(job, stmt.get(), columns);
   }
-  if (rc != SQLITE_DONE) {
-    fail_with(job, db, rc);
-  } else {
-    job.affected = sqlite3_changes64(db);
-    job.last_id = sqlite3_last_insert_rowid(db);
-  }
-  sqlite3_finalize(stmt);
+  if (rc != SQLITE_DONE) return fail_with(job, db, rc);
+  job.affected = sqlite3_changes64(db);
+  job.last_id = sqlite3_last_insert_rowid(db);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <mutex>
 #include <new>
 
+#include "data/try_new.hpp"
+
 #include "http/http_transfer.hpp"
 
 namespace lua_batteries::http {
@@ -33,7 +35,7 @@ HttpClient::HttpClient(uv_loop_t* loop, HttpClient** slot)
 HttpClient* HttpClient::create(lua_State* L, uv_loop_t* loop, HttpClient** slot) {
   static std::once_flag curl_ready;
   std::call_once(curl_ready, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  auto* c = new (std::nothrow) HttpClient(loop, slot);
+  auto* c = data::try_new<HttpClient>(loop, slot);
   if (c == nullptr) return nullptr;
   c->multi_ = curl_multi_init();
   if (c->multi_ == nullptr || !own(L, c->owned_)) {
@@ -119,7 +121,7 @@ int HttpClient::on_socket(CURL*, curl_socket_t fd, int action, void* self, void*
     return 0;
   }
   if (s == nullptr) {
-    s = new (std::nothrow) Socket{};
+    s = data::try_new<Socket>();
     if (s == nullptr) return -1;  // curl fails the transfer
     s->fd = fd;
     s->client = c;

@@ -17,6 +17,7 @@
 #include <lua.hpp>
 #include <uv.h>
 
+#include "data/try_new.hpp"
 #include "lua_batteries/resource.hpp"
 
 namespace lua_batteries::http {
@@ -40,6 +41,8 @@ class HttpClient {
   void remove(HttpTransfer& t);
 
  private:
+  template <class T, class... Args>
+  friend T* data::try_new(Args&&... args);
   HttpClient(uv_loop_t* loop, HttpClient** slot);
   void shut_down();
   void check_done();
