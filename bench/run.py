@@ -126,7 +126,7 @@ WORKLOADS = [
         Metric("p50 lateness ms", "ms", field_value("p50_ms")),
         Metric("p99 lateness ms", "ms", field_value("p99_ms"), 2),
         Metric("max lateness ms", "ms", field_value("max_ms"))]),
-    # Not in WORKLOADS.md: the cost of preemption (README "Preemption") on
+    # Not in WORKLOADS.md: the cost of preemption (docs/design.md, "Preemption") on
     # CPU-bound Lua code, lua-batteries with its default slice against
     # itself with preemption off.
     Workload("P1", "cpu_loop", [120000000], [100000], [

@@ -6,7 +6,8 @@
 # Runs apt-get (through sudo when not root) only when something is absent.
 set -euo pipefail
 # clang and libclang-rt-14-dev (libFuzzer, sanitizer runtimes): the fuzz build.
-packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev libbenchmark-dev valgrind clang libclang-rt-14-dev)
+# lua-socket: the std.io.wait_readable tests drive LuaSocket sockets.
+packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev libbenchmark-dev valgrind clang libclang-rt-14-dev lua-socket)
 # std.json, std.sql / std.kv, std.http; python3 serves HTTP to their tests.
 packages+=(rapidjson-dev libsqlite3-dev libcurl4-openssl-dev python3)
 if [ "${1:-}" = "--bench" ]; then

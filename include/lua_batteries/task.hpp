@@ -27,11 +27,14 @@
 #include <string>
 #include <string_view>
 
+#include "lua_batteries/limits.hpp"
+
 namespace lua_batteries {
 
 namespace detail {
 struct Fiber;
 class Runtime;
+class CancelToken;
 }  // namespace detail
 
 class Observer;
@@ -41,6 +44,10 @@ enum class Driver { async_fn, coroutine };
 
 /// Name of a driver as Lua sees it: "async_fn" or "coroutine".
 const char* driver_name(Driver driver);
+/// The driver a name stands for, as spawn's opts.driver and the runner's
+/// --driver accept it ("async_fn", "async", "coroutine"); nullopt for any
+/// other name.
+std::optional<Driver> parse_driver(std::string_view name);
 
 /// Runtime configuration. The library reads no environment variables; the
 /// host maps its own settings onto this.
@@ -52,7 +59,7 @@ struct Config {
   double grace_ms = 1000;
   /// Receives lifecycle events; not owned, must outlive the Lua state.
   Observer* observer = nullptr;
-  /// Preemption (README "Preemption"): Lua code of a task, body or main
+  /// Preemption (docs/design.md, "Preemption"): Lua code of a task, body or main
   /// chunk that runs this long without suspending is suspended at the
   /// next point where Lua can yield, so that other tasks and timers run.
   /// Measured in CPU time of the loop thread. 0 turns preemption off:
@@ -68,7 +75,7 @@ struct Config {
   /// whole runtime; a spawn beyond it raises "std.task: task limit reached
   /// (<n>)". 0 means no limit (memory is the limit).
   std::size_t max_tasks = 0;
-  /// Virtual clock (README "Reliability"): time stands still while any
+  /// Virtual clock (docs/design.md, "The virtual clock"): time stands still while any
   /// task can run and jumps to the earliest deadline when every task is
   /// blocked, so sleeps and timeouts take no wall time. std.time follows
   /// it. While a host await is outstanding the clock does not jump: the
@@ -126,7 +133,9 @@ void abort_all(lua_State* L);
 /// this implicitly.
 void shutdown(lua_State* L);
 
-/// A reference to a cancel token of the runtime's token tree.
+/// An owning reference to a cancel token of the runtime's token tree: the
+/// token lives while a reference does, even after the Lua state closes.
+/// Copies share the token; a moved-from reference is empty.
 class CancelTokenRef {
  public:
   CancelTokenRef() = default;
@@ -137,11 +146,13 @@ class CancelTokenRef {
 
   CancelTokenRef(const CancelTokenRef& other);
   CancelTokenRef& operator=(const CancelTokenRef& other);
+  CancelTokenRef(CancelTokenRef&& other) noexcept;
+  CancelTokenRef& operator=(CancelTokenRef&& other) noexcept;
   ~CancelTokenRef();
 
  private:
   friend CancelTokenRef effective_token(lua_State* L);
-  void* token_ = nullptr;  // detail::CancelToken
+  detail::CancelToken* token_ = nullptr;
 };
 
 /// The token that governs code running in L right now (spec "effective
@@ -225,6 +236,14 @@ class Awaiter {
   CancelMode cancel_mode() const { return cancel_mode_; }
   /// Sets the mode of the next await (not while waiting).
   void set_cancel_mode(CancelMode mode) { cancel_mode_ = mode; }
+  /// Makes an Awaiter whose wait is over ready for the next await, so that
+  /// an object with one operation at a time can keep one Awaiter for all
+  /// of them. No effect while waiting.
+  void reset() {
+    if (fiber_) return;
+    completed_ = false;
+    used_ = false;
+  }
 
  private:
   friend class detail::Runtime;
@@ -236,6 +255,13 @@ class Awaiter {
   bool completed_ = false;  // complete() was called (before or during the wait)
   bool used_ = false;       // await() was called
 };
+
+/// [-0, +0, -] Whether code running in L can suspend here (await would
+/// not raise "cannot suspend here"): false outside a task or the main
+/// chunk of a run, across a C boundary, and in __close handlers run by a
+/// hard abort. A bridge that must not fail there (a close) ends its
+/// resource without waiting instead.
+bool can_suspend(lua_State* L);
 
 /// [-0, +0, e] Suspends the running task until awaiter.complete(), from
 /// inside a lua_CFunction: `return await(L, a, "mybridge.read", k, ctx);`.

@@ -102,6 +102,12 @@ class TokenRef {
     if (token_) token_->release();
     token_ = nullptr;
   }
+  /// Gives up the reference without releasing it; returns the token.
+  CancelToken* release() {
+    CancelToken* token = token_;
+    token_ = nullptr;
+    return token;
+  }
   CancelToken* get() const { return token_; }
   CancelToken* operator->() const { return token_; }
   explicit operator bool() const { return token_ != nullptr; }

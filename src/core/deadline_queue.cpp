@@ -1,7 +1,8 @@
 #include "core/deadline_queue.hpp"
 
 #include <algorithm>
-#include <new>
+
+#include "core/out_of_memory.hpp"
 
 namespace lua_batteries::detail {
 
@@ -81,11 +82,7 @@ void DeadlineQueue::make_room() {
     compact();
     return;
   }
-  try {
-    heap_.reserve(heap_.size() * 2);
-  } catch (const std::bad_alloc&) {
-    compact();
-  }
+  if (!allocation_succeeded([&] { heap_.reserve(heap_.size() * 2); })) compact();
 }
 
 void DeadlineQueue::compact() {
@@ -129,9 +126,7 @@ bool DeadlineQueue::append_to_run(DeadlineEntry& entry, std::uint64_t due_ns) {
     if ((run_front_ + run_vacant_) * 4 >= run_.size() && run_front_ + run_vacant_ > 0) {
       compact_run();
     } else {
-      try {
-        run_.reserve(run_.size() < 64 ? 64 : run_.size() * 2);
-      } catch (const std::bad_alloc&) {
+      if (!allocation_succeeded([&] { run_.reserve(run_.size() < 64 ? 64 : run_.size() * 2); })) {
         if (run_front_ + run_vacant_ == 0) return false;  // the heap takes it
         compact_run();
       }

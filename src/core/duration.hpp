@@ -6,10 +6,11 @@
 #include <string>
 #include <string_view>
 
+#include "lua_batteries/limits.hpp"
+
 namespace lua_batteries::detail {
 
-/// 2^64 / 10^6: the largest duration in milliseconds (u64 nanoseconds).
-inline constexpr double kMaxDurationMs = 18446744073709551616.0 / 1e6;
+using lua_batteries::kMaxDurationMs;  // 2^64 / 10^6: u64 nanoseconds
 
 enum class DurationCheck { ok, invalid, out_of_range };
 

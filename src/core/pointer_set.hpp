@@ -14,8 +14,8 @@ class PointerSet {
   /// Adds `p` (not null). May throw std::bad_alloc when the table grows.
   void insert(const void* p) {
     // At most half full: erase shifts back the rest of its probe run, and
-    // at three quarters full those runs made unguarding a thread several
-    // times dearer (W6 nested scopes: 270 instructions per scope).
+    // fuller tables make those runs, and so every unpark, several times
+    // longer.
     if ((size_ + 1) * 2 > slots_.size()) grow();
     std::size_t i = slot_of(p);
     while (slots_[i] && slots_[i] != p) i = (i + 1) & mask();
@@ -23,6 +23,11 @@ class PointerSet {
       slots_[i] = p;
       ++size_;
     }
+  }
+  /// Makes room for one more element, so that the next insert() cannot
+  /// throw. May throw std::bad_alloc.
+  void reserve_one() {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
   }
   bool contains(const void* p) const {
     if (slots_.empty()) return false;

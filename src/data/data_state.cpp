@@ -3,7 +3,7 @@
 
 #include <new>
 
-#include "data/data_error.hpp"
+#include "data/called_by_collector.hpp"
 #include "data/sql_connection.hpp"
 #include "http/http_client.hpp"
 

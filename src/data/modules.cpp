@@ -14,10 +14,11 @@ struct Module {
 
 }  // namespace
 
-void open_data_modules(lua_State* L, int std_index, uv_loop_t* loop) {
-  std_index = lua_absindex(L, std_index);
+void open_data_modules(lua_State* L, uv_loop_t* loop) {
   const int top = lua_gettop(L);
   create_data_state(L, loop);
+  lua_getglobal(L, "std");
+  const int std_index = lua_gettop(L);
   const Module modules[] = {{"json", push_json_module}, {"sql", push_sql_module}, {"kv", push_kv_module}, {"http", http::push_http_module}};
   const bool has_loaded = lua_getglobal(L, "package") == LUA_TTABLE && lua_getfield(L, -1, "loaded") == LUA_TTABLE;
   const int loaded = lua_gettop(L);

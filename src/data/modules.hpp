@@ -10,10 +10,10 @@
 
 namespace lua_batteries::data {
 
-/// [-0, +0, e] Sets std.json, std.sql, std.kv and std.http in the table at
-/// `std_index` and in package.loaded ("std.json", ...), with their state on
-/// `loop`. Called once, when std.task is installed.
-void open_data_modules(lua_State* L, int std_index, uv_loop_t* loop);
+/// [-0, +0, e] Sets std.json, std.sql, std.kv and std.http in the global
+/// `std` table (which must exist) and in package.loaded ("std.json", ...),
+/// with their state on `loop`. Called once, when std.task is installed.
+void open_data_modules(lua_State* L, uv_loop_t* loop);
 
 /// [-0, +1, m] Each pushes its module table.
 int push_json_module(lua_State* L);

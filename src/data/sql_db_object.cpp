@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "data/data_error.hpp"
+#include "data/called_by_collector.hpp"
 #include "data/data_state.hpp"
 #include "data/sql_op.hpp"
 #include "data/sql_statement.hpp"

@@ -6,8 +6,9 @@
 #include <new>
 #include <string>
 
-#include "data/data_error.hpp"
+#include "data/called_by_collector.hpp"
 #include "data/json_codec.hpp"
+#include "io/io_error.hpp"
 #include "lua_batteries/task.hpp"
 
 namespace lua_batteries::data {
@@ -238,7 +239,7 @@ SqlJob& sql_op_result(lua_State* L, int index) {
     lua_pushfstring(L, "sql error: %s", job.error.c_str());
   }
   op.drop_job();
-  raise_data_error(L, kind, op.name, code, lua_tostring(L, -1));
+  io::raise_error(L, kind, op.name, code, lua_tostring(L, -1));
 }
 
 void sql_op_done(lua_State* L, int index) { op_at(L, index).drop_job(); }

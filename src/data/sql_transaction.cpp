@@ -10,7 +10,7 @@
 // task's statements (sql_connection.hpp); other tasks' wait their turn.
 #include <cstdint>
 
-#include "data/data_error.hpp"
+#include "data/called_by_collector.hpp"
 #include "data/sql_db_object.hpp"
 #include "data/sql_op.hpp"
 

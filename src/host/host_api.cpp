@@ -4,33 +4,19 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/cancel_token.hpp"
+#include "core/out_of_memory.hpp"
 #include "data/modules.hpp"
+#include "io/open_io.hpp"
 #include "lua/bindings.hpp"
-#include "lua/error_object.hpp"
-#include "lua/time_module.hpp"
 #include "lua_batteries/observer.hpp"
 #include "lua_batteries/task.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries {
-namespace detail {
-const void* runtime_registry_key();
-}
 
 using detail::Fiber;
 using detail::Runtime;
-
-const char* driver_name(Driver driver) { return driver == Driver::coroutine ? "coroutine" : "async_fn"; }
-
-const char* outcome_name(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::returned: return "returned";
-    case Outcome::failed: return "failed";
-    case Outcome::cancelled: return "cancelled";
-    case Outcome::aborted: return "aborted";
-  }
-  return "?";
-}
 
 int RunResult::exit_code() const {
   switch (status) {
@@ -58,18 +44,16 @@ int runtime_gc(lua_State* L) {
 int install(lua_State* L) {
   const auto& inst = *static_cast<const Installation*>(lua_touserdata(L, 1));
   lua_pop(L, 1);
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, detail::runtime_registry_key()) != LUA_TNIL)
-    return luaL_error(L, "std.task is already installed in this Lua state");
-  lua_pop(L, 1);
+  if (Runtime::from(L)) return luaL_error(L, "std.task is already installed in this Lua state");
 
   lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
   lua_State* main_thread = lua_tothread(L, -1);
   lua_pop(L, 1);
 
   // The runtime is the first object of the module with a __gc, so lua_close
-  // finalizes it after every token (handles and scopes have none), while
-  // every task and scope is still intact: lua_close frees no memory
-  // before every finalizer has run.
+  // finalizes it after every other (tokens; handles and scopes have none
+  // outside debug builds), while every task and scope is still intact:
+  // lua_close frees no memory before every finalizer has run.
   // Everything that can fail comes before the Runtime exists or after its
   // __gc is set: a constructed Runtime has libuv handles open, and only
   // its destructor closes them.
@@ -78,53 +62,18 @@ int install(lua_State* L) {
   lua_pushcfunction(L, runtime_gc);
   lua_setfield(L, -2, "__gc");
   Runtime* rt = nullptr;
-  try {
-    rt = new (memory) Runtime(main_thread, inst.loop, *inst.config);
-  } catch (const std::bad_alloc&) {
-    rt = nullptr;
-  }
-  if (!rt) return luaL_error(L, "not enough memory");
+  if (!detail::allocation_succeeded([&] { rt = new (memory) Runtime(main_thread, inst.loop, *inst.config); }))
+    return luaL_error(L, "not enough memory");
   lua_setmetatable(L, -2);  // does not allocate
-  lua_rawsetp(L, LUA_REGISTRYINDEX, detail::runtime_registry_key());
+  rt->open(L, -1);
+  lua_pop(L, 1);
   if (const char* error = rt->start_preemption()) return luaL_error(L, "%s", error);
-
-  rt->set_service_thread(lua_newthread(L));
-  rt->refs.service_thread = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_pushlightuserdata(L, rt);
-  rt->refs.last_close_error = luaL_ref(L, LUA_REGISTRYINDEX);
-  rt->create_thread_pools(L);
-  lua_newtable(L);
-  rt->refs.pins = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_newtable(L);
-  lua_createtable(L, 0, 1);
-  lua_pushliteral(L, "k");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  rt->refs.exposed_threads = luaL_ref(L, LUA_REGISTRYINDEX);
-  detail::init_error_objects(L, *rt);
-  detail::init_objects(L, *rt);
-
-  if (lua_getglobal(L, "std") != LUA_TTABLE) {
-    lua_pop(L, 1);
-    lua_newtable(L);
-    lua_pushvalue(L, -1);
-    lua_setglobal(L, "std");
-  }
-  detail::push_task_module(L, *rt);
-  lua_setfield(L, -2, "task");
-  detail::open_time_module(L, rt);
-  lua_setfield(L, -2, "time");
-  data::open_data_modules(L, -1, inst.loop);  // std.json, std.sql, std.kv, std.http
-
-  // require("std.task") / require("std.time") where package is loaded.
-  if (lua_getglobal(L, "package") == LUA_TTABLE && lua_getfield(L, -1, "loaded") == LUA_TTABLE) {
-    lua_getfield(L, -3, "task");
-    lua_setfield(L, -2, "std.task");
-    lua_getfield(L, -3, "time");
-    lua_setfield(L, -2, "std.time");
-  }
-  lua_settop(L, 0);
-  detail::install_coroutine_library(L, *rt);
+  detail::open_libraries(L, *rt);
+  // The I/O and data modules are bridges on the public host API (src/io/,
+  // src/data/, src/http/), so they are installed here rather than among
+  // the Lua bindings.
+  io::open_io(L, inst.loop, inst.config->grace_ms);
+  data::open_data_modules(L, inst.loop);  // std.json, std.sql, std.kv, std.http
   return 0;
 }
 
@@ -226,39 +175,45 @@ void shutdown(lua_State* L) {
 
 // --- tokens and task info -------------------------------------------------------
 
-namespace {
-detail::CancelToken* as_token(void* p) { return static_cast<detail::CancelToken*>(p); }
-}  // namespace
+// CancelTokenRef keeps its reference as a detail::TokenRef would; the
+// pointer is raw only so that the public header needs no internal one.
 
-bool CancelTokenRef::is_cancelled() const { return token_ && as_token(token_)->is_cancelled(); }
+bool CancelTokenRef::is_cancelled() const { return token_ && token_->is_cancelled(); }
 
 void CancelTokenRef::cancel() {
-  if (token_) as_token(token_)->cancel();
+  if (token_) token_->cancel();
 }
 
-CancelTokenRef::CancelTokenRef(const CancelTokenRef& other) : token_(other.token_) {
-  if (token_) as_token(token_)->retain();
-}
+CancelTokenRef::CancelTokenRef(const CancelTokenRef& other)
+    : token_(detail::TokenRef::share(other.token_).release()) {}
 
 CancelTokenRef& CancelTokenRef::operator=(const CancelTokenRef& other) {
-  if (other.token_) as_token(other.token_)->retain();
-  if (token_) as_token(token_)->release();
-  token_ = other.token_;
+  if (this != &other) {
+    detail::TokenRef previous = detail::TokenRef::adopt(token_);  // released at the end of this block
+    token_ = detail::TokenRef::share(other.token_).release();
+  }
   return *this;
 }
 
-CancelTokenRef::~CancelTokenRef() {
-  if (token_) as_token(token_)->release();
+CancelTokenRef::CancelTokenRef(CancelTokenRef&& other) noexcept : token_(other.token_) { other.token_ = nullptr; }
+
+CancelTokenRef& CancelTokenRef::operator=(CancelTokenRef&& other) noexcept {
+  if (this != &other) {
+    detail::TokenRef previous = detail::TokenRef::adopt(token_);
+    token_ = other.token_;
+    other.token_ = nullptr;
+  }
+  return *this;
 }
+
+CancelTokenRef::~CancelTokenRef() { detail::TokenRef::adopt(token_).reset(); }
 
 CancelTokenRef effective_token(lua_State* L) {
   CancelTokenRef ref;
   Runtime* rt = runtime_or_null(L);
   if (!rt) return ref;
   Fiber* f = rt->running();
-  detail::CancelToken* token = f ? f->token() : rt->root_scope().token.get();
-  token->retain();
-  ref.token_ = token;
+  ref.token_ = detail::TokenRef::share(f ? f->token() : rt->root_scope().token.get()).release();
   return ref;
 }
 
@@ -301,7 +256,7 @@ int await_continue(lua_State* L, int, lua_KContext ctx) {
   switch (f.await_end) {
     case Fiber::AwaitEnd::interrupted:
       if (deferred) Runtime::notify_interrupt(*deferred, Interruption::cancelled);
-      detail::raise_error(L, f.rt, detail::ErrorKind::cancelled);
+      f.rt.errors().raise(L, detail::ErrorKind::cancelled);
     case Fiber::AwaitEnd::abandoned:
       return luaL_error(L, "%s: the operation was abandoned before it completed", f.await_call.what);
     case Fiber::AwaitEnd::completed:
@@ -313,6 +268,11 @@ int await_continue(lua_State* L, int, lua_KContext ctx) {
 
 }  // namespace
 
+bool can_suspend(lua_State* L) {
+  Runtime* rt = runtime_or_null(L);
+  return rt && !rt->is_closed() && rt->suspendable_fiber(L) != nullptr;
+}
+
 int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k, lua_KContext ctx) {
   Runtime* rt = runtime_or_null(L);
   if (!rt) return luaL_error(L, "%s: std.task is not installed", what);
@@ -320,7 +280,7 @@ int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k, lua
   awaiter.used_ = true;
   if (f.is_cancelled() && awaiter.cancel_mode_ == CancelMode::immediate) {
     if (awaiter.on_interrupt_) awaiter.on_interrupt_(awaiter, Interruption::cancelled);
-    detail::raise_error(L, *rt, detail::ErrorKind::cancelled);
+    rt->errors().raise(L, detail::ErrorKind::cancelled);
   }
   f.await_call = detail::AwaitCall{nullptr, what, k, ctx};  // wait_await attaches the awaiter
   f.await_end = Fiber::AwaitEnd::completed;

@@ -42,13 +42,13 @@ bool own(lua_State* L, OwnedResource& resource) {
   detail::Runtime* rt = L ? detail::Runtime::from(L) : nullptr;
   if (!rt || rt->is_closed()) return false;
   resource.release();
-  rt->resources.add(resource);
+  rt->resources().add(resource);
   return true;
 }
 
 std::size_t owned_resource_count(lua_State* L) {
   detail::Runtime* rt = L ? detail::Runtime::from(L) : nullptr;
-  return rt ? rt->resources.size() : 0;
+  return rt ? rt->resources().size() : 0;
 }
 
 }  // namespace lua_batteries

@@ -17,11 +17,12 @@
 #include <new>
 #include <string_view>
 
-#include "data/data_error.hpp"
+#include "data/called_by_collector.hpp"
 #include "data/data_state.hpp"
 #include "http/http_client.hpp"
 #include "http/http_module.hpp"
 #include "http/http_transfer.hpp"
+#include "io/io_error.hpp"
 
 namespace lua_batteries::http {
 namespace {
@@ -150,12 +151,12 @@ int k_response(lua_State* L, int, lua_KContext ctx) {
   if (t.overflowed()) {
     lua_pushfstring(L, "%s: response body of '%s' over max_body (%I bytes) (EOVERFLOW)", op, t.final_url(),
                     static_cast<LUAI_UACINT>(t.max_body()));
-    data::raise_data_error(L, "io", op, "EOVERFLOW", lua_tostring(L, -1));
+    io::raise_error(L, "io", op, "EOVERFLOW", lua_tostring(L, -1));
   }
   if (t.result() != CURLE_OK) {
     const char* code = code_of(t.result());
     lua_pushfstring(L, "%s: cannot fetch '%s': %s (%s)", op, t.final_url(), t.error_detail(), code);
-    data::raise_data_error(L, "io", op, code, lua_tostring(L, -1));
+    io::raise_error(L, "io", op, code, lua_tostring(L, -1));
   }
   lua_createtable(L, 0, 4);
   lua_pushinteger(L, static_cast<lua_Integer>(t.status()));

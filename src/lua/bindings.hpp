@@ -10,11 +10,19 @@
 
 #include <lua.hpp>
 
+#include <cassert>
+
+#include "runtime/error_value.hpp"
 #include "runtime/fiber.hpp"
 
 namespace lua_batteries::detail {
 
 class Runtime;
+
+/// [-0, +0, -] The runtime of a std.task function: every function of the
+/// module, of its object types' methods that need it and of the coroutine
+/// replacements carries it as upvalue 1 (light userdata).
+inline Runtime& runtime_of(lua_State* L) { return *static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
 /// A Lua-visible object type: a userdata with a metatable named
 /// `metatable_name` (luaL_checkudata), whose getmetatable() is `short_name`.
@@ -27,7 +35,8 @@ struct ObjectType {
   /// null makes the methods table itself the __index.
   lua_CFunction index;
   lua_CFunction tostring;
-  /// __gc, or null for none (a Task needs no finalizer: see fiber.hpp).
+  /// __gc, or null for none (a Task needs no finalizer: see fiber.hpp;
+  /// debug builds give Handle and Scope one that checks they own nothing).
   lua_CFunction gc;
 };
 /// [-0, +0, e] Creates the metatable of `type`; returns its registry reference.
@@ -48,15 +57,40 @@ void* check_object(lua_State* L, int index, const char* name);
 /// script's call must not destroy a live object, so it does nothing.
 bool called_by_collector(lua_State* L);
 
-/// [-0, +0, e] Creates the metatables of Handle, Scope and CancelToken.
-void init_objects(lua_State* L, Runtime& rt);
-void init_handle_metatable(lua_State* L, Runtime& rt);
-void init_scope_metatable(lua_State* L, Runtime& rt);
-void init_token_metatable(lua_State* L, Runtime& rt);
+/// The __gc of Handle and Scope objects. Lua frees them without a
+/// finalizer, which is sound only because a Task or Scope the runtime has
+/// let go of (unpinned) owns nothing: debug builds check that rule as
+/// each is collected; release builds give them no __gc. A pinned one is
+/// live and collected only by lua_close, before the runtime (finalized
+/// last) tears it down.
+#ifndef NDEBUG
+template <typename Object>
+int check_released_object(lua_State* L) {
+  if (!called_by_collector(L)) return 0;
+  const Object& object = *static_cast<const Object*>(lua_touserdata(L, 1));
+  assert(object.pin != LUA_NOREF || object.owns_nothing());
+  (void)object;
+  return 0;
+}
+template <typename Object>
+inline constexpr lua_CFunction kReleasedObjectGc = &check_released_object<Object>;
+#else
+template <typename Object>
+inline constexpr lua_CFunction kReleasedObjectGc = nullptr;
+#endif
+
+/// [-0, +0, e] Create the metatables of Handle, Scope and CancelToken;
+/// return their registry references.
+int init_handle_metatable(lua_State* L, Runtime& rt);
+int init_scope_metatable(lua_State* L, Runtime& rt);
+int init_token_metatable(lua_State* L, Runtime& rt);
 /// [-0, +1, e] Pushes the std.task table.
 void push_task_module(lua_State* L, Runtime& rt);
-/// [-0, +0, e] Replaces coroutine.resume/wrap/yield/status/close/isyieldable.
+/// [-0, +0, e] Replaces coroutine.resume/wrap/yield/status/close/isyieldable/running.
 void install_coroutine_library(lua_State* L, Runtime& rt);
+/// [-0, +0, e] Installs std.task, std.time and the coroutine replacements
+/// into L for `rt`, which open() has set up (open.cpp).
+void open_libraries(lua_State* L, Runtime& rt);
 
 /// [-0, +1, e] Spawns fn (at fn_index) into `scope`; opts at opts_index (0:
 /// none). Pushes the Handle.
@@ -81,13 +115,11 @@ void check_cancel(lua_State* L, Fiber& f);
 double check_duration_arg(lua_State* L, int index, const char* context);
 /// [-0, +0, v] Raises the duration error text for ms.
 [[noreturn]] void raise_duration_error(lua_State* L, const char* context, double ms);
-/// [-0, +0, v] Raises "not enough memory" (a C++ allocation failed).
-[[noreturn]] void raise_out_of_memory(lua_State* L);
 /// [-0, +0, -] The type name used in opts errors: integer/number/...
 const char* value_type_name(lua_State* L, int index);
 
 /// The suspension points shared by std.task and coroutine.yield.
-/// [-0, +0, v] (yield)
+/// [-0, +0, v] (yields)
 int suspend_for_turn(lua_State* L, Fiber& f);
 int suspend_for_sleep(lua_State* L, Fiber& f, double ms);
 

@@ -10,13 +10,12 @@
 // threads (and fiber threads the script got) are guarded: it cannot resume them
 // from elsewhere. Everything else behaves as Lua's own functions do.
 #include "core/duration.hpp"
+#include "core/out_of_memory.hpp"
 #include "lua/bindings.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
 namespace {
-
-Runtime& runtime_of(lua_State* L) { return *static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
 lua_State* check_coroutine(lua_State* L) {
   lua_State* co = lua_tothread(L, 1);
@@ -40,7 +39,7 @@ bool is_finished_fiber_thread(lua_State* co) {
 int resume_step(lua_State* L, Runtime& rt, lua_State* co, int co_index, int narg, bool continuing) {
   Fiber* f = rt.running();
   if (!continuing) {
-    if (rt.is_guarded(L, co, co_index)) {
+    if (rt.guards().is_guarded(L, co, co_index)) {
       lua_pop(L, narg);
       if (is_finished_fiber_thread(co))
         lua_pushliteral(L, "cannot resume dead coroutine");
@@ -56,13 +55,13 @@ int resume_step(lua_State* L, Runtime& rt, lua_State* co, int co_index, int narg
     if (f) {
       const bool through = L == f->innermost() && (f->nested.empty() || f->nested.back().through) &&
                            lua_isyieldable(L);
-      bool out_of_memory = false;
-      try {
-        f->nested.push_back(NestedCoroutine{co, through});
-      } catch (const std::bad_alloc&) {
-        out_of_memory = true;
-      }
-      if (out_of_memory) {
+      // Room to park co now, so that parking it if a task suspension
+      // passes through cannot fail after the fact (an unguarded parked
+      // coroutine could be resumed from elsewhere).
+      if (!allocation_succeeded([&] {
+            rt.guards().reserve_park();
+            f->nested.push_back(NestedCoroutine{co, through});
+          })) {
         lua_pop(L, narg);
         lua_pushliteral(L, "not enough memory");
         return kFailed;
@@ -76,13 +75,7 @@ int resume_step(lua_State* L, Runtime& rt, lua_State* co, int co_index, int narg
   rt.preemptor().switch_back(outer);
   if (status == LUA_YIELD && f && f->suspend_pending) {
     lua_pop(co, nresults);
-    bool out_of_memory = false;
-    try {
-      rt.guard_parked(co);
-    } catch (const std::bad_alloc&) {
-      out_of_memory = true;  // unguarded: a stray resume would be refused by nothing
-    }
-    (void)out_of_memory;
+    rt.guards().park(co);  // room was reserved above (or by the resume that parked it before)
     return kPassedOn;
   }
   if (f && !f->nested.empty() && f->nested.back().thread == co) f->nested.pop_back();
@@ -106,7 +99,7 @@ int finish_resume(lua_State* L, int r);
 int resume_continue(lua_State* L, int, lua_KContext) {
   Runtime& rt = runtime_of(L);
   lua_State* co = lua_tothread(L, 1);
-  rt.unguard_parked(co);
+  rt.guards().unpark(co);
   return finish_resume(L, resume_step(L, rt, co, 0, 0, true));
 }
 
@@ -136,7 +129,7 @@ int finish_wrap(lua_State* L, Runtime& rt, lua_State* co, int r);
 int wrap_continue(lua_State* L, int, lua_KContext) {
   Runtime& rt = runtime_of(L);
   lua_State* co = wrapped_thread(L);
-  rt.unguard_parked(co);
+  rt.guards().unpark(co);
   return finish_wrap(L, rt, co, resume_step(L, rt, co, 0, 0, true));
 }
 
@@ -147,7 +140,7 @@ int finish_wrap(lua_State* L, Runtime& rt, lua_State* co, int r) {
   // to a string error, propagate.
   int status = lua_status(co);
   if (status != LUA_OK && status != LUA_YIELD) {
-    status = rt.reset_thread(co);
+    status = rt.guards().reset_thread(co);
     lua_xmove(co, L, 1);
   }
   if (status != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
@@ -182,7 +175,7 @@ int coroutine_wrap(lua_State* L) {
 int coroutine_yield(lua_State* L) {
   Runtime& rt = runtime_of(L);
   Fiber* f = rt.running();
-  if (!f || L != f->thread || !f->nested.empty() || rt.is_closing_thread(L)) return lua_yield(L, lua_gettop(L));
+  if (!f || L != f->thread || !f->nested.empty() || rt.guards().is_closing(L)) return lua_yield(L, lua_gettop(L));
   if (!f->task) return luaL_error(L, "attempt to yield from outside a coroutine");
   if (f->driver == Driver::async_fn)
     return luaL_error(L, "std.task: coroutine.yield outside a coroutine in an async_fn task");
@@ -205,7 +198,7 @@ int coroutine_yield(lua_State* L) {
 
 // --- coroutine.status / close / isyieldable -----------------------------------
 
-// `guarded`: rt.is_guarded(co), which callers need too.
+// `guarded`: rt.guards().is_guarded(co), which callers need too.
 const char* status_of(lua_State* L, lua_State* co, bool guarded) {
   if (L == co) return "running";
   if (guarded) return is_finished_fiber_thread(co) ? "dead" : "normal";  // the scheduler's
@@ -225,21 +218,21 @@ const char* status_of(lua_State* L, lua_State* co, bool guarded) {
 int coroutine_status(lua_State* L) {
   Runtime& rt = runtime_of(L);
   lua_State* co = check_coroutine(L);
-  lua_pushstring(L, status_of(L, co, rt.is_guarded(L, co, 1)));
+  lua_pushstring(L, status_of(L, co, rt.guards().is_guarded(L, co, 1)));
   return 1;
 }
 
 int coroutine_close(lua_State* L) {
   Runtime& rt = runtime_of(L);
   lua_State* co = check_coroutine(L);
-  const bool guarded = rt.is_guarded(L, co, 1);
+  const bool guarded = rt.guards().is_guarded(L, co, 1);
   const std::string_view status = status_of(L, co, guarded);
   if (status != "dead" && status != "suspended") return luaL_error(L, "cannot close a %s coroutine", status.data());
   if (guarded) {  // a finished fiber: its outcome is the runtime's
     lua_pushboolean(L, 1);
     return 1;
   }
-  if (rt.reset_thread(co) == LUA_OK) {
+  if (rt.guards().reset_thread(co) == LUA_OK) {
     lua_pushboolean(L, 1);
     return 1;
   }
@@ -266,7 +259,7 @@ int coroutine_isyieldable(lua_State* L) {
 int coroutine_running(lua_State* L) {
   Runtime& rt = runtime_of(L);
   Fiber* f = rt.running();
-  if (f && L == f->thread) rt.expose_thread(L, *f);
+  if (f && L == f->thread) rt.guards().expose(L, *f);
   const bool is_main_thread = lua_pushthread(L) == 1;
   lua_pushboolean(L, is_main_thread || (f && f->kind == FiberKind::main && L == f->thread));
   return 2;

@@ -2,10 +2,7 @@
 // value 1 is the task's function until it first runs, then its thread
 // (until that is reused), 2 its name (only a named task's handle has a
 // second user value).
-#include <new>
-
 #include "lua/bindings.hpp"
-#include "lua/error_object.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -21,21 +18,20 @@ int deliver(lua_State* L, Task& t) {
   rt.mark_joined(t);
   switch (t.outcome) {
     case Outcome::returned: {
-      const int n = t.nresults;
-      if (!lua_checkstack(L, n)) return luaL_error(L, "std.task.join: too many results");
+      if (!lua_checkstack(L, t.nresults)) return luaL_error(L, "std.task.join: too many results");
+      const int n = t.take_results();
       if (n > 0) lua_xmove(t.thread, L, n);  // with none, the thread may be reused already
-      t.nresults = 0;
       return n;
     }
     case Outcome::aborted:
-      raise_error(L, rt, ErrorKind::aborted);
+      rt.errors().raise(L, ErrorKind::aborted);
     case Outcome::failed:
     case Outcome::cancelled:
       if (t.thread)
         lua_xmove(t.thread, L, 1);
       else
         lua_pushstring(L, Task::kErrorWithoutThread);
-      t.nresults = 0;
+      t.take_results();
       return lua_error(L);
   }
   return 0;
@@ -44,10 +40,7 @@ int deliver(lua_State* L, Task& t) {
 int after_join(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
   Task& t = check_handle(L, 1);
-  f.join_target = nullptr;
-  // A cancel ended this wait and may have let another fiber join since:
-  // that join is not ours to clear.
-  if (t.joiner == &f) t.joiner = nullptr;
+  f.rt.end_join(f, t);
   check_cancel(L, f);  // a cancel in the same turn wins; the handle stays joinable
   return deliver(L, t);
 }
@@ -57,7 +50,7 @@ int handle_join(lua_State* L) {
   Runtime& rt = t.rt;
   Fiber* running = rt.running();
   if (running && running->task == &t) return luaL_error(L, "std.task: a task cannot join itself");
-  if (t.joined || t.joiner) raise_error(L, rt, ErrorKind::joined);
+  if (t.joined || t.joiner) rt.errors().raise(L, ErrorKind::joined);
   if (t.state == FiberState::done) {
     if (running) check_cancel(L, *running);
     return deliver(L, t);
@@ -112,14 +105,14 @@ int handle_tostring(lua_State* L) {
 
 }  // namespace
 
-void init_handle_metatable(lua_State* L, Runtime& rt) {
+int init_handle_metatable(lua_State* L, Runtime& rt) {
   static const luaL_Reg methods[] = {{"join", handle_join},
                                      {"abort", handle_abort},
                                      {"is_finished", handle_is_finished},
                                      {"elapsed", handle_elapsed},
                                      {nullptr, nullptr}};
-  rt.refs.handle_mt = register_object_type(
-      L, ObjectType{kHandleMetatable, "Handle", methods, handle_index, handle_tostring, nullptr});
+  return register_object_type(
+      L, ObjectType{kHandleMetatable, "Handle", methods, handle_index, handle_tostring, kReleasedObjectGc<Task>});
 }
 
 }  // namespace lua_batteries::detail

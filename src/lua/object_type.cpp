@@ -70,10 +70,4 @@ int register_object_type(lua_State* L, const ObjectType& type) {
   return luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
-void init_objects(lua_State* L, Runtime& rt) {
-  init_handle_metatable(L, rt);
-  init_scope_metatable(L, rt);
-  init_token_metatable(L, rt);
-}
-
 }  // namespace lua_batteries::detail

@@ -17,13 +17,9 @@ int scope_spawn(lua_State* L) {
 
 int scope_cancel(lua_State* L) {
   Scope& s = check_scope(L, 1);
-  if (s.token) {
-    s.token->cancel();
-    return 0;
-  }
+  if (s.cancel()) return 0;
   // Closed (see Scope::release_token): all that is left to cancel is what
   // the scope's CancelToken object reports.
-  s.cancelled_when_closed = true;
   lua_getiuservalue(L, 1, 3);
   if (CancelToken* token = token_of_object(L, -1)) token->cancel();
   return 0;
@@ -70,11 +66,11 @@ int scope_tostring(lua_State* L) {
 
 Scope& check_scope(lua_State* L, int index) { return *static_cast<Scope*>(check_object(L, index, kScopeMetatable)); }
 
-void init_scope_metatable(lua_State* L, Runtime& rt) {
+int init_scope_metatable(lua_State* L, Runtime& rt) {
   static const luaL_Reg methods[] = {
       {"spawn", scope_spawn}, {"cancel", scope_cancel}, {"token", scope_token}, {nullptr, nullptr}};
-  rt.refs.scope_mt = register_object_type(
-      L, ObjectType{kScopeMetatable, "Scope", methods, scope_index, scope_tostring, nullptr});
+  return register_object_type(
+      L, ObjectType{kScopeMetatable, "Scope", methods, scope_index, scope_tostring, kReleasedObjectGc<Scope>});
 }
 
 }  // namespace lua_batteries::detail

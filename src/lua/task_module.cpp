@@ -1,17 +1,16 @@
 // std.task: spawn, sleep, yield, checkpoint, scope, with_timeout,
 // cancel_token, current, is_cancelled.
 #include <new>
+#include <optional>
 #include <string>
 
 #include "core/duration.hpp"
+#include "core/out_of_memory.hpp"
 #include "lua/bindings.hpp"
-#include "lua/error_object.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
 namespace {
-
-Runtime& runtime_of(lua_State* L) { return *static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
 // Continuation of every plain wait (turn, sleep): the fiber is back; a
 // cancellation that landed meanwhile wins over the wake-up.
@@ -27,14 +26,14 @@ struct SpawnOptions {
   Driver driver;
 };
 
-Driver parse_driver(lua_State* L, int index) {
+// [-0, +0, v] opts.driver at `index`.
+Driver check_driver(lua_State* L, int index) {
   if (lua_type(L, index) != LUA_TSTRING)
     luaL_error(L, "std.task: opts.driver: expected string, got %s", value_type_name(L, index));
-  const std::string_view d(lua_tostring(L, index));
-  if (d == "async_fn" || d == "async") return Driver::async_fn;
-  if (d == "coroutine") return Driver::coroutine;
-  luaL_error(L, "std.task: unknown driver '%s' (expected 'async_fn' or 'coroutine')", lua_tostring(L, index));
-  return Driver::async_fn;
+  const std::optional<Driver> driver = parse_driver(lua_tostring(L, index));
+  if (!driver)
+    luaL_error(L, "std.task: unknown driver '%s' (expected 'async_fn' or 'coroutine')", lua_tostring(L, index));
+  return *driver;
 }
 
 // [-0, +1 (name, if any), v]
@@ -51,7 +50,7 @@ SpawnOptions parse_spawn_options(lua_State* L, Runtime& rt, int opts_index) {
       if (lua_type(L, -1) != LUA_TSTRING)
         luaL_error(L, "std.task: opts.name: expected string, got %s", value_type_name(L, -1));
     } else if (key == "driver") {
-      opts.driver = parse_driver(L, -1);
+      opts.driver = check_driver(L, -1);
     } else {
       luaL_error(L, "std.task: unknown opts key '%s' (expected 'name' or 'driver')", lua_tostring(L, -2));
     }
@@ -105,7 +104,7 @@ int after_scope(lua_State* L, int, lua_KContext ctx) {
   }
   if (s.body_outcome == Outcome::aborted) {
     rt.release_scope(s);
-    raise_error(L, rt, ErrorKind::aborted);
+    rt.errors().raise(L, ErrorKind::aborted);
   }
   if (s.body_outcome != Outcome::returned) {
     lua_pushvalue(body, 1);
@@ -142,54 +141,25 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   // and the start of the body may raise, or the pinned scope would never
   // close.
   void* memory = lua_newuserdatauv(L, sizeof(Scope), 3);
-  const int pin = rt.pin(L, -1);
+  ScopeSpec spec{req.kind, rt.pins().pin(L, -1), body, nullptr, 0, req.timeout_ms, req.grace_ms};
+  if (req.name_index) spec.name = lua_tolstring(L, req.name_index, &spec.name_len);
   Scope* s = nullptr;
-  try {
-    s = new (memory) Scope(rt, req.kind, f.token());
-  } catch (const std::bad_alloc&) {
-    s = nullptr;
-  }
-  if (!s) {
-    rt.drop_pin(pin);
+  if (!allocation_succeeded([&] { s = new (memory) Scope(rt, f, spec); })) {
+    rt.pins().drop(spec.pin);
     raise_out_of_memory(L);
   }
-  s->pin = pin;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, rt.refs.scope_mt);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, rt.metatables().scope);
   lua_setmetatable(L, -2);
   lua_pushvalue(L, -2);
   lua_setiuservalue(L, -2, 1);
   if (req.name_index) {
-    s->name = lua_tolstring(L, req.name_index, &s->name_len);
     lua_pushvalue(L, req.name_index);
     lua_setiuservalue(L, -2, 2);
   }
-  s->body.thread = body;
-  s->body.task = f.task;
-  s->body.driver = f.driver;
-  s->body.start_nargs = 1;
-  s->opener_task = f.task ? f.task->number : 0;
-  s->timeout_ms = req.timeout_ms;
-  s->grace_ms = req.grace_ms;
   lua_pushvalue(L, req.fn_index);
   lua_pushvalue(L, -2);
   lua_xmove(L, body, 2);
-
-  bool out_of_memory = false;
-  try {
-    if (req.kind == ScopeKind::with_timeout) rt.arm_deadline(*s, req.timeout_ms);
-  } catch (const std::bad_alloc&) {
-    out_of_memory = true;
-  }
-  if (out_of_memory) {
-    rt.forget_deadlines(*s);
-    s->closed = true;
-    s->release_token();
-    rt.release_scope(*s);
-    raise_out_of_memory(L);
-  }
-  rt.make_runnable(s->body);
-  rt.wait_scope(f, *s);
-  if (Observer* o = rt.lifecycle_observer()) o->scope_opened(s->event());
+  if (!rt.start_scope(*s, f)) raise_out_of_memory(L);
   return rt.suspend(L, f, &after_scope, reinterpret_cast<lua_KContext>(s));
 }
 
@@ -267,13 +237,13 @@ int l_current(lua_State* L) {
 }
 
 int l_is_cancelled(lua_State* L) {
-  lua_pushboolean(L, error_kind(L, 1) == ErrorKind::cancelled);
+  lua_pushboolean(L, runtime_of(L).errors().kind_of(L, 1) == ErrorKind::cancelled);
   return 1;
 }
 
 }  // namespace
 
-// --- shared helpers -----------------------------------------------------------
+// --- shared helpers ---------------------------------------------------------
 
 const char* value_type_name(lua_State* L, int index) {
   if (lua_type(L, index) == LUA_TNUMBER) return lua_isinteger(L, index) ? "integer" : "number";
@@ -281,12 +251,6 @@ const char* value_type_name(lua_State* L, int index) {
 }
 
 void raise_cannot_suspend(lua_State* L, const char* what) { luaL_error(L, "%s: cannot suspend here", what); __builtin_unreachable(); }
-
-void raise_out_of_memory(lua_State* L) {
-  lua_pushliteral(L, "not enough memory");
-  lua_error(L);
-  __builtin_unreachable();
-}
 
 Fiber& check_suspendable(lua_State* L, Runtime& rt, const char* what) {
   if (rt.is_closed()) luaL_error(L, "std.task: runtime is shut down");
@@ -296,19 +260,16 @@ Fiber& check_suspendable(lua_State* L, Runtime& rt, const char* what) {
 }
 
 void check_cancel(lua_State* L, Fiber& f) {
-  if (f.is_cancelled()) raise_error(L, f.rt, ErrorKind::cancelled);
+  if (f.is_cancelled()) f.rt.errors().raise(L, ErrorKind::cancelled);
 }
 
 void raise_duration_error(lua_State* L, const char* context, double ms) {
   char text[160];
-  bool out_of_memory = false;
-  try {
+  const bool formatted = allocation_succeeded([&] {
     const std::string message = duration_error(context, ms, check_duration(ms));
     std::snprintf(text, sizeof text, "%s", message.c_str());
-  } catch (const std::bad_alloc&) {
-    out_of_memory = true;
-  }
-  if (out_of_memory) raise_out_of_memory(L);
+  });
+  if (!formatted) raise_out_of_memory(L);
   luaL_error(L, "%s", text);
   __builtin_unreachable();
 }
@@ -326,13 +287,7 @@ int suspend_for_turn(lua_State* L, Fiber& f) {
 
 int suspend_for_sleep(lua_State* L, Fiber& f, double ms) {
   Runtime& rt = f.rt;
-  bool out_of_memory = false;
-  try {
-    rt.wait_sleep(f, rt.now_ns() + duration_ns(ms));
-  } catch (const std::bad_alloc&) {
-    out_of_memory = true;
-  }
-  if (out_of_memory) raise_out_of_memory(L);
+  if (!allocation_succeeded([&] { rt.wait_sleep(f, rt.now_ns() + duration_ns(ms)); })) raise_out_of_memory(L);
   return rt.suspend(L, f, &after_wait, reinterpret_cast<lua_KContext>(&f));
 }
 
@@ -360,21 +315,17 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
   // The pin is taken before the Task exists: nothing from there to the end
   // may raise, or the pinned handle would hold a task that never runs.
   void* memory = lua_newuserdatauv(L, sizeof(Task), opts.name_index ? 2 : 1);  // the name only if there is one
-  const int pin = rt.pin(L, -1);
-  Task* t = new (memory) Task(rt, scope, rt.next_task_number(), opts.driver);
-  t->pin = pin;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, rt.refs.handle_mt);
+  TaskSpec spec{opts.driver, thread, rt.pins().pin(L, -1), nullptr, 0};
+  if (opts.name_index) spec.name = lua_tolstring(L, opts.name_index, &spec.name_len);
+  rt.spawn(memory, scope, spec);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, rt.metatables().handle);
   lua_setmetatable(L, -2);
-  t->thread = thread;
   lua_pushvalue(L, -2);
   lua_setiuservalue(L, -2, 1);
   if (opts.name_index) {
-    t->name = lua_tolstring(L, opts.name_index, &t->name_len);
     lua_pushvalue(L, opts.name_index);
     lua_setiuservalue(L, -2, 2);
   }
-  t->spawned_ns = rt.now_ns();
-  rt.task_spawned(*t);
   return 1;
 }
 

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "runtime/runtime.hpp"
+#include "runtime/clock.hpp"
 
 namespace lua_batteries::detail {
 namespace {
@@ -17,32 +17,24 @@ namespace {
 static_assert(sizeof(lua_KContext) >= sizeof(std::uint64_t),
               "lua_KContext must hold a uv_hrtime() value");
 
-/// The runtime whose clock std.time reads, when it runs on virtual time.
-/// The upvalue is the runtime (light userdata) or false.
-Runtime* virtual_clock(lua_State* L) {
-  auto* rt = static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1)));
-  return rt && rt->config().virtual_time ? rt : nullptr;
-}
+/// The clock std.time reads: upvalue 1 is a runtime's Clock (light
+/// userdata) or false (the real clocks).
+const Clock* clock_of(lua_State* L) { return static_cast<const Clock*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
 /// Nanoseconds on libuv's monotonic clock, or on the virtual clock.
 std::uint64_t monotonic_ns(lua_State* L) {
-  Runtime* rt = virtual_clock(L);
-  return rt ? rt->now_ns() : uv_hrtime();
+  const Clock* clock = clock_of(L);
+  return clock ? clock->now_ns() : uv_hrtime();
 }
 
 /// Unix time in microseconds (wall clock, or where the virtual clock is).
 bool wall_clock_us(lua_State* L, std::int64_t& us) {
-  if (Runtime* rt = virtual_clock(L)) {
-    us = rt->wall_clock_us();
-    return true;
-  }
-  uv_timeval64_t tv{};
-  if (uv_gettimeofday(&tv) != 0) return false;
-  us = tv.tv_sec * 1'000'000 + tv.tv_usec;
-  return true;
+  const Clock* clock = clock_of(L);
+  return clock ? clock->wall_clock_us(us) : read_wall_clock_us(us);
 }
 
-/// [-0, +1, -] now(): seconds since the Unix epoch, as a float.
+/// [-0, +1, v] now(): seconds since the Unix epoch, as a float. Raises
+/// if the system clock cannot be read.
 int time_now(lua_State* L) {
   std::int64_t us = 0;
   if (!wall_clock_us(L, us)) return luaL_error(L, "std.time.now: clock unavailable");
@@ -50,7 +42,8 @@ int time_now(lua_State* L) {
   return 1;
 }
 
-/// [-0, +1, -] millis(): milliseconds since the Unix epoch, as an integer.
+/// [-0, +1, v] millis(): milliseconds since the Unix epoch, as an
+/// integer. Raises if the system clock cannot be read.
 int time_millis(lua_State* L) {
   std::int64_t us = 0;
   if (!wall_clock_us(L, us)) return luaL_error(L, "std.time.millis: clock unavailable");
@@ -98,10 +91,10 @@ constexpr luaL_Reg kTimeFunctions[] = {
 
 }  // namespace
 
-int open_time_module(lua_State* L, Runtime* clock) {
+int open_time_module(lua_State* L, const Clock* clock) {
   luaL_newlibtable(L, kTimeFunctions);
   if (clock)
-    lua_pushlightuserdata(L, clock);
+    lua_pushlightuserdata(L, const_cast<Clock*>(clock));
   else
     lua_pushboolean(L, 0);
   luaL_setfuncs(L, kTimeFunctions, 1);

@@ -11,8 +11,8 @@
 //                             propagate unchanged.
 //
 // The module holds no state and needs no runtime: it works on any
-// lua_State, with or without std.task installed. Given a runtime on
-// virtual time (Config::virtual_time) it reads that runtime's clock:
+// lua_State, with or without std.task installed. Given the clock of a
+// runtime on virtual time (Config::virtual_time) it reads that clock:
 // monotonic and measure see the virtual clock's jumps, and now/millis
 // report the wall time at the runtime's creation plus the virtual time
 // elapsed since.
@@ -22,10 +22,11 @@
 
 namespace lua_batteries::detail {
 
-class Runtime;
+class Clock;
 
 /// [-0, +1, m] Pushes a new table holding the std.time functions, reading
-/// `clock`'s time when it runs on virtual time (null: the real clocks).
-int open_time_module(lua_State* L, Runtime* clock = nullptr);
+/// `clock` (a runtime's, which must outlive the table's use; null: the
+/// real clocks).
+int open_time_module(lua_State* L, const Clock* clock = nullptr);
 
 }  // namespace lua_batteries::detail

@@ -1,8 +1,9 @@
-// CancelToken: a Lua reference to a node of the token tree.
+// CancelToken: a Lua reference to a node of the token tree. The object
+// owns one reference (a TokenRef), which its __gc releases.
 #include <new>
 
+#include "core/out_of_memory.hpp"
 #include "lua/bindings.hpp"
-#include "lua/error_object.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -10,8 +11,10 @@ namespace {
 
 constexpr const char* kTokenMetatable = "std.task.CancelToken";
 
+// Lives in the userdata, which Lua frees without running its destructor:
+// __gc (token_gc) releases the reference instead.
 struct TokenObject {
-  CancelToken* token;
+  TokenRef token;
   Runtime* rt;
 };
 
@@ -33,7 +36,7 @@ int token_is_cancelled(lua_State* L) {
 
 int token_check(lua_State* L) {
   TokenObject& t = check_token(L, 1);
-  if (t.token->is_cancelled()) raise_error(L, *t.rt, ErrorKind::cancelled);
+  if (t.token->is_cancelled()) t.rt->errors().raise(L, ErrorKind::cancelled);
   return 0;
 }
 
@@ -44,47 +47,44 @@ int token_tostring(lua_State* L) {
 
 int token_gc(lua_State* L) {
   if (!called_by_collector(L)) return 0;
-  auto& t = *static_cast<TokenObject*>(lua_touserdata(L, 1));
-  if (t.token) t.token->release();
-  t.token = nullptr;
+  static_cast<TokenObject*>(lua_touserdata(L, 1))->token.reset();
   return 0;
+}
+
+// [-0, +1, m] A new CancelToken object holding no token yet.
+TokenObject& push_object(lua_State* L, Runtime& rt) {
+  void* memory = lua_newuserdatauv(L, sizeof(TokenObject), 0);
+  auto* t = new (memory) TokenObject{TokenRef(), &rt};
+  lua_rawgeti(L, LUA_REGISTRYINDEX, rt.metatables().token);
+  lua_setmetatable(L, -2);
+  return *t;
 }
 
 }  // namespace
 
 void push_token_object(lua_State* L, Runtime& rt, CancelToken* token) {
-  auto* t = static_cast<TokenObject*>(lua_newuserdatauv(L, sizeof(TokenObject), 0));
-  t->token = nullptr;
-  t->rt = &rt;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, rt.refs.token_mt);
-  lua_setmetatable(L, -2);
-  if (token) token->retain();
-  t->token = token;
+  push_object(L, rt).token = TokenRef::share(token);
 }
 
 CancelToken* push_new_token_object(lua_State* L, Runtime& rt) {
   // The object first: if it cannot be made, no token exists to leak; if
   // the token cannot be made, the object holds none and is collected.
-  push_token_object(L, rt, nullptr);
-  auto* t = static_cast<TokenObject*>(lua_touserdata(L, -1));
-  try {
-    t->token = CancelToken::create(nullptr);  // the object owns the creation reference
-  } catch (const std::bad_alloc&) {
-    t->token = nullptr;
-  }
-  if (!t->token) raise_out_of_memory(L);
-  return t->token;
+  TokenObject& t = push_object(L, rt);
+  CancelToken* token = nullptr;
+  if (!allocation_succeeded([&] { token = CancelToken::create(nullptr); })) raise_out_of_memory(L);
+  t.token = TokenRef::adopt(token);  // the object owns the creation reference
+  return token;
 }
 
 CancelToken* token_of_object(lua_State* L, int index) {
   auto* t = static_cast<TokenObject*>(test_object(L, index, kTokenMetatable));
-  return t ? t->token : nullptr;
+  return t ? t->token.get() : nullptr;
 }
 
-void init_token_metatable(lua_State* L, Runtime& rt) {
+int init_token_metatable(lua_State* L, Runtime& rt) {
   static const luaL_Reg methods[] = {
       {"cancel", token_cancel}, {"is_cancelled", token_is_cancelled}, {"check", token_check}, {nullptr, nullptr}};
-  rt.refs.token_mt = register_object_type(
+  return register_object_type(
       L, ObjectType{kTokenMetatable, "CancelToken", methods, nullptr, token_tostring, token_gc});
 }
 

@@ -96,7 +96,7 @@ void Runtime::close_threads(Fiber& f) {
   while (!f.nested.empty()) {
     lua_State* co = f.nested.back().thread;
     f.nested.pop_back();
-    unguard_parked(co);
+    guards_.unpark(co);
     reset_reporting_errors(f, co);
   }
   if (f.thread) {  // a task that never ran has none
@@ -128,12 +128,12 @@ void Runtime::note_close_error(Fiber& f, lua_State* L, int index) {
   if (lua_isnil(L, index)) return;
   // Runs where nothing may raise (a hook, the loop): the registry slot
   // exists already, so these calls cannot allocate.
-  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.last_close_error);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, last_close_error_);
   const bool seen = lua_rawequal(L, index, -1);
   lua_pop(L, 1);
   if (seen) return;
   lua_pushvalue(L, index);
-  lua_rawseti(L, LUA_REGISTRYINDEX, refs.last_close_error);
+  lua_rawseti(L, LUA_REGISTRYINDEX, last_close_error_);
   if (!observer()) return;
   const std::string text = describe(L, index);
   if (f.task) {
@@ -150,11 +150,11 @@ void Runtime::reset_reporting_errors(Fiber& f, lua_State* thread) {
   const int user_mask = lua_gethookmask(thread);
   const int user_count = lua_gethookcount(thread);
   lua_sethook(thread, on_close_handler_call, LUA_MASKCALL, 0);
-  const int status = reset_thread(thread);
+  const int status = guards_.reset_thread(thread);
   lua_sethook(thread, user_hook, user_mask, user_count);
   if (status != LUA_OK) note_close_error(f, thread, lua_gettop(thread));
   lua_pushlightuserdata(thread, this);  // none reported yet
-  lua_rawseti(thread, LUA_REGISTRYINDEX, refs.last_close_error);
+  lua_rawseti(thread, LUA_REGISTRYINDEX, last_close_error_);
   lua_settop(thread, 0);
 }
 

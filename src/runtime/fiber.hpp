@@ -6,7 +6,8 @@
 // token and owns its body fiber. Tasks live inside their Handle userdata
 // and scopes inside their Scope userdata, so Lua's collector frees them
 // (without a finalizer: see Task); the runtime pins them in its pin table
-// while they are live.
+// while they are live. Their constructors establish every invariant; only
+// the runtime changes them afterwards.
 #pragma once
 
 #include <lua.hpp>
@@ -21,6 +22,7 @@
 #include "core/intrusive_list.hpp"
 #include "lua_batteries/observer.hpp"
 #include "lua_batteries/task.hpp"
+#include "runtime/wait_site.hpp"
 
 namespace lua_batteries::detail {
 
@@ -39,8 +41,9 @@ enum class FiberState : std::uint8_t {
   done,      // finished: returned, failed or aborted
 };
 
-/// What a waiting fiber waits for.
-enum class Wait : std::uint8_t { none, turn, sleep, join, scope, await };
+/// What a waiting fiber waits for: the scheduler's own waits, or a
+/// WaitSite of a primitive defined elsewhere (`site`).
+enum class Wait : std::uint8_t { none, turn, sleep, join, scope, await, site };
 
 /// A user coroutine entered through coroutine.resume/wrap while a fiber
 /// runs. `through` says whether a suspension from inside it can travel all
@@ -65,6 +68,7 @@ class NestedStack {
   void pop_back() { items_->pop_back(); }
   /// Frees the storage (a finished fiber needs none).
   void release() { items_.reset(); }
+  bool has_storage() const { return items_ != nullptr; }
 
  private:
   std::unique_ptr<std::vector<NestedCoroutine>> items_;
@@ -80,7 +84,11 @@ struct AwaitCall {
 };
 
 struct Fiber {
-  Fiber(Runtime& rt, FiberKind kind);
+  /// A fiber of `kind` whose spawns go to `scope` (whose token governs it),
+  /// running `task`'s code (null: the main chunk) on `thread` (null: a
+  /// task that gets its thread when it first runs), to be resumed the
+  /// first time with `start_nargs` values.
+  Fiber(Runtime& rt, FiberKind kind, Scope* scope, Task* task, Driver driver, lua_State* thread, int start_nargs);
   Fiber(const Fiber&) = delete;
   Fiber& operator=(const Fiber&) = delete;
 
@@ -112,10 +120,11 @@ struct Fiber {
   // says which one is set (end_wait switches on it). Each is null again
   // when its wait ends.
   union {
-    Task* join_target = nullptr;  // Wait::join: from wait_join to after_join
+    Task* join_target = nullptr;  // Wait::join: from wait_join to end_join
     Scope* awaited_scope;         // Wait::scope: from wait_scope to release_scope
     AwaitCall await_call;         // a host bridge await (Wait::await or Wait::turn):
                                   // from await() to its continuation
+    WaitSite* site;               // Wait::site: from wait_on to finish_wait or interrupt
   };
 
   NestedStack nested;
@@ -137,12 +146,32 @@ struct Fiber {
   // (Task's own flags fill the rest of this word.)
 };
 
-// A Task is never destroyed: Lua frees its handle without a finalizer (one
-// per handle cost about 500 instructions per task and kept the memory for
-// another collection cycle). So once a task is finished and unpinned it
-// must own nothing and sit on no list: complete() frees its NestedStack.
+/// What a spawn settles before its Task exists (spawn_into).
+struct TaskSpec {
+  Driver driver;
+  lua_State* thread;  // null: the task gets one when it first runs
+  int pin;            // the handle's pin slot
+  const char* name;   // Lua string pinned by the handle, or null
+  std::size_t name_len;
+};
+
+// A Task is never destroyed: Lua frees its handle without a finalizer, as
+// one per handle would cost every spawn and keep the memory for another
+// collection cycle. So once a task is finished and unpinned it must own
+// nothing and sit on no list (owns_nothing(), checked in debug builds):
+// complete() frees its NestedStack.
 struct Task : Fiber {
-  Task(Runtime& rt, Scope& scope, std::uint64_t number, Driver driver);
+  Task(Runtime& rt, Scope& scope, std::uint64_t number, const TaskSpec& spec, std::uint64_t spawned_ns);
+
+  /// Hands over the values the finished task left on its thread.
+  int take_results() {
+    const int n = nresults;
+    nresults = 0;
+    return n;
+  }
+  /// Nothing left to release: on no list, no deadline, no wait, no
+  /// storage of its own.
+  bool owns_nothing() const;
 
   bool started : 1 = false;
   bool joined : 1 = false;  // a join consumed the outcome
@@ -153,11 +182,11 @@ struct Task : Fiber {
   bool has_traceback : 1 = false;
   Outcome outcome : 8 = Outcome::returned;  // a byte: fits beside the flags
   int nresults = 0;         // values left on the finished thread's stack
-  int pin = LUA_NOREF;      // the handle's pin slot while pinned (Runtime::pin)
+  int pin;                  // the handle's pin slot while pinned (PinTable)
   std::uint64_t number;
-  const char* name = nullptr;  // Lua string pinned by the handle
-  std::size_t name_len = 0;
-  std::uint64_t spawned_ns = 0;
+  const char* name;         // Lua string pinned by the handle, or null
+  std::size_t name_len;
+  std::uint64_t spawned_ns;
   std::uint64_t finished_ns = 0;
   Fiber* joiner = nullptr;
   ListHook scope_hook;  // Scope::live or Scope::unjoined_failures
@@ -170,14 +199,30 @@ struct Task : Fiber {
   static constexpr const char* kErrorWithoutThread = "not enough memory";
 };
 // Every sleeping task costs its handle: Lua's userdata header plus a Task,
-// rounded up by malloc in 16-byte steps (a 1M-sleeper run feels every
-// step). A new field here should pay for itself.
+// rounded up by malloc in 16-byte steps. A new field here should pay for
+// itself.
 static_assert(sizeof(void*) != 8 || sizeof(Task) <= 240, "Task grew past 240 bytes on a 64-bit build");
 
 enum class ScopeKind : std::uint8_t { root, scope, with_timeout };
 
+/// What opening a scope settles before its Scope exists (open_scope).
+struct ScopeSpec {
+  ScopeKind kind;
+  int pin;                  // the scope object's pin slot
+  lua_State* body_thread;   // holds the body function and the scope object
+  const char* name;         // Lua string pinned by the scope object, or null
+  std::size_t name_len;
+  double timeout_ms;        // with_timeout
+  double grace_ms;
+};
+
 struct Scope {
-  Scope(Runtime& rt, ScopeKind kind, CancelToken* parent_token);
+  /// The root scope of `rt`. May throw std::bad_alloc (its token).
+  explicit Scope(Runtime& rt);
+  /// A scope `opener` opens: its token is a child of opener's, its body
+  /// runs opener's task code with the opener's driver. May throw
+  /// std::bad_alloc (its token).
+  Scope(Runtime& rt, Fiber& opener, const ScopeSpec& spec);
   Scope(const Scope&) = delete;
   Scope& operator=(const Scope&) = delete;
 
@@ -200,13 +245,25 @@ struct Scope {
     cancelled_when_closed = token->is_cancelled();
     token.reset();
   }
+  /// scope:cancel(). False if the scope is closed: the caller then cancels
+  /// the scope's CancelToken object, if one was made.
+  bool cancel() {
+    if (token) {
+      token->cancel();
+      return true;
+    }
+    cancelled_when_closed = true;
+    return false;
+  }
+  /// As Task::owns_nothing: what a closed, released scope must be.
+  bool owns_nothing() const;
 
   Runtime& rt;
   const ScopeKind kind;
   TokenRef token;
-  const char* name = nullptr;  // Lua string pinned by the scope object
-  std::size_t name_len = 0;
-  std::uint64_t opener_task = 0;
+  const char* name;         // Lua string pinned by the scope object, or null
+  std::size_t name_len;
+  std::uint64_t opener_task;  // the number of the task that opened it, 0: none
 
   IntrusiveList<Task, &Task::scope_hook> live;
   std::size_t live_count = 0;
@@ -220,15 +277,18 @@ struct Scope {
   bool expiring = false;    // its grace window is running out right now
   Outcome body_outcome = Outcome::returned;
   int body_nresults = 0;
-  int pin = LUA_NOREF;      // the scope object's pin slot while open (Runtime::pin)
+  int pin;                  // the scope object's pin slot while open (PinTable)
 
   // with_timeout
-  double timeout_ms = 0;
-  double grace_ms = 0;
+  double timeout_ms;
+  double grace_ms;
   bool deadline_hit = false;
   bool grace_running = false;
   DeadlineEntry deadline_entry;
   DeadlineEntry grace_entry;
 };
+
+// Inline (here, once Scope is complete): every wait registers with it.
+inline CancelToken* Fiber::token() const { return scope->token.get(); }
 
 }  // namespace lua_batteries::detail

@@ -3,135 +3,39 @@
 #include <new>
 #include <string>
 
-#include "runtime/runtime.hpp"
 #include "core/duration.hpp"
-#include "lua/error_object.hpp"
-#include "runtime/gc_pause.hpp"
+#include "core/out_of_memory.hpp"
+#include "runtime/report.hpp"
+#include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
-
-Task::Task(Runtime& runtime, Scope& spawn_scope, std::uint64_t task_number, Driver task_driver)
-    : Fiber(runtime, FiberKind::task), number(task_number) {
-  scope = &spawn_scope;
-  task = this;
-  driver = task_driver;
-}
-
-TaskEvent Task::event() const {
-  TaskEvent e;
-  e.number = number;
-  e.has_name = name != nullptr;
-  if (name) e.name = std::string_view(name, name_len);
-  e.driver = driver;
-  return e;
-}
-
-Scope::Scope(Runtime& runtime, ScopeKind scope_kind, CancelToken* parent_token)
-    : rt(runtime),
-      kind(scope_kind),
-      token(TokenRef::adopt(CancelToken::create(parent_token))),
-      body(runtime, FiberKind::body),
-      deadline_entry(&Runtime::on_deadline_due),
-      grace_entry(&Runtime::on_grace_due) {
-  body.scope = this;
-}
-
-ScopeEvent Scope::event() const {
-  ScopeEvent e;
-  e.kind = kind == ScopeKind::root        ? ScopeEvent::Kind::root
-           : kind == ScopeKind::with_timeout ? ScopeEvent::Kind::with_timeout
-                                             : ScopeEvent::Kind::scope;
-  if (name) e.name = std::string_view(name, name_len);
-  e.opener_task = opener_task;
-  return e;
-}
 
 void Runtime::forget_deadlines(Scope& s) {
   deadlines_.remove(s.deadline_entry);
   deadlines_.remove(s.grace_entry);
 }
 
-// --- values and text --------------------------------------------------------
-
-namespace {
-// error_kind, recognising the shared cancellation error by address first.
-ErrorKind fiber_error_kind(const Runtime& rt, lua_State* thread, int index) {
-  if (lua_topointer(thread, index) == rt.refs.cancelled_error_object) return ErrorKind::cancelled;
-  return error_kind(thread, index);
+Task& Runtime::spawn(void* memory, Scope& scope, const TaskSpec& spec) {
+  Task& t = *new (memory) Task(*this, scope, next_task_number_++, spec, now_ns());
+  scope.add_live(t);
+  ++live_tasks_;
+  make_runnable(t);
+  if (Observer* o = lifecycle_observer()) o->task_spawned(t.event());
+  return t;
 }
 
-int describe_value(lua_State* L) {
-  luaL_tolstring(L, 1, nullptr);
-  return 1;
-}
-int take_traceback(lua_State* L) {
-  auto* thread = static_cast<lua_State*>(lua_touserdata(L, 1));
-  luaL_traceback(L, thread, nullptr, 0);
-  return 1;
-}
-}  // namespace
-
-// Both return what they could build: reports are best effort, and they
-// run where nothing may throw (loop callbacks, teardown), so when the C++
-// heap is exhausted the text is shortened or empty.
-std::string Runtime::describe(lua_State* from, int index) {
-  lua_State* S = service_;
-  if (!lua_checkstack(S, 3)) return "?";
-  lua_pushcfunction(S, &describe_value);
-  lua_pushvalue(from, index);
-  lua_xmove(from, S, 1);
-  std::string text;
-  try {
-    if (lua_pcall(S, 1, 1, 0) == LUA_OK) {
-      size_t len = 0;
-      const char* s = lua_tolstring(S, -1, &len);
-      text.assign(s, len);
-    } else if (lua_type(S, -1) == LUA_TSTRING) {
-      text = "(error while converting an error to text: ";
-      text += lua_tostring(S, -1);
-      text += ")";
-    } else {
-      text = "(an error value that cannot be converted to text)";
-    }
-  } catch (const std::bad_alloc&) {
-    try {
-      text = "not enough memory";
-    } catch (const std::bad_alloc&) {
-      text.clear();
-    }
+bool Runtime::start_scope(Scope& s, Fiber& opener) {
+  if (s.kind == ScopeKind::with_timeout &&
+      !allocation_succeeded([&] { deadlines_.insert(s.deadline_entry, now_ns() + duration_ns(s.timeout_ms)); })) {
+    s.closed = true;
+    s.release_token();
+    release_scope(s);
+    return false;
   }
-  lua_pop(S, 1);
-  return text;
-}
-
-std::string Runtime::describe_error(const Task& t) {
-  if (!t.thread) return Task::kErrorWithoutThread;
-  return describe(t.thread, -1);
-}
-
-std::string Runtime::traceback_of(lua_State* thread) {
-  lua_State* S = service_;
-  std::string text;
-  if (!lua_checkstack(S, 3)) return text;
-  lua_pushcfunction(S, &take_traceback);
-  lua_pushlightuserdata(S, thread);
-  try {
-    if (lua_pcall(S, 1, 1, 0) == LUA_OK) text = lua_tostring(S, -1);
-  } catch (const std::bad_alloc&) {
-    text.clear();
-  }
-  lua_pop(S, 1);
-  return text;
-}
-
-bool Runtime::push_traceback_of(lua_State* thread) {
-  lua_State* S = service_;
-  if (!lua_checkstack(S, 3)) return false;
-  lua_pushcfunction(S, &take_traceback);
-  lua_pushlightuserdata(S, thread);
-  if (lua_pcall(S, 1, 1, 0) == LUA_OK) return true;
-  lua_pop(S, 1);
-  return false;
+  make_runnable(s.body);
+  wait_scope(opener, s);
+  if (Observer* o = lifecycle_observer()) o->scope_opened(s.event());
+  return true;
 }
 
 // --- how fibers end -----------------------------------------------------------
@@ -159,12 +63,12 @@ void Runtime::finish_failed(Fiber& f) {
   std::string traceback;
   bool task_traceback = false;
   if (f.kind == FiberKind::main)
-    traceback = traceback_of(f.thread);
-  else if (f.kind == FiberKind::task && observer() && fiber_error_kind(*this, f.thread, -1) == ErrorKind::none)
-    task_traceback = push_traceback_of(f.thread);
-  reset_thread(f.thread);
+    traceback = traceback_text(service_, f.thread);
+  else if (f.kind == FiberKind::task && observer() && errors_.kind_of(f.thread, -1) == ErrorKind::none)
+    task_traceback = push_traceback(service_, f.thread);
+  guards_.reset_thread(f.thread);
   lua_settop(f.thread, 1);
-  const ErrorKind kind = fiber_error_kind(*this, f.thread, 1);
+  const ErrorKind kind = errors_.kind_of(f.thread, 1);
   Outcome outcome = Outcome::failed;
   if (kind == ErrorKind::cancelled) outcome = Outcome::cancelled;
   if (kind == ErrorKind::aborted) outcome = Outcome::aborted;
@@ -183,7 +87,7 @@ void Runtime::finish_failed(Fiber& f) {
 }
 
 void Runtime::finish_stray_yield(Fiber& f) {
-  reset_thread(f.thread);
+  guards_.reset_thread(f.thread);
   lua_settop(f.thread, 0);
   lua_pushliteral(f.thread, "std.task: coroutine.yield outside a coroutine in an async_fn task");
   if (f.kind == FiberKind::task) static_cast<Task&>(f).nresults = 1;
@@ -295,7 +199,7 @@ void Runtime::mark_joined(Task& t) {
 
 void Runtime::unpin(Task& t) {
   if (t.pin == LUA_NOREF) return;
-  drop_pin(t.pin);
+  pins_.drop(t.pin);
   t.pin = LUA_NOREF;
 }
 
@@ -303,15 +207,11 @@ void Runtime::release_scope(Scope& s) {
   if (s.caller && s.caller->awaited_scope == &s) s.caller->awaited_scope = nullptr;
   s.caller = nullptr;
   if (s.pin == LUA_NOREF) return;
-  drop_pin(s.pin);
+  pins_.drop(s.pin);
   s.pin = LUA_NOREF;
 }
 
 // --- with_timeout -------------------------------------------------------------
-
-void Runtime::arm_deadline(Scope& s, double timeout_ms) {
-  deadlines_.insert(s.deadline_entry, now_ns() + duration_ns(timeout_ms));
-}
 
 void Runtime::on_deadline_due(DeadlineEntry& entry) {
   Scope& s = container_of(entry, &Scope::deadline_entry);
@@ -329,11 +229,8 @@ void Runtime::start_grace(Scope& s) {
     expire_grace(s);
     return;
   }
-  try {
-    deadlines_.insert(s.grace_entry, now_ns() + duration_ns(s.grace_ms));
-  } catch (const std::bad_alloc&) {
+  if (!allocation_succeeded([&] { deadlines_.insert(s.grace_entry, now_ns() + duration_ns(s.grace_ms)); }))
     expire_grace(s);  // no room for a timer: no grace rather than no bound
-  }
 }
 
 void Runtime::on_grace_due(DeadlineEntry& entry) {
@@ -357,17 +254,6 @@ void Runtime::expire_grace(Scope& s) {
     observer()->grace_expired(&e, aborted);
   }
   settle(s);
-}
-
-}  // namespace lua_batteries::detail
-
-namespace lua_batteries::detail {
-
-void Runtime::task_spawned(Task& t) {
-  t.scope->add_live(t);
-  ++live_tasks_;
-  make_runnable(t);
-  if (Observer* o = lifecycle_observer()) o->task_spawned(t.event());
 }
 
 }  // namespace lua_batteries::detail

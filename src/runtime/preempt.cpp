@@ -2,15 +2,14 @@
 // (see preempt.hpp).
 #include "runtime/preempt.hpp"
 
-#include <sys/syscall.h>
 #include <pthread.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <mutex>
 #include <vector>
 
 #include "runtime/runtime.hpp"
+#include "runtime/thread_cpu_timer.hpp"
 
 namespace lua_batteries::detail {
 namespace {
@@ -153,15 +152,10 @@ const char* Preemptor::start(double slice_ms, int signal_number) {
   signal_ = signal_number;
 
   // The timer counts this thread's CPU time and signals this thread only.
-  struct sigevent event{};
-  event.sigev_notify = SIGEV_THREAD_ID;
-  event.sigev_signo = signal_number;
-  event.sigev_value.sival_ptr = this;
-  event._sigev_un._tid = static_cast<pid_t>(syscall(SYS_gettid));
   list_head_ = &t_preemptors;
   owner_ = pthread_self();
   started_ = true;
-  if (timer_create(CLOCK_THREAD_CPUTIME_ID, &event, &timer_) != 0) {
+  if (!create_thread_cpu_timer(signal_number, this, timer_)) {
     stop();  // drops the handler share
     return "std.task: cannot create the preemption timer";
   }

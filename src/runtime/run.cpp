@@ -2,8 +2,8 @@
 #include <memory>
 #include <string>
 
-#include "lua/error_object.hpp"
-#include "runtime/gc_pause.hpp"
+#include "core/out_of_memory.hpp"
+#include "runtime/registry_ref.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -55,48 +55,42 @@ RunResult Runtime::run(lua_State* L, int nargs) {
     return run_error(std::move(message));
   }
 
+  const RegistryRef main_thread(L, setup.thread_ref);  // released on every way out
   std::unique_ptr<Fiber> main;
-  try {
-    main = std::make_unique<Fiber>(*this, FiberKind::main);
-  } catch (const std::bad_alloc&) {
-    luaL_unref(L, LUA_REGISTRYINDEX, setup.thread_ref);
+  if (!allocation_succeeded([&] {
+        main = std::make_unique<Fiber>(*this, FiberKind::main, root_.get(), nullptr, Driver::async_fn, setup.thread,
+                                       nargs);
+      }))
     return run_error("not enough memory");
-  }
-  main->scope = root_.get();
-  main->thread = setup.thread;
-  main->start_nargs = nargs;
   RunState state;
   state.main = main.get();
   run_ = &state;
   make_runnable(*main);
 
   while (!state.complete) {
-    const int alive = uv_run(loop_, UV_RUN_DEFAULT);
+    in_uv_run_ = true;
+    const int alive = uv_run(loop_.loop(), UV_RUN_DEFAULT);
+    in_uv_run_ = false;
     if (state.complete) break;
     if (alive == 0) {
       // Nothing can wake anyone: tear down what waits, like a shutdown.
       state.result.status = RunResult::Status::deadlock;
-      try {
+      // Without memory for the message the status still says it.
+      allocation_succeeded([&] {
         state.result.message = "std.task: deadlock: " +
                                std::to_string(root_->live_count + (main->state != FiberState::done)) +
                                " fiber(s) wait for each other and nothing can wake them";
-      } catch (const std::bad_alloc&) {
-        // the status says it; the message stays empty
-      }
+      });
       abort_everything();
       break;
     }
   }
 
-  // check_run_complete may have called uv_stop outside uv_run (after a
-  // deadlock teardown); a stale flag would end the host's next uv_run early.
-  loop_->stop_flag = 0;
   report_unjoined(*root_);
   deadlines_.remove(shutdown_grace_entry_);
   if (interrupted_ && state.result.status == RunResult::Status::ok)
     state.result.status = RunResult::Status::interrupted;
   run_ = nullptr;
-  luaL_unref(L, LUA_REGISTRYINDEX, setup.thread_ref);
   // A shutdown cancelled the root token; later runs get a fresh one.
   if (root_->token->is_cancelled() && root_->live_count == 0) renew_root_token();
   sync_loop_handles();
@@ -105,9 +99,7 @@ RunResult Runtime::run(lua_State* L, int nargs) {
 
 bool Runtime::renew_root_token() {
   CancelToken* fresh = nullptr;
-  try {
-    fresh = CancelToken::create(nullptr);
-  } catch (const std::bad_alloc&) {
+  if (!allocation_succeeded([&] { fresh = CancelToken::create(nullptr); })) {
     // Still cancelled: the next run tries again before it starts.
     root_renewal_pending_ = true;
     return false;
@@ -120,17 +112,14 @@ bool Runtime::renew_root_token() {
 }
 
 void Runtime::run_main_failed(Fiber& main, std::string traceback) {
-  const bool cancelled = error_kind(main.thread, 1) == ErrorKind::cancelled;
+  const bool cancelled = errors_.kind_of(main.thread, 1) == ErrorKind::cancelled;
   if (interrupted_ && cancelled) {
     run_->result.status = RunResult::Status::interrupted;
   } else {
     run_->result.status = RunResult::Status::error;
     run_->result.message = describe(main.thread, 1);
-    try {
-      if (!traceback.empty()) run_->result.message += "\n" + traceback;
-    } catch (const std::bad_alloc&) {
-      // the error without its traceback
-    }
+    // Without memory for the traceback, the error alone.
+    if (!traceback.empty()) allocation_succeeded([&] { run_->result.message += "\n" + traceback; });
     if (observer()) observer()->main_chunk_failed(run_->result.message);
   }
   begin_shutdown();
@@ -150,7 +139,9 @@ void Runtime::check_run_complete() {
   if (!run_ || run_->complete || has_live_fibers()) return;
   run_->complete = true;
   deadlines_.remove(shutdown_grace_entry_);
-  uv_stop(loop_);
+  // Outside uv_run (a deadlock's teardown) run() sees `complete` itself; a
+  // uv_stop there would leave a stop request for the host's next uv_run.
+  if (in_uv_run_) uv_stop(loop_.loop());
 }
 
 void Runtime::begin_shutdown() {
@@ -162,11 +153,9 @@ void Runtime::begin_shutdown() {
     shutdown_grace_expired();
     return;
   }
-  try {
-    deadlines_.insert(shutdown_grace_entry_, now_ns() + static_cast<std::uint64_t>(config_.grace_ms * 1e6));
-  } catch (const std::bad_alloc&) {
+  if (!allocation_succeeded(
+          [&] { deadlines_.insert(shutdown_grace_entry_, now_ns() + static_cast<std::uint64_t>(config_.grace_ms * 1e6)); }))
     shutdown_grace_expired();
-  }
 }
 
 void Runtime::on_shutdown_grace_due(DeadlineEntry& entry) {
@@ -198,12 +187,12 @@ void Runtime::close() {
   root_->aborting = true;  // for good: cleanups run by lua_close cannot spawn
   report_unjoined(*root_);
   closed_ = true;
-  resources.shut_down();  // after the aborts, whose interrupts may hand some over
+  resources_.shut_down();  // after the aborts, whose interrupts may hand some over
   preemptor_.stop();
   while (DeadlineEntry* entry = deadlines_.top()) deadlines_.remove(*entry);
   run_queue_.clear();
   due_queue_.clear();
-  close_loop_handles();
+  loop_.close();
 }
 
 }  // namespace lua_batteries::detail

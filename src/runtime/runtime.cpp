@@ -1,7 +1,7 @@
-// Scheduler core: loop handles, the run queue, waits and wake-ups.
+// Scheduler core: set-up, the run queue, waits and wake-ups, dispatch.
 #include "runtime/runtime.hpp"
 
-#include <cmath>
+#include "runtime/report.hpp"
 
 namespace lua_batteries::detail {
 namespace {
@@ -17,49 +17,30 @@ const char kRuntimeKey = 0;  // address is the registry key of the runtime
 
 }  // namespace
 
-struct Runtime::LoopHandles {
-  uv_idle_t idle;
-  uv_timer_t timer;
-  int open = 0;
-};
-
-Fiber::Fiber(Runtime& runtime, FiberKind fiber_kind)
-    : rt(runtime),
-      kind(fiber_kind),
-      cancel_waiter(&Runtime::on_cancelled),
-      sleep_entry(&Runtime::on_sleep_due) {}
-
-CancelToken* Fiber::token() const { return scope->token.get(); }
-
-Runtime::Runtime(lua_State* L, uv_loop_t* loop, const Config& config)
-    : main_L_(L),
-      service_(nullptr),
-      loop_(loop),
+Runtime::Runtime(lua_State* main, uv_loop_t* loop, const Config& config)
+    : main_L_(main),
       config_(config),
       lifecycle_observer_(config.observer && config.observer->wants_lifecycle_events() ? config.observer : nullptr),
-      handles_(nullptr),
-      root_(std::make_unique<Scope>(*this, ScopeKind::root, nullptr)),
-      shutdown_grace_entry_(&Runtime::on_shutdown_grace_due) {
-  handles_ = new LoopHandles;  // last: nothing after it may throw
-  uv_idle_init(loop_, &handles_->idle);
-  uv_timer_init(loop_, &handles_->timer);
-  handles_->idle.data = this;
-  handles_->timer.data = this;
-  handles_->open = 2;
-  virtual_origin_ns_ = virtual_now_ns_ = uv_hrtime();
-  uv_timeval64_t tv{};
-  if (uv_gettimeofday(&tv) == 0) wall_origin_us_ = tv.tv_sec * 1'000'000 + tv.tv_usec;
-}
-
-std::int64_t Runtime::wall_clock_us() const {
-  if (config_.virtual_time)
-    return wall_origin_us_ + static_cast<std::int64_t>((virtual_now_ns_ - virtual_origin_ns_) / 1000);
-  uv_timeval64_t tv{};
-  if (uv_gettimeofday(&tv) != 0) return 0;
-  return tv.tv_sec * 1'000'000 + tv.tv_usec;
-}
+      clock_(config.virtual_time),
+      loop_(loop, *this),
+      pins_(main),
+      root_(std::make_unique<Scope>(*this)),
+      shutdown_grace_entry_(&Runtime::on_shutdown_grace_due) {}
 
 Runtime::~Runtime() { close(); }
+
+void Runtime::open(lua_State* L, int index) {
+  lua_pushvalue(L, index);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kRuntimeKey);
+  service_ = lua_newthread(L);
+  luaL_ref(L, LUA_REGISTRYINDEX);  // the service thread, for the state's lifetime
+  lua_pushlightuserdata(L, this);  // no __close error reported yet
+  last_close_error_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  threads_.create(L);
+  pins_.create(L);
+  guards_.create(L);
+  errors_.create(L);
+}
 
 Runtime* Runtime::from(lua_State* L) {
   lua_rawgetp(L, LUA_REGISTRYINDEX, &kRuntimeKey);
@@ -68,17 +49,20 @@ Runtime* Runtime::from(lua_State* L) {
   return rt;
 }
 
-const void* runtime_registry_key() { return &kRuntimeKey; }
+std::string Runtime::describe(lua_State* from, int index) { return describe_value(service_, from, index); }
 
-void Runtime::set_service_thread(lua_State* service) { service_ = service; }
+std::string Runtime::describe_error(const Task& t) {
+  if (!t.thread) return Task::kErrorWithoutThread;
+  return describe(t.thread, -1);
+}
 
-// --- suspension -----------------------------------------------------------
+// --- suspension and waits -------------------------------------------------
 
 Fiber* Runtime::suspendable_fiber(lua_State* L) const {
   Fiber* f = running_;
   if (!f || L != f->innermost() || !lua_isyieldable(L)) return nullptr;
   if (!f->nested.empty() && !f->nested.back().through) return nullptr;
-  if (is_closing_thread(L)) return nullptr;
+  if (guards_.is_closing(L)) return nullptr;
   return f;
 }
 
@@ -100,6 +84,13 @@ void Runtime::wait_join(Fiber& f, Task& target) {
   f.token()->add_waiter(f.cancel_waiter);
 }
 
+void Runtime::end_join(Fiber& f, Task& t) {
+  f.join_target = nullptr;
+  // A cancel ended this wait and may have let another fiber join since:
+  // that join is not ours to clear.
+  if (t.joiner == &f) t.joiner = nullptr;
+}
+
 void Runtime::wait_scope(Fiber& f, Scope& scope) {
   // Not cancel-aware itself: cancellation reaches the scope's body and
   // children through the token tree, and the scope settles.
@@ -112,26 +103,49 @@ void Runtime::wait_await(Fiber& f, Awaiter& awaiter) {
   f.wait = Wait::await;
   f.await_call.awaiter = &awaiter;
   awaiter.fiber_ = &f;
-  ++outstanding_awaits_;
+  ++external_waits_;
   f.token()->add_waiter(f.cancel_waiter);
+}
+
+void Runtime::wait_on(Fiber& f, WaitSite& site) {
+  f.wait = Wait::site;
+  f.site = &site;
+  if (site.external) ++external_waits_;
+  f.token()->add_waiter(f.cancel_waiter);
+}
+
+bool Runtime::finish_wait(Fiber& f) {
+  WaitSite* site = f.site;
+  if (!site) return false;
+  f.site = nullptr;
+  if (site->external) --external_waits_;
+  return true;
 }
 
 void Runtime::end_wait(Fiber& f, Interruption why) {
   deadlines_.remove(f.sleep_entry);
   f.cancel_waiter.unregister();
-  if (f.wait == Wait::join) {
-    if (Task* target = f.join_target) {
-      if (target->joiner == &f) target->joiner = nullptr;
-      f.join_target = nullptr;
-    }
-  } else if (f.wait == Wait::await) {
-    if (Awaiter* awaiter = f.await_call.awaiter) {
-      f.await_call.awaiter = nullptr;
-      --outstanding_awaits_;
-      f.await_end = Fiber::AwaitEnd::interrupted;
-      awaiter->fiber_ = nullptr;
-      if (awaiter->on_interrupt_) awaiter->on_interrupt_(*awaiter, why);
-    }
+  switch (f.wait) {
+    case Wait::join:
+      if (Task* target = f.join_target) end_join(f, *target);
+      break;
+    case Wait::await:
+      if (Awaiter* awaiter = f.await_call.awaiter) {
+        f.await_call.awaiter = nullptr;
+        --external_waits_;
+        f.await_end = Fiber::AwaitEnd::interrupted;
+        awaiter->fiber_ = nullptr;
+        if (awaiter->on_interrupt_) awaiter->on_interrupt_(*awaiter, why);
+      }
+      break;
+    case Wait::site:
+      if (WaitSite* site = f.site) {
+        finish_wait(f);
+        site->interrupt(*site, f, why);
+      }
+      break;
+    default:
+      break;
   }
   f.wait = Wait::none;
 }
@@ -152,13 +166,13 @@ void Runtime::resume_later(Fiber& f) {
 void Runtime::make_runnable(Fiber& f) {
   f.state = FiberState::runnable;
   run_queue_.push_back(f);
-  if (!dispatching_ && !closed_) uv_idle_start(&handles_->idle, &Runtime::on_idle);
+  if (!dispatching_ && !closed_) loop_.start_idle();
 }
 
 void Runtime::make_due_runnable(Fiber& f) {
   f.state = FiberState::runnable;
   due_queue_.push_back(f);
-  if (!dispatching_ && !closed_) uv_idle_start(&handles_->idle, &Runtime::on_idle);
+  if (!dispatching_ && !closed_) loop_.start_idle();
 }
 
 void Runtime::defer_cancel(Fiber& f) {
@@ -194,7 +208,7 @@ void Runtime::detach_awaiter(Fiber& f) {
   if (Awaiter* awaiter = f.await_call.awaiter) {
     awaiter->fiber_ = nullptr;
     f.await_call.awaiter = nullptr;
-    --outstanding_awaits_;
+    --external_waits_;
   }
 }
 
@@ -202,26 +216,22 @@ void Runtime::on_awaiter_destroyed(Awaiter& awaiter) {
   Fiber* f = awaiter.fiber_;
   awaiter.fiber_ = nullptr;
   f->await_call.awaiter = nullptr;
-  --outstanding_awaits_;
+  --external_waits_;
   f->await_end = Fiber::AwaitEnd::abandoned;
   resume_later(*f);  // no effect if the completion already queued it
 }
 
 // --- the loop ---------------------------------------------------------------
 
-void Runtime::on_idle(uv_idle_t* idle) { static_cast<Runtime*>(idle->data)->dispatch(); }
-
-void Runtime::on_timer(uv_timer_t* timer) {
-  auto* rt = static_cast<Runtime*>(timer->data);
-  rt->armed_due_ = UINT64_MAX;
-  if (rt->config_.virtual_time) {
+void Runtime::on_timer_due() {
+  if (clock_.is_virtual()) {
     // Armed only when nothing could run; a host callback may have queued
     // a fiber since, and then the clock must not move.
-    DeadlineEntry* first = rt->deadlines_.top();
-    if (!rt->has_runnable() && first && first->due_ns > rt->virtual_now_ns_) rt->virtual_now_ns_ = first->due_ns;
+    const DeadlineEntry* first = deadlines_.top();
+    if (!has_runnable() && first) clock_.advance_to(first->due_ns);
   }
-  rt->fire_due(rt->now_ns());
-  rt->sync_loop_handles();
+  fire_due(clock_.now_ns());
+  sync_loop_handles();
 }
 
 void Runtime::fire_due(std::uint64_t now) {
@@ -230,48 +240,7 @@ void Runtime::fire_due(std::uint64_t now) {
 
 void Runtime::sync_loop_handles() {
   if (closed_) return;
-  if (!has_runnable())
-    uv_idle_stop(&handles_->idle);
-  else
-    uv_idle_start(&handles_->idle, &Runtime::on_idle);
-
-  if (config_.virtual_time) {
-    sync_virtual_timer();
-    return;
-  }
-  DeadlineEntry* first = deadlines_.top();
-  if (!first) {
-    if (armed_due_ != UINT64_MAX) uv_timer_stop(&handles_->timer);
-    armed_due_ = UINT64_MAX;
-    return;
-  }
-  if (first->due_ns == armed_due_) return;
-  const std::uint64_t now = uv_hrtime();
-  // libuv counts whole milliseconds from its cached loop time; round up
-  // and let on_timer re-arm if it fires a little early.
-  const std::uint64_t delay_ms = first->due_ns > now ? (first->due_ns - now + 999'999) / 1'000'000 : 0;
-  uv_update_time(loop_);
-  uv_timer_start(&handles_->timer, &Runtime::on_timer, delay_ms, 0);
-  armed_due_ = first->due_ns;
-}
-
-void Runtime::sync_virtual_timer() {
-  // Time stands still while anything can run. With every fiber blocked the
-  // timer fires at once and on_timer jumps to the earliest deadline; while
-  // a host await is outstanding the jump waits that deadline's distance in
-  // real time, so the bridge gets the time a timeout promised it.
-  DeadlineEntry* first = deadlines_.top();
-  if (!first || has_runnable()) {
-    uv_timer_stop(&handles_->timer);
-    armed_due_ = UINT64_MAX;
-    return;
-  }
-  std::uint64_t delay_ms = 0;
-  if (outstanding_awaits_ > 0 && first->due_ns > virtual_now_ns_)
-    delay_ms = (first->due_ns - virtual_now_ns_ + 999'999) / 1'000'000;
-  uv_update_time(loop_);
-  uv_timer_start(&handles_->timer, &Runtime::on_timer, delay_ms, 0);
-  armed_due_ = first->due_ns;
+  loop_.sync(has_runnable(), deadlines_.top(), clock_, external_waits_ > 0);
 }
 
 void Runtime::dispatch() {
@@ -298,7 +267,7 @@ void Runtime::dispatch() {
       if (deadlines_.empty() && ++resumes_unchecked < kResumesPerBudgetCheck) continue;
       resumes_unchecked = 0;
       const std::uint64_t now = uv_hrtime();
-      fire_due(config_.virtual_time ? virtual_now_ns_ : now);
+      fire_due(clock_.is_virtual() ? clock_.virtual_now_ns() : now);
       if (now >= budget_end) {
         out_of_budget = true;
         break;
@@ -337,7 +306,7 @@ void Runtime::resume(Fiber& f) {
   running_ = &f;
   // Only the preemption handler reads it; the virtual clock never passes a
   // deadline while code runs.
-  DeadlineEntry* next = preemptor_.is_on() && !config_.virtual_time ? deadlines_.top() : nullptr;
+  DeadlineEntry* next = preemptor_.is_on() && !clock_.is_virtual() ? deadlines_.top() : nullptr;
   preemptor_.enter_resume(f.thread, next ? next->due_ns : UINT64_MAX);
   const int status = lua_resume(f.thread, nullptr, nargs, &nresults);
   preemptor_.leave_resume();
@@ -375,7 +344,7 @@ void Runtime::resume(Fiber& f) {
   }
   if (f.abort_requested) {
     // Aborted while running: the abort wins over how it ended.
-    if (status != LUA_OK) reset_thread(f.thread);
+    if (status != LUA_OK) guards_.reset_thread(f.thread);
     lua_settop(f.thread, 0);
     complete(f, Outcome::aborted);
   } else if (status == LUA_OK) {
@@ -385,94 +354,7 @@ void Runtime::resume(Fiber& f) {
   }
 }
 
-bool Runtime::is_closing_thread(lua_State* co) const {
-  for (const ClosingThread* c = closing_threads_; c; c = c->outer)
-    if (c->thread == co) return true;
-  return false;
-}
-
-int Runtime::reset_thread(lua_State* co) {
-  ClosingThread node{co, closing_threads_};
-  closing_threads_ = &node;
-#if LUA_VERSION_RELEASE_NUM >= 50406
-  const int status = lua_closethread(co, nullptr);
-#else
-  const int status = lua_resetthread(co);
-#endif
-  closing_threads_ = node.outer;
-  return status;
-}
-
-void Runtime::create_thread_pools(lua_State* L) {
-  luaL_checkstack(L, 3, nullptr);
-  lua_createtable(L, kKeptThreadsInitialSize, 0);
-  kept_threads_.table = luaL_ref(L, LUA_REGISTRYINDEX);
-  kept_threads_.size = kKeptThreadsInitialSize;
-  lua_createtable(L, 0, 0);
-  lua_createtable(L, 0, 1);
-  lua_pushliteral(L, "v");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  spare_threads_.table = luaL_ref(L, LUA_REGISTRYINDEX);
-}
-
-void Runtime::grow_thread_pool(lua_State* L, ThreadPool& pool) {
-  const int doubled = pool.size > 0 ? pool.size * 2 : kKeptThreadsInitialSize;
-  const int size = doubled < pool.capacity ? doubled : pool.capacity;
-  luaL_checkstack(L, 3, nullptr);
-  lua_createtable(L, size, 0);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, pool.table);
-  if (lua_getmetatable(L, -1)) lua_setmetatable(L, -3);  // a weak pool stays weak
-  for (int i = 1; i <= pool.count; ++i) {
-    lua_rawgeti(L, -1, i);
-    lua_rawseti(L, -3, i);  // within the new array part: no allocation
-  }
-  lua_pop(L, 1);
-  lua_rawseti(L, LUA_REGISTRYINDEX, pool.table);  // an existing slot: no allocation
-  pool.size = size;
-}
-
-lua_State* Runtime::take_pooled_thread(lua_State* L, ThreadPool& pool) {
-  if (pool.count == 0) return nullptr;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, pool.table);
-  while (pool.count > 0) {
-    const lua_Integer slot = pool.count--;
-    if (lua_rawgeti(L, -1, slot) == LUA_TNIL) {  // collected (a weak pool)
-      lua_pop(L, 1);
-      continue;
-    }
-    lua_pushnil(L);
-    lua_rawseti(L, -3, slot);  // an existing array slot: no allocation
-    lua_remove(L, -2);
-    return lua_tothread(L, -1);
-  }
-  lua_pop(L, 1);
-  return nullptr;
-}
-
-lua_State* Runtime::take_idle_thread(lua_State* L) {
-  // Spare threads first: whatever the collector finds idle there is lost.
-  if (lua_State* co = take_pooled_thread(L, spare_threads_)) return co;
-  return take_pooled_thread(L, kept_threads_);
-}
-
-void Runtime::make_room_for_threads(lua_State* L) {
-  if (live_tasks_ < static_cast<std::size_t>(kept_threads_.size + spare_threads_.size)) return;
-  if (kept_threads_.size < kept_threads_.capacity)
-    grow_thread_pool(L, kept_threads_);
-  else if (spare_threads_.size < spare_threads_.capacity)
-    grow_thread_pool(L, spare_threads_);
-}
-
-lua_State* Runtime::push_fiber_thread(lua_State* L) {
-  make_room_for_threads(L);
-  lua_State* co = take_idle_thread(L);
-  if (!co) return lua_newthread(L);
-  // Never exposed, so never guarded. A new thread inherits its creator's
-  // hook; so does a reused one.
-  lua_sethook(co, lua_gethook(L), lua_gethookmask(L), lua_gethookcount(L));
-  return co;
-}
+// --- fiber threads ----------------------------------------------------------
 
 namespace {
 int push_new_thread(lua_State* L) {
@@ -486,10 +368,10 @@ bool Runtime::start_thread(Task& t) {
   // cannot, and a new one is made under lua_pcall.
   lua_State* S = service_;
   if (!lua_checkstack(S, 5)) return false;
-  lua_rawgeti(S, LUA_REGISTRYINDEX, refs.pins);
+  pins_.push_table(S);
   lua_rawgeti(S, -1, t.pin);    // the handle, pinned while the task is live
   lua_getiuservalue(S, -1, 1);  // the function
-  lua_State* co = take_idle_thread(S);
+  lua_State* co = threads_.take_idle(S);
   if (co) {
     lua_sethook(co, nullptr, 0, 0);  // the spawner had none (spawn_into)
   } else {
@@ -510,95 +392,14 @@ bool Runtime::start_thread(Task& t) {
 
 bool Runtime::recycle_thread(Fiber& f) {
   lua_State* co = f.thread;
-  if (!co || f.thread_exposed || closed_ || kept_threads_.table == LUA_NOREF) return false;
+  if (!co || f.thread_exposed || closed_) return false;
   if (lua_status(co) != LUA_OK || lua_gettop(co) != 0) return false;
-  ThreadPool& pool = kept_threads_.count < kept_threads_.size ? kept_threads_ : spare_threads_;
-  if (pool.count >= pool.size) return false;
-  lua_State* S = service_;
-  if (!lua_checkstack(S, 2)) return false;
-  // The pool table has pool.size array slots (grow_thread_pool), so
-  // storing into it cannot allocate (and so cannot raise).
-  lua_rawgeti(S, LUA_REGISTRYINDEX, pool.table);
-  lua_pushthread(co);
-  lua_xmove(co, S, 1);
-  lua_rawseti(S, -2, ++pool.count);
-  lua_pop(S, 1);
+  if (!threads_.recycle(service_, co)) return false;
   // The handle or scope object keeps the thread as its user value: the
   // runtime never looks there again (f.thread is what it follows), and
-  // clearing it cost a third of a reuse.
+  // clearing it would cost a third of a reuse.
   f.thread = nullptr;
   return true;
-}
-
-int Runtime::pin(lua_State* L, int index) {
-  index = lua_absindex(L, index);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.pins);
-  const bool reuse = free_pin_ != 0;
-  const int slot = reuse ? free_pin_ : pin_slots_ + 1;
-  lua_Integer next_free = 0;
-  if (reuse) {
-    lua_rawgeti(L, -1, slot);
-    next_free = lua_tointeger(L, -1);
-    lua_pop(L, 1);
-  }
-  lua_pushvalue(L, index);
-  lua_rawseti(L, -2, slot);  // may raise as the table grows: nothing is taken yet
-  lua_pop(L, 1);
-  // Nothing above runs Lua code (an emergency collection calls no
-  // finalizer), so no other pin took the slot meanwhile.
-  if (reuse)
-    free_pin_ = static_cast<int>(next_free);
-  else
-    pin_slots_ = slot;
-  return slot;
-}
-
-void Runtime::drop_pin(int slot) {
-  lua_State* L = main_L_;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.pins);
-  lua_pushinteger(L, free_pin_);
-  lua_rawseti(L, -2, slot);  // replaces the pinned value: no allocation
-  lua_pop(L, 1);
-  free_pin_ = slot;
-}
-
-bool Runtime::is_guarded(lua_State* L, lua_State* co, int co_index) {
-  if (parked_.contains(co)) return true;
-  if (!threads_exposed_) return false;
-  co_index = lua_absindex(L, co_index);
-  luaL_checkstack(L, 2, nullptr);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.exposed_threads);
-  lua_pushvalue(L, co_index);
-  const bool exposed = lua_rawget(L, -2) != LUA_TNIL;
-  lua_pop(L, 2);
-  return exposed;
-}
-
-void Runtime::expose_thread(lua_State* L, Fiber& f) {
-  if (f.thread_exposed) return;
-  luaL_checkstack(L, 3, nullptr);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.exposed_threads);
-  lua_pushthread(L);
-  lua_pushboolean(L, 1);
-  lua_rawset(L, -3);  // may raise (the table grows): nothing is recorded yet
-  lua_pop(L, 1);
-  f.thread_exposed = true;  // never reused for another fiber
-  threads_exposed_ = true;
-}
-
-void Runtime::close_loop_handles() {
-  LoopHandles* handles = handles_;
-  handles_ = nullptr;
-  uv_idle_stop(&handles->idle);
-  uv_timer_stop(&handles->timer);
-  auto on_close = [](uv_handle_t* handle) {
-    auto* owner = static_cast<LoopHandles*>(handle->data);
-    if (--owner->open == 0) delete owner;
-  };
-  handles->idle.data = handles;
-  handles->timer.data = handles;
-  uv_close(reinterpret_cast<uv_handle_t*>(&handles->idle), on_close);
-  uv_close(reinterpret_cast<uv_handle_t*>(&handles->timer), on_close);
 }
 
 }  // namespace lua_batteries::detail

@@ -32,7 +32,7 @@ assert(#db:query("-- only a comment") == 0)
 
 -- errors
 local ok, err = pcall(db.query, db, "SELECT * FROM missing")
-assert(not ok and type(err) == "userdata", "an error object")
+assert(not ok and type(err) == "table", "an error object")
 assert(err.kind == "io" and err.code == "SQLITE_ERROR" and err.op == "sql.query", tostring(err.code))
 assert(tostring(err) == "sql error: no such table: missing", tostring(err))
 ok, err = pcall(db.exec, db, "INSERT INTO t (id) VALUES (1)")

@@ -96,6 +96,7 @@ wait_for_line() {
 
 # interrupt: sends SIGINT to the background runner.
 interrupt() { kill -INT "$pid" 2>/dev/null || fail_with "runner gone before SIGINT"; }
+terminate() { kill -TERM "$pid" 2>/dev/null || fail_with "runner gone before SIGTERM"; }
 
 # wait_exit SECONDS: waits for the background runner to exit; kills it
 # after SECONDS. Sets rc (and a failure if it had to be killed).
@@ -580,6 +581,15 @@ if wait_for_line ready; then interrupt; fi
 wait_exit 10
 want_rc 130
 want_out "main closed"
+finish
+
+begin sigterm_shuts_down_like_the_first_ctrl_c_and_exits_143
+start sleeper.lua
+if wait_for_line ready; then terminate; fi
+wait_exit 10
+want_rc 143
+want_out "task closed"
+want_no_out "sleep returned"
 finish
 
 echo "$pass passed, $fail failed"

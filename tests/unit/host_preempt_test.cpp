@@ -1,4 +1,4 @@
-// Preemption from the host's side (README "Preemption"): what Config
+// Preemption from the host's side (docs/design.md, "Preemption"): what Config
 // slice_ms / preempt_signal install, that the previous signal disposition
 // comes back, that a host's own handler is never replaced, and that busy
 // code no longer keeps the loop (and the host's timers) to itself.
@@ -180,7 +180,7 @@ TEST_F(HostPreemptTest, TheHostsTimersRunWhileTheMainChunkSpinsAndAbortAllStopsI
 }
 
 TEST_F(HostPreemptTest, ARuntimeDrivenFromAnotherThreadThanItsRegistrationIsNotPreempted) {
-  // A host error (README "Preemption"): the timer measures and signals the
+  // A host error (docs/design.md, "Preemption"): the timer measures and signals the
   // registering thread, so the runtime keeps away from it rather than have
   // that thread's handler touch a state another thread runs.
   install();

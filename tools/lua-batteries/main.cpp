@@ -12,7 +12,13 @@
 // Exit status: 0 when every run ended ok; 1 on an uncaught error, a
 // deadlock or a usage error; 130 when interrupted by SIGINT (the first
 // Ctrl-C cancels the root scope and starts the grace window, the second
-// hard-aborts everything at once).
+// hard-aborts everything at once); 143 when ended by SIGTERM, which shuts
+// down as the first Ctrl-C does.
+//
+// The runner makes itself a child subreaper (Linux), so that what a child
+// process leaves behind in its process group when it dies is reparented
+// here, where std.process reaps it, rather than to an init that may not.
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -40,8 +46,6 @@ using lua_batteries::RunResult;
 constexpr const char* kProgram = "lua-batteries";
 // Keep in step with project(... VERSION) in CMakeLists.txt.
 constexpr const char* kVersion = "0.1.0";
-// Durations above 2^64 / 10^6 ms are out of range for the runtime (spec 3).
-constexpr double kMaxDurationMs = 18446744073709.551616;
 
 constexpr const char* kUsage =
     "usage: lua-batteries [options] [script [args]]\n"
@@ -63,7 +67,8 @@ constexpr const char* kUsage =
     "  -                 stop handling options and execute stdin\n"
     "With no script and no -e, standard input is executed unless it is a terminal.\n"
     "Ctrl-C cancels every task (grace window, then hard abort); a second\n"
-    "Ctrl-C hard-aborts at once. Exit status: 0 ok, 1 error, 130 interrupted.\n";
+    "Ctrl-C hard-aborts at once; SIGTERM acts as the first Ctrl-C.\n"
+    "Exit status: 0 ok, 1 error, 130 interrupted, 143 terminated.\n";
 
 // ---------------------------------------------------------------------------
 // Command line
@@ -110,7 +115,7 @@ std::optional<double> parse_grace_ms(const char* text) {
   char* end = nullptr;
   const double ms = std::strtod(text, &end);
   if (end == text || *end != '\0') return std::nullopt;
-  if (!std::isfinite(ms) || ms < 0 || ms > kMaxDurationMs) return std::nullopt;
+  if (!std::isfinite(ms) || ms < 0 || ms > lua_batteries::kMaxDurationMs) return std::nullopt;
   return ms;
 }
 
@@ -134,13 +139,6 @@ std::optional<std::size_t> parse_max_tasks(const char* text) {
   const unsigned long long n = std::strtoull(text, &end, 10);
   if (*end != '\0' || errno == ERANGE || n > SIZE_MAX) return std::nullopt;
   return static_cast<std::size_t>(n);
-}
-
-/// Parses a --driver value with the names spawn's opts.driver accepts.
-std::optional<Driver> parse_driver(std::string_view text) {
-  if (text == "async_fn" || text == "async") return Driver::async_fn;
-  if (text == "coroutine") return Driver::coroutine;
-  return std::nullopt;
 }
 
 /// Handles one option that carries a value (-e, --grace-ms, --slice-ms,
@@ -216,7 +214,7 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
     return true;
   }
   if (match_valued_option(argc, argv, i, "--driver", value)) {
-    const auto driver = value != nullptr ? parse_driver(value) : std::nullopt;
+    const auto driver = value != nullptr ? lua_batteries::parse_driver(value) : std::nullopt;
     if (value == nullptr) {
       error = UsageError{"'--driver' needs argument", true};
     } else if (!driver) {
@@ -344,19 +342,21 @@ class WarningObserver final : public lua_batteries::Observer {
 // ---------------------------------------------------------------------------
 // Ctrl-C
 
-/// What the SIGINT handler needs; reached through the handle's data so that
-/// there is no global state.
+/// What the SIGINT and SIGTERM handlers need; reached through the handles'
+/// data so that there is no global state.
 struct Interrupts {
   lua_State* L = nullptr;  ///< null once the state is closed
   int count = 0;
+  bool terminated = false;  ///< a SIGTERM came
 };
 
-/// SIGINT: the first one shuts the runtime down gracefully (cancel the root
-/// scope, grace window, hard abort); every later one skips what is left of
-/// the grace window.
-void on_sigint(uv_signal_t* handle, int /*signum*/) {
+/// SIGINT or SIGTERM: the first one shuts the runtime down gracefully
+/// (cancel the root scope, grace window, hard abort); every later one skips
+/// what is left of the grace window.
+void on_sigint(uv_signal_t* handle, int signum) {
   auto* interrupts = static_cast<Interrupts*>(handle->data);
   ++interrupts->count;
+  if (signum == SIGTERM) interrupts->terminated = true;
   if (interrupts->L == nullptr) return;
   if (interrupts->count == 1) {
     lua_batteries::request_shutdown(interrupts->L);
@@ -385,6 +385,7 @@ class Session {
       interrupts_.L = nullptr;
     }
     if (sigint_open_) uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+    if (sigterm_open_) uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
     if (loop_open_) {
       uv_run(&loop_, UV_RUN_NOWAIT);
       // A statement of std.sql interrupted by the shutdown has returned,
@@ -412,25 +413,33 @@ class Session {
 
   lua_State* state() const { return L_; }
   int interrupt_count() const { return interrupts_.count; }
+  bool terminated() const { return interrupts_.terminated; }
   bool main_error_printed() const { return observer_.main_error_printed(); }
 
  private:
-  /// Handles SIGINT on the loop; unreferenced, so that waiting for a Ctrl-C
-  /// never keeps a finished run alive.
+  /// Handles SIGINT and SIGTERM on the loop; unreferenced, so that waiting
+  /// for a signal never keeps a finished run alive.
   std::optional<std::string> start_sigint() {
+    interrupts_.L = L_;
     if (uv_signal_init(&loop_, &sigint_) != 0) return "cannot create the SIGINT handle";
     sigint_open_ = true;
-    interrupts_.L = L_;
     sigint_.data = &interrupts_;
     if (uv_signal_start(&sigint_, on_sigint, SIGINT) != 0) return "cannot handle SIGINT";
     uv_unref(reinterpret_cast<uv_handle_t*>(&sigint_));
+    if (uv_signal_init(&loop_, &sigterm_) != 0) return "cannot create the SIGTERM handle";
+    sigterm_open_ = true;
+    sigterm_.data = &interrupts_;
+    if (uv_signal_start(&sigterm_, on_sigint, SIGTERM) != 0) return "cannot handle SIGTERM";
+    uv_unref(reinterpret_cast<uv_handle_t*>(&sigterm_));
     return std::nullopt;
   }
 
   uv_loop_t loop_{};
   uv_signal_t sigint_{};
+  uv_signal_t sigterm_{};
   bool loop_open_ = false;
   bool sigint_open_ = false;
+  bool sigterm_open_ = false;
   WarningObserver observer_;  // outlives L_: lua_close may still report
   Interrupts interrupts_;
   lua_State* L_ = nullptr;
@@ -524,9 +533,11 @@ int run_program(Session& session, const CommandLine& cmd, int argc, char** argv)
     return 1;
   }
   // Reports how the last run ended and picks the exit status: a Ctrl-C that
-  // arrived during a run makes it 130, whatever the run's own outcome.
+  // arrived during a run makes it 130, a SIGTERM 143, whatever the run's
+  // own outcome.
   auto finish = [&session](const RunResult& result) {
     report(result, session.main_error_printed());
+    if (session.terminated()) return 143;
     return session.interrupt_count() > 0 ? 130 : result.exit_code();
   };
   for (const char* chunk : cmd.chunks) {
@@ -573,6 +584,7 @@ int main(int argc, char** argv) {
     cmd.script_is_stdin = true;
   }
   std::fflush(stdout);
+  prctl(PR_SET_CHILD_SUBREAPER, 1);  // best effort: see the top of this file
   try {
     Session session;
     if (auto error = session.open(cmd.config, cmd.db_path, cmd.sql)) {

@@ -1,12 +1,11 @@
-#include "lua/error_object.hpp"
+#include "runtime/error_value.hpp"
 
 #include <cstdio>
-#include <new>
 #include <string>
+#include <string_view>
 
 #include "core/duration.hpp"
-#include "lua/bindings.hpp"
-#include "runtime/runtime.hpp"
+#include "core/out_of_memory.hpp"
 
 namespace lua_batteries::detail {
 namespace {
@@ -29,11 +28,17 @@ const char* kind_name(ErrorKind kind) {
   return "none";
 }
 
+// [-0, +0, -] The error object at `index`, or null. The metamethods carry
+// the error metatable as upvalue 1.
 ErrorObject* to_error(lua_State* L, int index) {
-  return static_cast<ErrorObject*>(test_object(L, index, kErrorMetatable));
+  void* p = lua_touserdata(L, index);
+  if (!p || !lua_getmetatable(L, index)) return nullptr;
+  const bool same = lua_topointer(L, -1) == lua_topointer(L, lua_upvalueindex(1));
+  lua_pop(L, 1);
+  return same ? static_cast<ErrorObject*>(p) : nullptr;
 }
 
-// [-0, +1, m] The message, kept as the object's user value.
+// [-0, +1, -] The message, kept as the object's user value.
 void push_message(lua_State* L, int index) { lua_getiuservalue(L, index, 1); }
 
 int error_index(lua_State* L) {
@@ -54,7 +59,7 @@ int error_index(lua_State* L) {
 }
 
 int error_tostring(lua_State* L) {
-  check_object(L, 1, kErrorMetatable);
+  if (!to_error(L, 1)) luaL_checkudata(L, 1, kErrorMetatable);  // raises the usual error
   push_message(L, 1);
   return 1;
 }
@@ -88,54 +93,62 @@ void new_error(lua_State* L, ErrorKind kind, double ms, const char* message) {
 
 }  // namespace
 
-void init_error_objects(lua_State* L, Runtime& rt) {
-  new_object_metatable(L, kErrorMetatable);
+void ErrorValues::create(lua_State* L) {
+  luaL_newmetatable(L, kErrorMetatable);  // also sets __name
   const luaL_Reg methods[] = {{"__index", error_index},
                               {"__tostring", error_tostring},
                               {"__concat", error_concat},
                               {nullptr, nullptr}};
-  luaL_setfuncs(L, methods, 0);
-  lua_pushliteral(L, "std.task.Error");
-  lua_setfield(L, -2, "__name");
+  lua_pushvalue(L, -1);
+  luaL_setfuncs(L, methods, 1);
+  metatable_ = lua_topointer(L, -1);
   lua_pop(L, 1);
   new_error(L, ErrorKind::cancelled, 0, "task cancelled");
-  rt.refs.cancelled_error_object = lua_topointer(L, -1);  // pinned below for the state's lifetime
-  rt.refs.cancelled_error = luaL_ref(L, LUA_REGISTRYINDEX);
+  cancelled_object_ = lua_topointer(L, -1);
+  cancelled_ = luaL_ref(L, LUA_REGISTRYINDEX);
   new_error(L, ErrorKind::aborted, 0, "task aborted");
-  rt.refs.aborted_error = luaL_ref(L, LUA_REGISTRYINDEX);
+  aborted_ = luaL_ref(L, LUA_REGISTRYINDEX);
   new_error(L, ErrorKind::joined, 0, "task already joined");
-  rt.refs.joined_error = luaL_ref(L, LUA_REGISTRYINDEX);
+  joined_ = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
-void push_error(lua_State* L, const Runtime& rt, ErrorKind kind) {
-  int ref = rt.refs.cancelled_error;
-  if (kind == ErrorKind::aborted) ref = rt.refs.aborted_error;
-  if (kind == ErrorKind::joined) ref = rt.refs.joined_error;
+void ErrorValues::push(lua_State* L, ErrorKind kind) const {
+  int ref = cancelled_;
+  if (kind == ErrorKind::aborted) ref = aborted_;
+  if (kind == ErrorKind::joined) ref = joined_;
   lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
 }
 
-void push_timeout_error(lua_State* L, double ms) {
-  char message[96];
-  bool out_of_memory = false;
-  try {
-    const std::string text = "task.with_timeout: exceeded " + format_ms(ms) + " ms";
-    std::snprintf(message, sizeof message, "%s", text.c_str());
-  } catch (const std::bad_alloc&) {
-    out_of_memory = true;
-  }
-  if (out_of_memory) raise_out_of_memory(L);
-  new_error(L, ErrorKind::timeout, ms, message);
-}
-
-void raise_error(lua_State* L, const Runtime& rt, ErrorKind kind) {
-  push_error(L, rt, kind);
+void ErrorValues::raise(lua_State* L, ErrorKind kind) const {
+  push(L, kind);
   lua_error(L);
   __builtin_unreachable();
 }
 
-ErrorKind error_kind(lua_State* L, int index) {
-  const ErrorObject* e = to_error(L, index);
-  return e ? e->kind : ErrorKind::none;
+ErrorKind ErrorValues::kind_of(lua_State* L, int index) const {
+  const void* p = lua_touserdata(L, index);
+  if (!p) return ErrorKind::none;
+  if (p == cancelled_object_) return ErrorKind::cancelled;
+  if (!lua_getmetatable(L, index)) return ErrorKind::none;
+  const bool is_error = lua_topointer(L, -1) == metatable_;
+  lua_pop(L, 1);
+  return is_error ? static_cast<const ErrorObject*>(p)->kind : ErrorKind::none;
+}
+
+void push_timeout_error(lua_State* L, double ms) {
+  char message[96];
+  const bool formatted = allocation_succeeded([&] {
+    const std::string text = "task.with_timeout: exceeded " + format_ms(ms) + " ms";
+    std::snprintf(message, sizeof message, "%s", text.c_str());
+  });
+  if (!formatted) raise_out_of_memory(L);
+  new_error(L, ErrorKind::timeout, ms, message);
+}
+
+void raise_out_of_memory(lua_State* L) {
+  lua_pushliteral(L, "not enough memory");
+  lua_error(L);
+  __builtin_unreachable();
 }
 
 }  // namespace lua_batteries::detail

@@ -1,0 +1,45 @@
+// A wait kind defined outside the scheduler (docs/design.md, "Adding a
+// suspending primitive"). The scheduler knows a few waits of its own
+// (a turn, a sleep, a join, a scope, a host await); anything else that
+// suspends a fiber until some event (a channel, a semaphore, an I/O
+// request) describes its wait with a WaitSite and needs no change to the
+// scheduler:
+//
+//   1. before suspending: rt.wait_on(f, site) (registers for
+//      cancellation and records the site), then rt.suspend(L, f, k, ctx);
+//   2. when the event comes: rt.complete_wait(f) queues the fiber;
+//   3. in the continuation k: rt.finish_wait(f) detaches the site and
+//      says whether the wait completed (true) or was interrupted (false:
+//      raise `task cancelled` with check_cancel).
+//
+// If the fiber is cancelled, hard-aborted or the runtime shuts down before
+// k ran, `interrupt` runs instead, once, and the site is detached: the
+// primitive unlinks whatever would have completed the wait. A site must
+// stay valid from wait_on until k or interrupt; embedding it in a userdata
+// left on the suspended function's own stack does that, as that stack
+// lives until the fiber resumes or is torn down (after interrupt).
+#pragma once
+
+#include "lua_batteries/task.hpp"
+
+namespace lua_batteries::detail {
+
+struct Fiber;
+
+struct WaitSite {
+  /// The wait ended without completing, or the fiber is torn down after
+  /// it completed but before k ran. Runs on the loop; must not raise or
+  /// call into Lua; may destroy the site. `f` is the fiber that waited.
+  using InterruptFn = void (*)(WaitSite& site, Fiber& f, Interruption why);
+
+  explicit WaitSite(InterruptFn on_interrupt, bool completes_externally = false)
+      : interrupt(on_interrupt), external(completes_externally) {}
+
+  InterruptFn interrupt;
+  /// Completed by something other than the runtime's own deadlines and
+  /// fibers (I/O, another thread): on virtual time the clock does not jump
+  /// while such a wait is pending.
+  bool external;
+};
+
+}  // namespace lua_batteries::detail
