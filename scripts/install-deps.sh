@@ -1,19 +1,25 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build and the tests need, if missing.
 #   scripts/install-deps.sh           build and test packages
-#   scripts/install-deps.sh --bench   also the benchmark peers (make bench,
-#                                     make bench-smoke, hence make test)
+#   scripts/install-deps.sh --bench   also Google Benchmark and the benchmark
+#                                     peers (make bench, make bench-smoke,
+#                                     hence make test)
 # Runs apt-get (through sudo when not root) only when something is absent.
 set -euo pipefail
 # clang and libclang-rt-14-dev (libFuzzer, sanitizer runtimes): the fuzz build.
+# lua5.4, luarocks, man-db and tmux: the packaging tests (require from
+# the stock interpreter, luarocks make, man -l, the prompt driven through a
+# pseudo-terminal). libreadline-dev: the prompt's line editing.
+packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev valgrind clang libclang-rt-14-dev
+          libreadline-dev lua5.4 luarocks man-db tmux)
 # lua-socket: the std.io.wait_readable tests drive LuaSocket sockets.
-packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev libbenchmark-dev valgrind clang libclang-rt-14-dev lua-socket)
+packages+=(lua-socket)
 # std.json, std.sql / std.kv, std.http; python3 serves HTTP to their tests.
 packages+=(rapidjson-dev libsqlite3-dev libcurl4-openssl-dev python3)
 if [ "${1:-}" = "--bench" ]; then
   # The peers: Python asyncio, Lua 5.4 + cqueues, Node.js (any `node`
   # already on PATH will do).
-  packages+=(python3 lua5.4 lua-cqueues)
+  packages+=(libbenchmark-dev python3 lua5.4 lua-cqueues)
   command -v node >/dev/null || command -v nodejs >/dev/null || packages+=(nodejs)
 fi
 missing=()

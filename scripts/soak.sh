@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
-# Runs the soak (tests/soak/soak.lua) on one build's runner.
-#   scripts/soak.sh BUILD_DIR [SECONDS] [SEED]
-# SECONDS defaults to 600. The soak prints its memory samples; the
-# runner's warnings (grace expiries, unjoined failures: the soak provokes
-# them by design) go to a file and are only counted. Fails if the soak
-# fails, the runner reports libuv handles left open, or a sanitizer speaks.
+# Runs the soak (tests/soak/soak.lua) with one runner.
+#   scripts/soak.sh RUNNER [SECONDS] [SEED] [RUNNER_OPTION...]
+# RUNNER is the lua-batteries binary (e.g. build/lua-batteries); SECONDS
+# defaults to 600, SEED to 1; the options go before the script (e.g.
+# --slice-ms 0 turns preemption off). The soak prints its memory samples;
+# the runner's warnings (grace expiries, unjoined failures: the soak
+# provokes them by design) go to a file and are only counted. Fails if the
+# soak fails, the runner reports libuv handles left open, or a sanitizer
+# speaks. CTest runs it for 15 s as soak.short and soak.short_unsliced.
 set -u
-build=${1:?usage: soak.sh BUILD_DIR [SECONDS] [SEED]}
+bin=${1:?usage: soak.sh RUNNER [SECONDS] [SEED] [RUNNER_OPTION...]}
 seconds=${2:-600}
 seed=${3:-1}
+shift $(($# < 3 ? $# : 3))
 top=$(cd "$(dirname "$0")/.." && pwd)
-bin="$build/lua-batteries"
-[ -x "$bin" ] || { echo "soak.sh: $bin is not an executable" >&2; exit 2; }
+[ -x "$bin" ] && [ -f "$bin" ] || { echo "soak.sh: $bin is not an executable" >&2; exit 2; }
 err=$(mktemp)
 trap 'rm -f "$err"' EXIT
+echo "soak: $seconds s, seed $seed, runner options: ${*:-none}"
 # The soak ends itself; the limit only catches a hang.
-timeout -k 5 $((seconds * 2 + 60)) "$bin" "$top/tests/soak/soak.lua" "$seconds" "$seed" 2>"$err"
+timeout -k 5 $((seconds * 2 + 60)) "$bin" "$@" "$top/tests/soak/soak.lua" "$seconds" "$seed" 2>"$err"
 rc=$?
 echo "soak: $(grep -c 'warning:' "$err") runner warnings (expected: the soak provokes them)"
 if grep -qE 'soak: FAILED|libuv handles still open|ERROR: (Address|Leak)Sanitizer|runtime error: ' "$err"; then

@@ -55,6 +55,11 @@ int start_and_await(lua_State* L, FsJob& job, const char* op, lua_KFunction k, b
     lua_replace(L, 1);
     lua_settop(L, 1);
   }
+  // A task cancelled already starts nothing: its await raises at once.
+  if (effective_token(L).is_cancelled()) {
+    job.awaiter.set_cancel_mode(CancelMode::immediate);
+    return await(L, job.awaiter, op, k, 0);
+  }
   const int r = job.start(context(L).loop);
   if (r < 0) raise_uv_error(L, op, "cannot queue", job.path.c_str(), r);
   return await(L, job.awaiter, op, k, 0);

@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- The thread of a finished task (or scope body) holds its outcome until a
 -- join or the scope's caller takes it: to the coroutine library it is dead,
 -- so the script can neither resume it (calling a result as a function) nor

@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- A hard abort is not an error the task can catch: pcall and xpcall around
 -- the suspension point do not return, xpcall's handler does not run.
 local task = std.task

@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- A joiner whose wait was cancelled gives the handle up at once; another
 -- fiber may join before the cancelled one resumes, and that join must
 -- still be woken when the task finishes.

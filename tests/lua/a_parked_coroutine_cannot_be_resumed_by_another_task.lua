@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- A user coroutine whose task is suspended inside it (parked in a std.task
 -- wait) belongs to that task: resume/wrap/close from another task or the
 -- main chunk fail cleanly, and the owning task finishes correctly.

@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- Dropping a task's handle does not stop the task: the garbage collector
 -- does not cancel or abort running tasks, and the scope still waits.
 local task = std.task

@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- Aborting a task suspended three user coroutines deep (wrap, create,
 -- wrap) closes each coroutine's pending __close handlers once, innermost
 -- first, in both drivers.

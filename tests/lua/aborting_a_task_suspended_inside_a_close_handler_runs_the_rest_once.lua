@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- A __close handler may suspend (at a block exit, or while an error
 -- unwinds to a pcall). Aborting the task while it is suspended inside such
 -- a handler stops that handler and runs each remaining one exactly once,

@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- Aborting a task that waits in join stops the waiter only: the target
 -- keeps running and can be joined by someone else.
 local task = std.task

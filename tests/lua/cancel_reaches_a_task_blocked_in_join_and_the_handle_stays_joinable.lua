@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- A task waiting in join is woken by its scope's cancellation before the
 -- target finishes; the target's handle can still be joined afterwards.
 local task = std.task

@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- Cancelling a token wakes its sleepers and waiters in the same loop turn:
 -- by the time the canceller's next yield returns, they have run.
 local task = std.task

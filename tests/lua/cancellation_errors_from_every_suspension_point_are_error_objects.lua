@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- Every suspension point raises the same kind of cancellation error object
 -- when its effective token is cancelled.
 local task = std.task

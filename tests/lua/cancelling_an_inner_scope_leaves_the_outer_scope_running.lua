@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- Cancellation goes down the tree, never up: cancelling a nested scope
 -- leaves its parent scope, its siblings and the caller untouched.
 local task = std.task

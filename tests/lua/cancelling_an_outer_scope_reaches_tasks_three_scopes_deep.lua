@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- One cancel of an outer scope reaches a task three scopes below it, and
 -- every token on the way, promptly.
 local task = std.task

@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- A cancelled task unwinds through its scope body; every pending __close
 -- handler runs exactly once, innermost first, before the scope returns.
 local task = std.task

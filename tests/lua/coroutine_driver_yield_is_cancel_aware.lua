@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- coroutine.yield(ms) at task level is woken by a cancellation; yield() in
 -- a cancelled task raises "task cancelled"; both come back after pcall.
 local task = std.task

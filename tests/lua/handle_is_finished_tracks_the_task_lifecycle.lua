@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- is_finished() is false before the first turn and while the task waits,
 -- and true once it returned, failed, was cancelled or aborted - before
 -- anyone joins it.

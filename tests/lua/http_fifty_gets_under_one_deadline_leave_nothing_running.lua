@@ -19,7 +19,9 @@ local ok, err = pcall(task.with_timeout, 300, function()
 end)
 local elapsed = std.time.monotonic() - started
 assert(not ok and err.kind == "timeout", tostring(err))
-assert(elapsed < 0.3 + 0.2, ("the deadline of 300 ms ended after %.3f s"):format(elapsed))
+-- The answers would take 20 s: a second over the deadline tells the two
+-- apart on a loaded machine too.
+assert(elapsed < 0.3 + 1, ("the deadline of 300 ms ended after %.3f s"):format(elapsed))
 assert(cancelled == 50, "cancelled: " .. cancelled)
 
 -- the server sees the 50 connections closed (polled: its threads notice)

@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- Nested with_timeout: an outer deadline cancels the inner scope through the
 -- token tree; the inner call raises "task cancelled", the outer "exceeded".
 -- An inner deadline that passes first only fails the inner call.

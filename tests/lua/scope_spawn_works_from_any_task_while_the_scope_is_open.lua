@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- Scope:spawn can be called from anywhere while the scope is open: from a
 -- child, or from a task outside the scope. The scope waits for those tasks
 -- too, and its cancellation reaches them.

@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- Sleepers wake in the order of their deadlines, and sleepers with the
 -- same duration wake in the order they went to sleep.
 local task = std.task

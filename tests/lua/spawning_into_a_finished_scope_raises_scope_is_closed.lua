@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- A scope that has ended (normally, by error, or a with_timeout scope)
 -- accepts no new tasks, whoever calls Scope:spawn.
 local task = std.task

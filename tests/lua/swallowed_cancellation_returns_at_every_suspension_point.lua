@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- A pcall that swallows "task cancelled" clears nothing: each following
 -- suspension point raises again, whatever its kind.
 local task = std.task

@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- task.spawn attaches to the innermost scope around the caller: a child of
 -- a scope spawning more work keeps that scope open until the work is done.
 local task = std.task

@@ -1,3 +1,4 @@
+-- args: --virtual-time
 -- grace_ms = 0: at the deadline nothing in the scope runs again except
 -- __close handlers, in the body, in children, in their user coroutines.
 local task = std.task

@@ -77,6 +77,11 @@ int l_deferred_wait(lua_State* L) {
   return lb::await(L, op->awaiter, "test.deferred", &k_deferred, 0);
 }
 
+int l_op_count(lua_State* L) {
+  lua_pushinteger(L, static_cast<lua_Integer>(g_ops.size()));
+  return 1;
+}
+
 class HostDeferredCancelTest : public HostTest {
  protected:
   void SetUp() override {
@@ -95,6 +100,7 @@ class HostDeferredCancelTest : public HostTest {
   void install_bridge() {
     install();
     add_function("deferred_wait", l_deferred_wait);
+    add_function("op_count", l_op_count);
   }
 };
 
@@ -193,17 +199,14 @@ TEST_F(HostDeferredCancelTest, AHardAbortDuringTheDeferredWaitEndsItAtOnce) {
   install_bridge();
   const lb::RunResult r = run(R"(
     local t = std.task
-    local waiting = false
     local h = t.spawn(function()
       local c <close> = setmetatable({}, {__close = function() closed() end})
-      waiting = true
       t.scope(function(s)
         s:cancel()  -- the wait below starts deferred-cancelled ...
         deferred_wait(3600000, 3600000)  -- ... and its bridge never completes
       end)
     end)
-    while not waiting do t.yield() end
-    t.sleep(0.01)
+    while op_count() == 0 do t.yield() end  -- the task is inside its await
     h:abort()
     local ok, err = pcall(h.join, h)
     join_text = tostring(err)

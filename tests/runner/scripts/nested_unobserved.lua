@@ -1,4 +1,3 @@
--- expect-stderr: nested-scope-failure-23
 -- A child that fails inside a nested scope and is never joined is reported
 -- when its scope ends; the scope itself does not fail.
 local task = std.task

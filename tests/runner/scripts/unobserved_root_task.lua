@@ -1,4 +1,3 @@
--- expect-stderr: unjoined-task-failure-17
 -- A task that fails and is never joined is reported on stderr as a
 -- warning; the run still succeeds.
 std.task.spawn(function()

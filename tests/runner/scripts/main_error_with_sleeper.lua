@@ -1,5 +1,3 @@
--- expect-exit: 1
--- expect-stdout: cleanup-ran-once: task cancelled
 -- When the main chunk raises, the runner cancels the root scope: a
 -- sleeping task sees the cancellation and its __close handler runs.
 local task = std.task

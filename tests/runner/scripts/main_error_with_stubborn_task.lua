@@ -1,5 +1,3 @@
--- expect-exit: 1
--- expect-stdout: closed-by-hard-abort
 -- A task that ignores the shutdown cancellation is hard-aborted when the
 -- grace window ends; its __close handler still runs.
 local task = std.task

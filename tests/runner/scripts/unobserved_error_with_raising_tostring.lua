@@ -1,4 +1,3 @@
--- expect-stderr: failed and was never joined: (error while converting an error to text:
 -- An unjoined task error whose __tostring raises is still reported as a
 -- warning, with the conversion error instead of the text; the run ends
 -- normally.

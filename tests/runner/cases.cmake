@@ -1,0 +1,300 @@
+# End-to-end cases of the command-line runner: options, the `arg` table and
+# `...`, exit statuses, warnings on stderr and Ctrl-C (SIGINT) handling.
+# Each case is one CTest test, runner.NAME (label runner), run in
+# tests/runner/scripts/ so that scripts are named as a user would type them.
+#
+#   runner_case(NAME
+#     [ARGS arg...]             the runner's command line (after its path)
+#     [STDIN text]              text (and a newline) on stdin; default /dev/null
+#     [TTY]                     stdin is a terminal (through script(1))
+#     [INTERRUPT_AFTER line...] send SIGINT once stdout has each line, in order
+#     [SIGNAL name]             send SIG<name> (e.g. TERM) instead of SIGINT
+#     [EXIT n]                  exit status, default 0
+#     [STDOUT_IS text]          the whole of stdout (trailing newlines aside)
+#     [STDOUT_HAS text...] [STDERR_HAS text...] [STDOUT_LACKS text...]
+#     [STDOUT_MATCHES regex...] [STDERR_MATCHES regex...]
+#     [STDOUT_EMPTY] [STDERR_EMPTY]
+#     [TIMEOUT seconds])        default 20
+#
+# Texts are plain text, regexes extended (grep -E), each matched against one
+# line. Every case also fails on a sanitizer report or a libuv handle left
+# open. ${runner} is the runner's path, as arg[-n] shows it. Adding a case:
+# one call below, and its script in tests/runner/scripts/ if it needs one.
+
+string(REPLACE "." "\\." version_re "${PROJECT_VERSION}")
+
+# --- version and help ---------------------------------------------------------
+
+runner_case(version
+  ARGS -v
+  STDOUT_MATCHES "^lua-batteries ${version_re} \\(Lua 5\\.4\\.[0-9]+, libuv 1\\.[0-9]+\\.[0-9]+\\)$"
+  STDERR_EMPTY)
+
+runner_case(long_version
+  ARGS --version
+  STDOUT_HAS "lua-batteries ${PROJECT_VERSION} (Lua 5.4")
+
+runner_case(help
+  ARGS -h
+  STDOUT_HAS "usage: lua-batteries [options] [script [args]]" "-e chunk" "--virtual-time"
+  STDERR_EMPTY)
+
+runner_case(unknown_option
+  ARGS -x args.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: unrecognized option '-x'" "usage: lua-batteries"
+  STDOUT_EMPTY)
+
+# --- -e chunks, stdin, arg and ... ------------------------------------------
+
+runner_case(e_without_chunk
+  ARGS -e
+  EXIT 1
+  STDERR_HAS "lua-batteries: '-e' needs argument")
+
+runner_case(e_chunks_run_in_order
+  ARGS -e "x = 1" -e "x = x * 10" -e "print(x)"
+  STDOUT_IS "10")
+
+runner_case(e_chunk_glued_to_option
+  ARGS "-eprint(\"glued\")"
+  STDOUT_IS "glued")
+
+runner_case(e_chunks_run_before_the_script
+  ARGS -e "greeting = \"hello\"" greet.lua
+  STDOUT_IS "hello")
+
+runner_case(e_chunk_error_stops_the_run
+  ARGS -e "error(\"boom\")" greet.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: " "boom"
+  STDOUT_EMPTY)
+
+runner_case(dash_runs_stdin_with_args
+  STDIN "print(\"from stdin\", ...)"
+  ARGS - a b
+  STDOUT_IS "from stdin\ta\tb")
+
+runner_case(piped_stdin_runs_without_a_script
+  STDIN "print(\"piped\")"
+  STDOUT_IS "piped")
+
+runner_case(no_script_on_a_terminal_prints_usage
+  TTY
+  EXIT 1
+  STDOUT_HAS "usage: lua-batteries")
+
+runner_case(version_alone_does_not_read_stdin
+  STDIN "print(\"should not run\")"
+  ARGS -v
+  STDOUT_LACKS "should not run")
+
+runner_case(arg_table_and_varargs
+  ARGS --grace-ms 50 args.lua one "two words"
+  STDOUT_IS "-3\t${runner}\n-2\t--grace-ms\n-1\t50\n0\targs.lua\n1\tone\n2\ttwo words\n...\t2\tone\ttwo words")
+
+runner_case(double_dash_ends_options
+  ARGS -- args.lua -x
+  STDOUT_IS "-2\t${runner}\n-1\t--\n0\targs.lua\n1\t-x\n...\t1\t-x")
+
+runner_case(missing_script_file
+  ARGS no-such-file.lua
+  EXIT 1
+  STDERR_HAS "no-such-file.lua")
+
+# --- option values ----------------------------------------------------------
+
+runner_case(bad_grace_ms_is_rejected
+  ARGS --grace-ms abc args.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: invalid value 'abc' for --grace-ms"
+  STDOUT_EMPTY)
+
+runner_case(negative_grace_ms_is_rejected
+  ARGS --grace-ms=-5 args.lua
+  EXIT 1
+  STDERR_HAS "invalid value '-5' for --grace-ms")
+
+runner_case(bad_slice_ms_is_rejected
+  ARGS --slice-ms ten busy_pair.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: invalid value 'ten' for --slice-ms"
+  STDOUT_EMPTY)
+
+runner_case(negative_slice_ms_is_rejected
+  ARGS --slice-ms=-1 busy_pair.lua
+  EXIT 1
+  STDERR_HAS "invalid value '-1' for --slice-ms")
+
+runner_case(missing_slice_ms_is_rejected
+  ARGS --slice-ms
+  EXIT 1
+  STDERR_HAS "'--slice-ms' needs argument")
+
+runner_case(bad_driver_is_rejected
+  ARGS --driver threads args.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: unknown driver 'threads' for --driver")
+
+runner_case(driver_option_sets_the_default_driver
+  ARGS --driver coroutine driver.lua
+  STDOUT_IS "coroutine")
+
+runner_case(max_tasks_limits_live_tasks
+  ARGS --max-tasks 2 max_tasks.lua
+  STDOUT_IS "false\tstd.task: task limit reached (2)\nslot freed\nfalse\tstd.task: task limit reached (2)")
+
+runner_case(max_tasks_zero_means_no_limit
+  ARGS --max-tasks=0 -e "for i = 1, 100 do std.task.spawn(function() end) end print(\"spawned\")"
+  STDOUT_IS "spawned")
+
+runner_case(bad_max_tasks_is_rejected
+  ARGS --max-tasks -3 args.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: invalid value '-3' for --max-tasks (expected a whole number, 0 for no limit)"
+  STDOUT_EMPTY)
+
+runner_case(max_tasks_needs_a_value
+  ARGS --max-tasks
+  EXIT 1
+  STDERR_HAS "lua-batteries: '--max-tasks' needs argument")
+
+# --- preemption (real time: these are about time slices) --------------------
+
+runner_case(busy_tasks_interleave_by_default
+  ARGS busy_pair.lua
+  STDOUT_IS "a starts\nb starts\na ends\nb ends")
+
+runner_case(slice_ms_zero_turns_preemption_off
+  ARGS --slice-ms 0 busy_pair.lua
+  STDOUT_IS "a starts\na ends\nb starts\nb ends")
+
+runner_case(slice_ms_sets_the_slice
+  ARGS --slice-ms=2 busy_pair.lua
+  STDOUT_IS "a starts\nb starts\na ends\nb ends")
+
+runner_case(a_due_sleeper_preempts_a_busy_task_before_its_slice_ends
+  ARGS --slice-ms 600000 due_sleeper.lua
+  STDOUT_IS "the sleeper ran while this task spun")
+
+# --- the virtual clock ------------------------------------------------------
+
+# Hours of sleep must take no wall time: the timeout is the check.
+runner_case(virtual_time_runs_hours_of_sleep_instantly_in_deadline_order
+  ARGS --virtual-time virtual.lua
+  STDOUT_IS "woke 1h at 3600.000 s\nwoke 2h at 7200.000 s\nwoke 3h at 10800.000 s\ntask.with_timeout: exceeded 250 ms at 10800.250 s"
+  STDERR_EMPTY
+  TIMEOUT 10)
+
+# --- errors, warnings and the end of a run ----------------------------------
+
+runner_case(uncaught_error_exits_1_with_traceback
+  ARGS uncaught.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: " "kaput" "stack traceback")
+
+runner_case(uncaught_error_object_prints_its_message
+  ARGS error_object.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: task cancelled")
+
+runner_case(an_uncaught_table_error_prints_its_tostring
+  ARGS table_error.lua
+  EXIT 1
+  STDERR_HAS "custom-error-object-58")
+
+runner_case(a_main_chunk_error_whose_tostring_raises_exits_1
+  ARGS main_error_with_raising_tostring.lua
+  EXIT 1
+  STDERR_HAS "(error while converting an error to text:"
+  STDOUT_HAS "task cleaned up")
+
+runner_case(an_error_escaping_a_scope_in_the_main_chunk_exits_1
+  ARGS scope_error.lua
+  EXIT 1
+  STDERR_HAS "raised-in-a-scope-body-31"
+  STDOUT_LACKS "must not be reached")
+
+runner_case(a_main_chunk_error_cancels_tasks_and_runs_their_cleanups_once
+  ARGS main_error_with_sleeper.lua
+  EXIT 1
+  STDOUT_IS "cleanup-ran-once: task cancelled")
+
+runner_case(a_main_chunk_error_hard_aborts_tasks_that_outlive_the_grace
+  ARGS --grace-ms 100 main_error_with_stubborn_task.lua
+  EXIT 1
+  STDOUT_IS "closed-by-hard-abort"
+  STDERR_MATCHES "lua-batteries: warning: grace window expired: [0-9]+ task\\(s\\) hard-aborted")
+
+runner_case(root_tasks_finish_after_the_main_chunk
+  ARGS root_tasks.lua
+  STDOUT_IS "main done\ntask done")
+
+runner_case(unobserved_task_error_is_a_warning
+  ARGS unobserved.lua
+  STDOUT_IS "ok"
+  STDERR_HAS "lua-batteries: warning: task t1 (worker) failed and was never joined: " "lost error")
+
+runner_case(an_unjoined_root_task_error_is_a_warning
+  ARGS unobserved_root_task.lua
+  STDOUT_IS "ok"
+  STDERR_HAS "failed and was never joined: " "unjoined-task-failure-17")
+
+runner_case(an_unjoined_error_in_a_nested_scope_is_a_warning
+  ARGS nested_unobserved.lua
+  STDOUT_IS "ok"
+  STDERR_HAS "failed and was never joined: " "nested-scope-failure-23")
+
+runner_case(an_unjoined_error_whose_tostring_raises_is_still_a_warning
+  ARGS unobserved_error_with_raising_tostring.lua
+  STDOUT_IS "ok"
+  STDERR_HAS "failed and was never joined: (error while converting an error to text:")
+
+# --- Ctrl-C -----------------------------------------------------------------
+
+runner_case(sigint_cancels_a_sleeping_task_and_runs_its_close
+  ARGS sleeper.lua
+  INTERRUPT_AFTER "ready"
+  EXIT 130
+  STDOUT_HAS "task saw: task cancelled" "task closed"
+  TIMEOUT 10)
+
+runner_case(sigterm_shuts_down_like_the_first_ctrl_c_and_exits_143
+  ARGS sleeper.lua
+  INTERRUPT_AFTER "ready"
+  SIGNAL TERM
+  EXIT 143
+  STDOUT_HAS "task closed"
+  STDOUT_LACKS "sleep returned"
+  TIMEOUT 10)
+
+runner_case(sigint_cancels_the_sleeping_main_chunk
+  ARGS main_sleeper.lua
+  INTERRUPT_AFTER "ready"
+  EXIT 130
+  STDOUT_LACKS "sleep returned"
+  TIMEOUT 10)
+
+# A grace window of a minute: only the second SIGINT can end the run in time.
+runner_case(second_sigint_hard_aborts_a_task_that_ignores_cancel
+  ARGS --grace-ms 60000 stubborn.lua
+  INTERRUPT_AFTER "ready" "ignoring task cancelled"
+  EXIT 130
+  STDOUT_HAS "task closed"
+  TIMEOUT 10)
+
+runner_case(grace_expiry_after_sigint_is_a_warning
+  ARGS --grace-ms 100 slow.lua
+  INTERRUPT_AFTER "ready"
+  EXIT 130
+  STDERR_MATCHES "lua-batteries: warning: grace window expired: [0-9]+ task\\(s\\) hard-aborted"
+  STDOUT_HAS "task closed"
+  STDOUT_LACKS "slow cleanup finished"
+  TIMEOUT 10)
+
+runner_case(sigint_stops_a_busy_main_chunk_after_the_grace_window
+  ARGS --grace-ms 100 busy_main.lua
+  INTERRUPT_AFTER "ready"
+  EXIT 130
+  STDOUT_HAS "main closed"
+  TIMEOUT 10)

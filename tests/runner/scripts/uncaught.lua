@@ -1,0 +1,3 @@
+-- A main chunk error after a suspension.
+std.task.sleep(1)
+error("kaput")
