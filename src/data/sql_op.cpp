@@ -19,7 +19,18 @@ constexpr const char* kOpMetatable = "lua_batteries.sql.Op";
 struct SqlOp {
   SqlOp(const char* op_name) : awaiter(&SqlOp::on_interrupt, this, CancelMode::deferred), name(op_name) {}
 
-  static void on_done(SqlJob& job) { static_cast<SqlOp*>(job.waiter)->awaiter.complete(); }
+  // A statement SQLite interrupted for a cancellation did nothing (SQLite
+  // rolls an interrupted statement back): the call raises `task
+  // cancelled`. One that finished before the interrupt reached it
+  // happened: the call returns its result.
+  static void on_done(SqlJob& job) {
+    Awaiter& awaiter = static_cast<SqlOp*>(job.waiter)->awaiter;
+    if (job.rc == SQLITE_INTERRUPT && !job.timed_out) {
+      awaiter.complete_interrupted();
+    } else {
+      awaiter.complete();
+    }
+  }
   static void on_interrupt(Awaiter& awaiter, Interruption why);
   void drop_job() {
     if (job != nullptr) job->conn->abandon(*job);
@@ -45,11 +56,11 @@ void SqlOp::on_interrupt(Awaiter& awaiter, Interruption why) {
     return;
   }
   if (job == nullptr || job->finished) {
-    awaiter.complete();
+    awaiter.complete();  // it happened: the result is returned
   } else if (job->conn->withdraw(*job)) {
     job->finished = true;
     job->rc = SQLITE_INTERRUPT;
-    awaiter.complete();
+    awaiter.complete_interrupted();  // it never ran
   } else {
     job->conn->interrupt(*job);  // completes when SQLite lets go
   }

@@ -5,9 +5,11 @@
 // anywhere (a bad parameter, out of memory while building the rows)
 // leaves the op to the collector, whose __gc frees the job. It waits with
 // the deferred cancel mode: a cancellation interrupts the statement
-// (sqlite3_interrupt) or takes it out of the queue, the task waits until
-// SQLite has let go, then raises `task cancelled`; a hard abort leaves at
-// once and the statement is interrupted behind it.
+// (sqlite3_interrupt) or takes it out of the queue and the task waits
+// until SQLite has let go. Then it raises `task cancelled` if the
+// statement was stopped (nothing happened), or returns its result if it
+// had finished first; a hard abort leaves at once and the statement is
+// interrupted behind it.
 #pragma once
 
 #include <lua.hpp>

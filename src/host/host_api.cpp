@@ -235,6 +235,12 @@ Awaiter::~Awaiter() {
   if (fiber_) fiber_->rt.on_awaiter_destroyed(*this);
 }
 
+void Awaiter::complete_interrupted() {
+  if (completed_) return;
+  nothing_happened_ = cancel_requested_;
+  complete();
+}
+
 void Awaiter::complete() {
   if (completed_) return;
   if (fiber_) {
@@ -249,13 +255,18 @@ namespace {
 
 int await_continue(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
-  // Still attached after an interruption: a deferred cancel whose bridge
-  // has completed; its wait ends here, with on_interrupt(cancelled).
-  Awaiter* deferred = f.await_end == Fiber::AwaitEnd::interrupted ? f.await_call.awaiter : nullptr;
+  // Still attached after a deferred cancel the bridge completed as
+  // interrupted (nothing happened): the wait ends here, with
+  // on_interrupt(cancelled). One it completed plainly happened: k runs.
+  Awaiter* awaiter = f.await_call.awaiter;
+  const bool nothing_happened = f.await_end == Fiber::AwaitEnd::completed && awaiter && Runtime::nothing_happened(*awaiter);
   f.rt.detach_awaiter(f);  // the wait ends here, in k or in an error
+  if (nothing_happened) {
+    Runtime::notify_interrupt(*awaiter, Interruption::cancelled);
+    f.rt.errors().raise(L, detail::ErrorKind::cancelled);
+  }
   switch (f.await_end) {
     case Fiber::AwaitEnd::interrupted:
-      if (deferred) Runtime::notify_interrupt(*deferred, Interruption::cancelled);
       f.rt.errors().raise(L, detail::ErrorKind::cancelled);
     case Fiber::AwaitEnd::abandoned:
       return luaL_error(L, "%s: the operation was abandoned before it completed", f.await_call.what);

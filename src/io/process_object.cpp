@@ -28,7 +28,15 @@ struct ProcessObject {
 
 ProcessObject& object_of(ProcessCore& core) { return *static_cast<ProcessObject*>(core.owner); }
 
-void on_finished(ProcessCore& core) { core.awaiter.complete(); }
+// A close() cancelled while it waited for the exit raises `task
+// cancelled` once the process is reaped.
+void on_finished(ProcessCore& core) {
+  if (core.awaiter.cancel_requested()) {
+    core.awaiter.complete_interrupted();
+  } else {
+    core.awaiter.complete();
+  }
+}
 void on_destroy(ProcessCore& core) { delete &object_of(core); }
 void on_shutdown(ProcessCore&) {}  // its Streams are closed by their own owners
 
