@@ -21,6 +21,9 @@ if [ "${1:-}" = "--bench" ]; then
   # already on PATH will do).
   packages+=(libbenchmark-dev python3 lua5.4 lua-cqueues)
   command -v node >/dev/null || command -v nodejs >/dev/null || packages+=(nodejs)
+  # W12's curl --parallel; W13's better-sqlite3 comes from npm at bench time.
+  packages+=(curl)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 missing=()
 for p in "${packages[@]}"; do
