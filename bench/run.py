@@ -66,6 +66,11 @@ class Workload:
     sizes: list         # arguments at full size (WORKLOADS.md)
     smoke_sizes: list   # arguments for bench-smoke
     metrics: list = field(default_factory=list)
+    # A server every implementation talks to: a command printing its port on
+    # its first line, serving until its stdin closes; the URL (with
+    # server_path) is the last argument of each run.
+    server: Optional[list] = None
+    server_path: str = "/"
 
 
 def per_unit_ns(units: Callable[[list], float]):
@@ -100,6 +105,22 @@ def bytes_per_sleeper(sample, sizes, empty_rss_kib):
     check_all_asleep(sample, sizes[0])
     return (sample.rss_kib - empty_rss_kib) * 1024 / sizes[0]
 PREEMPT_OFF = "lua-batteries, preemption off"
+CURL_PARALLEL = "curl --parallel"
+PYTHON_SQLITE3 = "python sqlite3"
+SQL_HOP = "C, threadpool hop"
+
+
+# Targets beyond Metric.limit: (workload id, metric label, limit, reference
+# implementation): lua-batteries' median <= limit x the reference's.
+EXTRA_TARGETS = [("W12", "µs/request", 1.0, "node fetch"), ("W12", "µs/request", 1.0, "python urllib")]
+
+
+def us_per(units: Callable[[list], float]):
+    return lambda s, sizes, empty: s.fields["seconds"] * 1e6 / units(sizes)
+
+
+def per_second(units: Callable[[list], float]):
+    return lambda s, sizes, empty: units(sizes) / s.fields["seconds"]
 
 WORKLOADS = [
     # W0 measures nothing: the empty runtime's RSS, the W3 baseline.
@@ -137,6 +158,15 @@ WORKLOADS = [
         Metric("ns/value", "ns", per_unit_ns(lambda z: z[0]))]),
     Workload("W9", "limited_fanout", [100000], [100], [
         Metric("ns/task", "ns", per_unit_ns(lambda z: z[0]))]),
+    # Issue 16: std.http and std.sql against their peers.
+    Workload("W12", "http_fanout", [2000, 50], [20, 5], [
+        Metric("µs/request", "µs", us_per(lambda z: z[0]), 1.25, CURL_PARALLEL),
+        Metric("requests/s", "/s", per_second(lambda z: z[0]))],
+        server=["node", os.path.join(BENCH, "peers", "http", "server.mjs")], server_path="/1k"),
+    Workload("W13", "sql_mix", [10000], [100], [
+        Metric("µs/statement", "µs", us_per(lambda z: 2 * z[0]), 2, PYTHON_SQLITE3),
+        Metric("insert µs", "µs", field_value("insert_us")),
+        Metric("point query µs", "µs", field_value("query_us"))]),
     # Not in WORKLOADS.md: the cost of preemption (docs/design.md, "Preemption") on
     # CPU-bound Lua code, lua-batteries with its default (the watchdog)
     # against itself with preemption off (--no-watchdog).
@@ -169,6 +199,14 @@ NOTES = [
     "ping-pong each side waits for the reply). W8B: capacity 64, one producer, one consumer. W9: "
     "asyncio Semaphore, Node a counter and a linked FIFO of resolvers (p-limit's shape), cqueues a "
     "counter and a condition variable.",
+    "W12: one Node.js HTTP/1.1 keep-alive server (bench/peers/http/server.mjs, 1 KiB bodies) in a "
+    "process of its own serves every client; each client keeps 50 requests in flight. Python's urllib "
+    "opens a connection per request (no keep-alive in the standard library); `curl --parallel` is one "
+    "curl process on the same libcurl, timed around it.",
+    "W13: every implementation opens a new file in WAL mode. std.sql makes a threadpool hop per "
+    "statement and prepares each statement anew; the C floors prepare once and run each statement on "
+    "the calling thread (`C, synchronous`) or through uv_queue_work one at a time (`%s`): their "
+    "difference is the hop, lua-batteries minus the hop floor is the rest of the runtime." % SQL_HOP,
 ]
 
 SCALE_SLEEPERS = 1000000
@@ -197,6 +235,7 @@ def lua_batteries(build, name="lua-batteries", flags=(), only=None):
     # (With short sleeps they still are: see NOTES and W3A.)
     flags_of = {"W3": ["--slice-ms", "0"], "W3A": ["--slice-ms", "0"]}
     scripts = {
+        "W12": "w12_http_fanout.lua", "W13": "w13_sql_mix.lua",
         "W0": "w0_empty.lua", "W1": "w1_spawn_join.lua", "W2": "w2_yield_switch.lua",
         "W3": "w3_sleep_fanout.lua", "W3A": "w3_sleep_fanout.lua", "W4": "w4_cancel_storm.lua",
         "W5": "w5_timeout_churn.lua", "W6": "w6_nested_scopes.lua",
@@ -216,7 +255,54 @@ def find_program(*names):
     sys.exit("bench: none of %s found; run scripts/install-deps.sh --bench" % ", ".join(names))
 
 
-def implementations(build):
+def better_sqlite3(node, smoke):
+    """The directory holding better-sqlite3 (npm, version 12) for W13,
+    installed there with npm on the first full run (never committed:
+    .gitignore); None, with the reason, if it is not there."""
+    where = os.path.join(BENCH, "peers", "sql", "node")
+    if os.path.isdir(os.path.join(where, "node_modules", "better-sqlite3")):
+        return where, None
+    if smoke:
+        return None, "better-sqlite3 not installed (a full bench run installs it with npm)"
+    npm = shutil.which("npm")
+    if not npm:
+        return None, "no npm to install better-sqlite3"
+    print("npm install better-sqlite3@12 into %s" % where, file=sys.stderr)
+    os.makedirs(where, exist_ok=True)
+    done = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix", where, "better-sqlite3@12"],
+                          stdout=sys.stderr, stderr=sys.stderr)
+    if done.returncode != 0:
+        return None, "npm install better-sqlite3@12 failed"
+    return where, None
+
+
+def data_peers(build, python, node, smoke):
+    """W12's and W13's peers (issue 16)."""
+    http_py = [python, os.path.join(BENCH, "peers", "http", "clients.py")]
+    http_js = [node, os.path.join(BENCH, "peers", "http", "clients.mjs")]
+    sql_floor = os.path.join(build, "bench_sql_floor")
+    node_version = "Node.js " + capture([node, "--version"])
+    impls = [
+        Impl("node fetch", {"W12": http_js + ["fetch"]}, version=node_version),
+        Impl("node http.get", {"W12": http_js + ["http_get"]}, version=node_version),
+        Impl("python urllib", {"W12": http_py + ["urllib"]}, version=capture([python, "--version"])),
+        Impl(CURL_PARALLEL, {"W12": http_py + ["curl"]}, version=capture(["curl", "--version"])),
+        Impl(PYTHON_SQLITE3, {"W13": [python, os.path.join(BENCH, "peers", "sql", "python_sqlite3.py")]},
+             version=capture([python, "-c", "import sqlite3, sys; print(sys.version.split()[0], "
+                                                "'sqlite', sqlite3.sqlite_version)"])),
+    ]
+    where, why_not = better_sqlite3(node, smoke)
+    script = os.path.join(BENCH, "peers", "sql", "better_sqlite3.mjs")
+    impls.append(Impl("node better-sqlite3", {"W13": [node, script]} if where else {},
+                      missing={} if where else {"W13": why_not},
+                      version=capture([node, "-e", "console.log(require('%s/node_modules/better-sqlite3/"
+                                                   "package.json').version)" % where]) if where else ""))
+    impls += [Impl("C, synchronous", {"W13": [sql_floor, "sync"]}, version="SQLite C API"),
+              Impl(SQL_HOP, {"W13": [sql_floor, "hop"]}, version="SQLite C API, libuv threadpool")]
+    return impls
+
+
+def implementations(build, smoke=False):
     floor = os.path.join(build, "bench_floor")
     python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else find_program("python3")
     node = find_program("node", "nodejs")
@@ -248,7 +334,7 @@ def implementations(build):
              "%s, %s" % (" ".join(capture([lua, "-v"]).split()[:2]), cq_version),
              workloads=[w for w in peer_workloads if w != "W5"],
              missing={"W5": "cqueues cannot stop a running coroutine: no with_timeout"}),
-    ]
+    ] + data_peers(build, python, node, smoke)
 
 
 # ------------------------------------------------------------------ running
@@ -310,23 +396,58 @@ def run_sample(argv, timeout_s):
     return Sample(parse_result(argv, stdout), rss, wall)
 
 
+class Server:
+    """A workload's server (Workload.server) for the duration of a `with`."""
+
+    def __init__(self, workload):
+        self.workload = workload
+        self.proc = None
+        self.url = None
+
+    def __enter__(self):
+        if self.workload.server:
+            self.proc = subprocess.Popen(self.workload.server, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         text=True, start_new_session=True)
+            port = self.proc.stdout.readline().strip()
+            if not port.isdigit():
+                self.__exit__()
+                raise RunFailed("%s did not print its port" % " ".join(self.workload.server))
+            self.url = "http://127.0.0.1:%s%s" % (port, self.workload.server_path)
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
 def run_all(impls, workloads, reps, smoke, timeout_s):
     """samples[(impl name, workload id)] = [Sample per repetition]."""
     samples = {}
     for rep in range(reps):
         for workload in workloads:
-            sizes = workload.smoke_sizes if smoke else workload.sizes
-            for impl in impls:
-                if workload.id not in impl.commands:
-                    continue
-                argv = impl.commands[workload.id] + [str(s) for s in sizes]
-                print("rep %d/%d  %-3s %-22s" % (rep + 1, reps, workload.id, impl.name),
-                      end="", flush=True, file=sys.stderr)
-                sample = run_sample(argv, timeout_s)
-                print(" %8.3f s  %7.1f MiB" % (sample.fields["seconds"], sample.rss_kib / 1024),
-                      file=sys.stderr)
-                samples.setdefault((impl.name, workload.id), []).append(sample)
+            with Server(workload) as server:
+                run_workload(impls, workload, rep, reps, smoke, timeout_s, server, samples)
     return samples
+
+
+def run_workload(impls, workload, rep, reps, smoke, timeout_s, server, samples):
+    """Runs one repetition of `workload` on every implementation that has it."""
+    sizes = workload.smoke_sizes if smoke else workload.sizes
+    for impl in impls:
+        if workload.id not in impl.commands:
+            continue
+        argv = impl.commands[workload.id] + [str(s) for s in sizes] + ([server.url] if server.url else [])
+        print("rep %d/%d  %-3s %-22s" % (rep + 1, reps, workload.id, impl.name),
+              end="", flush=True, file=sys.stderr)
+        sample = run_sample(argv, timeout_s)
+        print(" %8.3f s  %7.1f MiB" % (sample.fields["seconds"], sample.rss_kib / 1024),
+              file=sys.stderr)
+        samples.setdefault((impl.name, workload.id), []).append(sample)
 
 
 # ---------------------------------------------------------------- reporting
@@ -423,26 +544,27 @@ def targets_table(impls, workloads, fig, scale):
     primary = impls[0].name
     rows = ["| target | measured | met |", "|---|---:|---|"]
     for workload in workloads:
-        for metric in workload.metrics:
-            if metric.limit is None:
-                continue
+        limits = [(m, m.limit, m.limit_vs) for m in workload.metrics if m.limit is not None]
+        for wid, label, limit, vs in EXTRA_TARGETS:
+            limits += [(m, limit, vs) for m in workload.metrics if wid == workload.id and m.label == label]
+        for metric, limit, limit_vs in limits:
             mine = fig.get((primary, workload.id, metric.label))
-            if metric.limit_vs:
-                ref = fig.get((metric.limit_vs, workload.id, metric.label))
+            if limit_vs:
+                ref = fig.get((limit_vs, workload.id, metric.label))
                 if not (mine and ref):
                     continue
                 measured = mine.median / ref.median
                 text = "%s %s %s ≤ %g × %s" % (workload.id, workload.name, metric.label,
-                                               metric.limit, metric.limit_vs)
+                                               limit, limit_vs)
                 shown = "%.2f × (%s vs %s %s)" % (measured, fmt(mine.median), fmt(ref.median), metric.unit)
             else:
                 if not mine:
                     continue
                 measured = mine.median
                 text = "%s %s %s ≤ %g %s" % (workload.id, workload.name, metric.label,
-                                             metric.limit, metric.unit)
+                                             limit, metric.unit)
                 shown = "%s %s" % (fmt(measured), metric.unit)
-            rows.append("| %s | %s | %s |" % (text, shown, "met" if measured <= metric.limit else "**missed**"))
+            rows.append("| %s | %s | %s |" % (text, shown, "met" if measured <= limit else "**missed**"))
     if scale:
         rows.append("| 1M sleepers peak RSS < 1.5 GB (%.0f MiB) | %.0f MiB | %s |" % (
             SCALE_RSS_LIMIT_BYTES / 2**20, scale.rss_kib / 1024,
@@ -521,7 +643,7 @@ def main():
     reps = 1 if args.smoke else args.reps
     timeout_s = 60 if args.smoke else 900
 
-    impls = implementations(build)
+    impls = implementations(build, args.smoke)
     workloads = WORKLOADS
     if args.only:
         wanted = {"W0"} | set(args.only.split(","))

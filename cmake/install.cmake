@@ -29,6 +29,8 @@ target_compile_options(lua_batteries PRIVATE -fno-semantic-interposition)
 # there, under a prefix of ours so as not to touch a user's LUA_* variables.
 pkg_check_modules(lua_batteries_lua REQUIRED QUIET IMPORTED_TARGET lua5.4)
 pkg_check_modules(lua_batteries_uv REQUIRED QUIET IMPORTED_TARGET libuv)
+# lua_batteries/sql.hpp includes sqlite3.h; libcurl is the library's own.
+pkg_check_modules(lua_batteries_sqlite3 REQUIRED QUIET IMPORTED_TARGET sqlite3)
 
 # --- liblua_batteries.so -----------------------------------------------------
 add_library(lua_batteries_shared SHARED $<TARGET_OBJECTS:lua_batteries>)
@@ -41,7 +43,8 @@ target_include_directories(lua_batteries_shared PUBLIC
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
   $<BUILD_INTERFACE:${LB_GENERATED_INCLUDE}>
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-target_link_libraries(lua_batteries_shared PUBLIC PkgConfig::lua_batteries_lua PkgConfig::lua_batteries_uv)
+target_link_libraries(lua_batteries_shared PUBLIC PkgConfig::lua_batteries_lua PkgConfig::lua_batteries_uv
+  PkgConfig::lua_batteries_sqlite3 PRIVATE PkgConfig::CURL)
 # The public headers need C++17 (the library itself is C++20).
 target_compile_features(lua_batteries_shared PUBLIC cxx_std_17)
 
@@ -62,7 +65,7 @@ target_include_directories(lua_batteries_module PRIVATE
   ${PROJECT_SOURCE_DIR}/include
   ${LB_GENERATED_INCLUDE}
   $<TARGET_PROPERTY:PkgConfig::LUA,INTERFACE_INCLUDE_DIRECTORIES>)
-target_link_libraries(lua_batteries_module PRIVATE PkgConfig::LIBUV)
+target_link_libraries(lua_batteries_module PRIVATE PkgConfig::LIBUV PkgConfig::SQLITE3 PkgConfig::CURL)
 target_link_options(lua_batteries_module PRIVATE
   -Wl,--version-script=${PROJECT_SOURCE_DIR}/tools/lua_module/exports.map)
 

@@ -19,8 +19,12 @@ libuv loop, and returns its values.
 dependencies = {
   "lua >= 5.4, < 5.5",
 }
+-- libcurl too: CMake finds it with pkg-config (Debian keeps curl/curl.h
+-- under a multiarch directory LuaRocks' header check does not search).
 external_dependencies = {
   LIBUV = { header = "uv.h" },
+  SQLITE = { header = "sqlite3.h" },
+  RAPIDJSON = { header = "rapidjson/document.h" },
 }
 build = {
   type = "cmake",

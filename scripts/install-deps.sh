@@ -13,11 +13,16 @@ set -euo pipefail
 # lua-socket: the std.io.wait_readable tests drive LuaSocket sockets.
 packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev valgrind clang libclang-rt-14-dev
           libreadline-dev lua5.4 luarocks man-db tmux lua-socket)
+# std.json, std.sql / std.kv, std.http; python3 serves HTTP to their tests.
+packages+=(rapidjson-dev libsqlite3-dev libcurl4-openssl-dev python3)
 if [ "${1:-}" = "--bench" ]; then
   # The peers: Python asyncio, Lua 5.4 + cqueues, Node.js (any `node`
   # already on PATH will do).
   packages+=(libbenchmark-dev python3 lua5.4 lua-cqueues)
   command -v node >/dev/null || command -v nodejs >/dev/null || packages+=(nodejs)
+  # W12's curl --parallel; W13's better-sqlite3 comes from npm at bench time.
+  packages+=(curl)
+  command -v npm >/dev/null || packages+=(npm)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -30,7 +30,7 @@
 set -u
 want_exit=0 stdin="" has_stdin=0 limit=60 stdout_is="" has_stdout_is=0
 last_line_ok=0 stdout_empty=0 stderr_empty=0 killed=0
-checks=() interrupts=()
+checks=() interrupts=() signal=INT
 while [ $# -gt 0 ]; do
   case $1 in
     --exit) want_exit=$2; shift 2 ;;

@@ -229,7 +229,8 @@ enum class Interruption {
   /// The task was hard-aborted (or the runtime shut down); its wait is over.
   aborted,
   /// CancelMode::deferred only: the task was cancelled, but it keeps
-  /// waiting until complete() (or a hard abort). Not the end of the wait.
+  /// waiting until complete() or complete_interrupted() (or a hard abort).
+  /// Not the end of the wait.
   cancel_requested,
 };
 
@@ -239,11 +240,18 @@ enum class CancelMode {
   /// `task cancelled`.
   immediate,
   /// The bridge is told (on_interrupt(cancel_requested)) and the task
-  /// keeps waiting until the bridge calls complete(); then on_interrupt
-  /// (cancelled) runs and the task raises `task cancelled` (k does not
-  /// run). A hard abort still ends the wait at once (on_interrupt(aborted)).
-  /// For "terminate the child, wait until it has exited, then raise"
-  /// (Trio's run_process): nothing the operation started outlives it.
+  /// keeps waiting until the bridge says how the operation ended:
+  /// - complete(): it happened after all (it had finished, or got too far
+  ///   to stop): k runs and returns its result, and the cancellation is
+  ///   seen at the task's next suspension point. An operation that
+  ///   happened returns.
+  /// - complete_interrupted(): it was stopped and nothing happened:
+  ///   on_interrupt(cancelled) runs and the task raises `task cancelled`
+  ///   (k does not run). An operation that raised did not happen.
+  /// A hard abort still ends the wait at once (on_interrupt(aborted)).
+  /// For "interrupt the statement, wait until the database let go" and
+  /// "terminate the child, wait until it has exited, then raise" (Trio's
+  /// run_process): nothing the operation started outlives it.
   deferred,
 };
 
@@ -274,15 +282,24 @@ class Awaiter {
   /// abandoned before it completed".
   ~Awaiter();
 
-  /// The completion arrived (call from a libuv callback): the task
-  /// continues in k on a later loop turn. No effect if the wait already
-  /// ended or complete() was called before. Calling it before await()
-  /// makes await() continue after one loop turn.
+  /// The completion arrived (call from a libuv callback): the operation
+  /// happened, and the task continues in k on a later loop turn (also
+  /// after cancel_requested). No effect if the wait already ended or a
+  /// completion was given before. Calling it before await() makes await()
+  /// continue after one loop turn.
   void complete();
+  /// CancelMode::deferred, after on_interrupt(cancel_requested): the
+  /// operation was interrupted and nothing happened; the task raises
+  /// `task cancelled` on a later loop turn, after on_interrupt(cancelled).
+  /// Without a cancel request it is complete() (k runs and reports what
+  /// the bridge saw).
+  void complete_interrupted();
   /// True from await() until k runs or on_interrupt returns.
   bool is_waiting() const { return fiber_ != nullptr; }
   void* user_data() const { return user_data_; }
   CancelMode cancel_mode() const { return cancel_mode_; }
+  /// Whether on_interrupt(cancel_requested) was called during this await.
+  bool cancel_requested() const { return cancel_requested_; }
   /// Sets the mode of the next await (not while waiting).
   void set_cancel_mode(CancelMode mode) { cancel_mode_ = mode; }
   /// Makes an Awaiter whose wait is over ready for the next await, so that
@@ -292,6 +309,8 @@ class Awaiter {
     if (fiber_) return;
     completed_ = false;
     used_ = false;
+    cancel_requested_ = false;
+    nothing_happened_ = false;
   }
 
  private:
@@ -303,6 +322,8 @@ class Awaiter {
   CancelMode cancel_mode_;
   bool completed_ = false;  // complete() was called (before or during the wait)
   bool used_ = false;       // await() was called
+  bool cancel_requested_ = false;  // on_interrupt(cancel_requested) was called
+  bool nothing_happened_ = false;  // complete_interrupted() was called
 };
 
 /// [-0, +0, -] Whether code running in L can suspend here (await would
@@ -324,7 +345,8 @@ int check_cancelled(lua_State* L);
 /// k(L, LUA_YIELD, ctx) with the C function's stack as it was. If the task
 /// is cancelled before the completion arrives it raises `task cancelled`
 /// there instead (on_interrupt runs first, k does not; with
-/// CancelMode::deferred only once the completion arrived); if it is
+/// CancelMode::deferred only if the bridge completed it as interrupted:
+/// an operation it completed returns); if it is
 /// hard-aborted before k ran, on_interrupt runs and k never does. Where the
 /// running code cannot suspend it raises "<what>: cannot suspend here"
 /// (nothing else happens: the operation was never waited for).

@@ -6,6 +6,7 @@
 
 #include "core/cancel_token.hpp"
 #include "core/out_of_memory.hpp"
+#include "data/modules.hpp"
 #include "io/open_io.hpp"
 #include "lua/bindings.hpp"
 #include "lua_batteries/observer.hpp"
@@ -68,9 +69,11 @@ int install(lua_State* L) {
   lua_pop(L, 1);
   if (const char* error = rt->start_preemption()) return luaL_error(L, "%s", error);
   detail::open_libraries(L, *rt);
-  // The I/O modules are bridges on the public host API (src/io/), so
-  // they are installed here rather than among the Lua bindings below.
+  // The I/O and data modules are bridges on the public host API (src/io/,
+  // src/data/, src/http/), so they are installed here rather than among
+  // the Lua bindings.
   io::open_io(L, inst.loop, inst.config->grace_ms);
+  data::open_data_modules(L, inst.loop);  // std.json, std.sql, std.kv, std.http
   return 0;
 }
 
@@ -238,6 +241,12 @@ Awaiter::~Awaiter() {
   if (fiber_) fiber_->rt.on_awaiter_destroyed(*this);
 }
 
+void Awaiter::complete_interrupted() {
+  if (completed_) return;
+  nothing_happened_ = cancel_requested_;
+  complete();
+}
+
 void Awaiter::complete() {
   if (completed_) return;
   if (fiber_) {
@@ -252,13 +261,18 @@ namespace {
 
 int await_continue(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
-  // Still attached after an interruption: a deferred cancel whose bridge
-  // has completed; its wait ends here, with on_interrupt(cancelled).
-  Awaiter* deferred = f.await_end == Fiber::AwaitEnd::interrupted ? f.await_call.awaiter : nullptr;
+  // Still attached after a deferred cancel the bridge completed as
+  // interrupted (nothing happened): the wait ends here, with
+  // on_interrupt(cancelled). One it completed plainly happened: k runs.
+  Awaiter* awaiter = f.await_call.awaiter;
+  const bool nothing_happened = f.await_end == Fiber::AwaitEnd::completed && awaiter && Runtime::nothing_happened(*awaiter);
   f.rt.detach_awaiter(f);  // the wait ends here, in k or in an error
+  if (nothing_happened) {
+    Runtime::notify_interrupt(*awaiter, Interruption::cancelled);
+    f.rt.errors().raise(L, detail::ErrorKind::cancelled);
+  }
   switch (f.await_end) {
     case Fiber::AwaitEnd::interrupted:
-      if (deferred) Runtime::notify_interrupt(*deferred, Interruption::cancelled);
       f.rt.errors().raise(L, detail::ErrorKind::cancelled);
     case Fiber::AwaitEnd::abandoned:
       return luaL_error(L, "%s: the operation was abandoned before it completed", f.await_call.what);

@@ -260,7 +260,14 @@ void after_work(uv_work_t* req, int status) {
     delete &job;
     return;
   }
-  if (!job.interrupted) job.awaiter.complete();
+  if (job.interrupted) return;
+  // A cancelled call raises whether or not its request ran: the result of
+  // one that ran is discarded (spec std-io.md 0).
+  if (job.awaiter.cancel_requested()) {
+    job.awaiter.complete_interrupted();
+  } else {
+    job.awaiter.complete();
+  }
 }
 
 // Deferred cancel: the task waits until the request is done, so that a

@@ -46,8 +46,12 @@ void init_io_errors(lua_State* L) {
 }
 
 void push_io_error(lua_State* L, const char* op, const char* code, const char* message) {
+  push_error(L, "io", op, code, message);
+}
+
+void push_error(lua_State* L, const char* kind, const char* op, const char* code, const char* message) {
   lua_createtable(L, 0, 4);
-  lua_pushliteral(L, "io");
+  lua_pushstring(L, kind);
   lua_setfield(L, -2, "kind");
   lua_pushstring(L, message);
   lua_setfield(L, -2, "message");
@@ -67,6 +71,11 @@ void push_uv_error(lua_State* L, const char* op, const char* what, const char* t
 
 void raise_uv_error(lua_State* L, const char* op, const char* what, const char* target, int uv_error) {
   push_uv_error(L, op, what, target, uv_error);
+  raise_top(L);
+}
+
+void raise_error(lua_State* L, const char* kind, const char* op, const char* code, const char* message) {
+  push_error(L, kind, op, code, message);
   raise_top(L);
 }
 

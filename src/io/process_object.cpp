@@ -29,9 +29,15 @@ struct ProcessObject {
 
 ProcessObject& object_of(ProcessCore& core) { return *static_cast<ProcessObject*>(core.owner); }
 
+// A close() cancelled while it waited for the exit raises `task
+// cancelled` once the process is reaped.
 void on_finished(ProcessCore& core) {
   object_of(core).scoped.finish();  // reaped: its scope need not wait for it
-  core.awaiter.complete();
+  if (core.awaiter.cancel_requested()) {
+    core.awaiter.complete_interrupted();
+  } else {
+    core.awaiter.complete();
+  }
 }
 
 // The scope it was started in ends: terminate as on cancellation (at once

@@ -82,7 +82,12 @@ void RunOp::check_done() {
   const bool terminated = cancel_requested || overflow || aborted;
   if (!terminated && !read_error && (!out.eof || !err.eof)) return;
   close_pipes();
-  core.awaiter.complete();
+  // Terminated for a cancellation: the call raises `task cancelled`.
+  if (cancel_requested) {
+    core.awaiter.complete_interrupted();
+  } else {
+    core.awaiter.complete();
+  }
 }
 
 void RunOp::overflowed() {

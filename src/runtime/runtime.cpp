@@ -189,8 +189,9 @@ void Runtime::make_due_runnable(Fiber& f) {
 
 void Runtime::defer_cancel(Fiber& f) {
   f.cancel_waiter.unregister();
-  f.await_end = Fiber::AwaitEnd::interrupted;
-  notify_interrupt(*f.await_call.awaiter, Interruption::cancel_requested);
+  Awaiter& awaiter = *f.await_call.awaiter;
+  awaiter.cancel_requested_ = true;
+  notify_interrupt(awaiter, Interruption::cancel_requested);
 }
 
 void Runtime::on_cancelled(CancelWaiter& waiter) {

@@ -154,8 +154,12 @@ class Runtime {
   void wake(Fiber& f);
   /// A cancellation reached f waiting for an Awaiter of
   /// CancelMode::deferred: the bridge is told, f keeps waiting, and its
-  /// continuation raises `task cancelled`.
+  /// continuation runs k or raises `task cancelled`, as the bridge's
+  /// completion says (Awaiter::complete / complete_interrupted).
   void defer_cancel(Fiber& f);
+  /// Whether the bridge completed the awaiter with complete_interrupted()
+  /// after a cancel request: the operation did not happen.
+  static bool nothing_happened(const Awaiter& awaiter) { return awaiter.nothing_happened_; }
   /// Calls the awaiter's on_interrupt, if it has one.
   static void notify_interrupt(Awaiter& awaiter, Interruption why) {
     if (awaiter.on_interrupt_) awaiter.on_interrupt_(awaiter, why);

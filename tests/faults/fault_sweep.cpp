@@ -196,6 +196,8 @@ Attempt attempt(const char* script, const std::string& expected, std::size_t n) 
   }
   injector.active = false;
   uv_run(&loop, UV_RUN_NOWAIT);
+  // Threadpool requests the shutdown interrupted (std.sql) come back on a loop turn.
+  while (loop.active_reqs.count > 0) uv_run(&loop, UV_RUN_ONCE);
   if (uv_loop_close(&loop) != 0) problem += (problem.empty() ? "" : "; ") + std::string("a libuv handle is left open");
   if (lua_live_bytes != 0)
     problem += (problem.empty() ? "" : "; ") + std::to_string(lua_live_bytes) + " bytes of the Lua state not freed";

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "lua_batteries/observer.hpp"
+#include "lua_batteries/sql.hpp"
 #include "lua_batteries/task.hpp"
 #include "lua_batteries/version.hpp"
 #include "prompt.hpp"
@@ -73,6 +74,8 @@ constexpr const char* kUsage =
     "  --max-tasks N     most tasks alive at once (default 0: no limit)\n"
     "  --virtual-time    run on a virtual clock: sleeps and timeouts take no\n"
     "                    wall time (time jumps when every task is blocked)\n"
+    "  --db PATH         open the SQLite database of std.sql and std.kv\n"
+    "  --db-timeout-ms N per-statement timeout of std.sql (default 5000; 0: none)\n"
     "  --                stop handling options\n"
     "  -                 stop handling options and execute stdin\n"
     "With no script and no -e, standard input is executed unless it is a terminal.\n"
@@ -93,6 +96,8 @@ struct CommandLine {
   bool show_version = false;
   bool interactive = false;  ///< -i: the prompt after the chunks and the script
   Config config;
+  const char* db_path = nullptr;  ///< --db
+  lua_batteries::SqlOptions sql;
 };
 
 /// A command line we refuse; `show_usage` adds the usage text, as lua does
@@ -199,6 +204,26 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
                          "' for --max-tasks (expected a whole number, 0 for no limit)"};
     } else {
       cmd.config.max_tasks = *n;
+    }
+    return true;
+  }
+  if (match_valued_option(argc, argv, i, "--db-timeout-ms", value)) {
+    const auto ms = value != nullptr ? parse_slice_ms(value) : std::nullopt;
+    if (value == nullptr) {
+      error = UsageError{"'--db-timeout-ms' needs argument", true};
+    } else if (!ms) {
+      error = UsageError{std::string("invalid value '") + value +
+                         "' for --db-timeout-ms (expected milliseconds: a number from 0 to 1e9)"};
+    } else {
+      cmd.sql.timeout_ms = *ms;
+    }
+    return true;
+  }
+  if (match_valued_option(argc, argv, i, "--db", value)) {
+    if (value == nullptr) {
+      error = UsageError{"'--db' needs argument", true};
+    } else {
+      cmd.db_path = value;
     }
     return true;
   }
@@ -437,13 +462,17 @@ class Session {
     if (async_open_) uv_close(reinterpret_cast<uv_handle_t*>(&interrupts_.async), nullptr);
     if (loop_open_) {
       uv_run(&loop_, UV_RUN_NOWAIT);
+      // A statement of std.sql interrupted by the shutdown has returned,
+      // but libuv hands its threadpool request back on a loop turn.
+      while (loop_.active_reqs.count > 0) uv_run(&loop_, UV_RUN_ONCE);
       if (uv_loop_close(&loop_) != 0) print_message("warning: libuv handles still open at exit");
     }
   }
 
   /// Creates the loop and the state, installs std.task/std.time and the
   /// SIGINT handler. Returns why it failed, if it did.
-  std::optional<std::string> open(const Config& config) {
+  std::optional<std::string> open(const Config& config, const char* db_path,
+                                  const lua_batteries::SqlOptions& sql) {
     if (uv_loop_init(&loop_) != 0) return "cannot initialise the libuv loop";
     loop_open_ = true;
     L_ = luaL_newstate();
@@ -452,6 +481,7 @@ class Session {
     Config with_observer = config;
     with_observer.observer = &observer_;
     lua_batteries::register_with(L_, &loop_, with_observer);  // throws on failure
+    if (db_path != nullptr) lua_batteries::use_sql_database(L_, db_path, sql);  // throws on failure
     return start_sigint();
   }
 
@@ -649,7 +679,7 @@ int main(int argc, char** argv) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);  // best effort: see the top of this file
   try {
     Session session;
-    if (auto error = session.open(cmd.config)) {
+    if (auto error = session.open(cmd.config, cmd.db_path, cmd.sql)) {
       print_message(*error);
       return 1;
     }

@@ -15,13 +15,12 @@ end
 -- This process's id (Lua has no getpid).
 M.pid = tonumber(read_file("/proc/self/stat"):match("^(%d+)"))
 
--- Open descriptors of this process. The listing's own pipes are open
--- while ls runs, so every count includes them alike.
+-- Open descriptors of this process, listed in-process (std.fs.list): a
+-- child process listing them would race with its own spawn, whose pipes
+-- the parent holds until the child has started. The listing's directory
+-- descriptor is open while it runs, so every count includes it alike.
 function M.fd_count()
-  local r = std.process.run({ "ls", "/proc/" .. M.pid .. "/fd" })
-  local n = 0
-  for _ in r.stdout:gmatch("[^\n]+") do n = n + 1 end
-  return n
+  return #std.fs.list("/proc/" .. M.pid .. "/fd")
 end
 
 -- Every process as { pid, state, ppid, pgrp } (a snapshot of /proc),

@@ -1,0 +1,365 @@
+// A SQLite connection driven from the loop thread (sql_connection.hpp).
+#include "data/sql_connection.hpp"
+
+#include <cmath>
+#include <new>
+
+#include "data/try_new.hpp"
+
+namespace lua_batteries::data {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+// SQLite calls the progress handler every this many VM instructions; it
+// stops a statement whose interrupt came before the statement started
+// (sqlite3_interrupt only reaches statements already running).
+constexpr int kProgressInstructions = 1000;
+
+bool has_timeout(SqlJobKind kind) {
+  return kind == SqlJobKind::query || kind == SqlJobKind::exec || kind == SqlJobKind::begin ||
+         kind == SqlJobKind::commit;
+}
+
+}  // namespace
+
+SqlConnection::SqlConnection(uv_loop_t* loop, double timeout_ms, sqlite3* db, bool owns_db)
+    : loop_(loop), db_(db), owns_db_(owns_db), timeout_ms_(timeout_ms), owned_(&SqlConnection::on_shutdown, this) {
+  timer_.data = this;
+}
+
+SqlConnection* SqlConnection::create(lua_State* L, uv_loop_t* loop, double timeout_ms, sqlite3* db, bool owns_db) {
+  auto* c = try_new<SqlConnection>(loop, timeout_ms, db, owns_db);
+  if (c == nullptr) return nullptr;
+  uv_timer_init(loop, &c->timer_);
+  if (!own(L, c->owned_)) {
+    c->shut_down_ = true;
+    c->db_ = nullptr;  // the caller keeps `db`
+    c->close_timer();
+    return nullptr;
+  }
+  if (db != nullptr) sqlite3_progress_handler(db, kProgressInstructions, &SqlConnection::progress_cb, c);
+  return c;
+}
+
+sqlite3* SqlConnection::open_now(const char* path, std::string& error) {
+  SqlJob job(nullptr, SqlJobKind::open);
+  try {
+    job.sql = path;
+  } catch (const std::bad_alloc&) {
+    error = "not enough memory";
+    return nullptr;
+  }
+  run_sql_job(job, nullptr);
+  if (job.failed()) error = job.error.empty() ? "not enough memory" : job.error;
+  return job.opened;
+}
+
+SqlJob* SqlConnection::new_job(SqlJobKind kind) {
+  auto* job = try_new<SqlJob>(this, kind);
+  if (job != nullptr) ++jobs_;
+  return job;
+}
+
+void SqlConnection::delete_job(SqlJob& job) {
+  delete &job;
+  --jobs_;
+  maybe_free();
+}
+
+void SqlConnection::release() {
+  --holders_;
+  maybe_close();
+  maybe_free();
+}
+
+void SqlConnection::submit(SqlJob& job) {
+  if (shut_down_) {
+    job.finished = true;
+    job.rc = SQLITE_MISUSE;
+    job.error = "database is closed";
+    if (job.on_done && job.waiter) job.on_done(job);
+    return;
+  }
+  try {
+    queue_.push_back(&job);
+  } catch (const std::bad_alloc&) {
+    job.finished = true;
+    job.rc = SQLITE_NOMEM;  // "not enough memory"
+    if (job.on_done && job.waiter) job.on_done(job);
+    else delete_job(job);
+    return;
+  }
+  job.queued = true;
+  pump();
+}
+
+bool SqlConnection::withdraw(SqlJob& job) {
+  if (!job.queued) return false;
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    if (*it == &job) {
+      queue_.erase(it);
+      break;
+    }
+  }
+  job.queued = false;
+  pump();  // the withdrawn job may have been the last one
+  return true;
+}
+
+void SqlConnection::interrupt(SqlJob& job) {
+  if (&job != running_) return;
+  stop_.store(true, std::memory_order_relaxed);
+  if (db_ != nullptr) sqlite3_interrupt(db_);
+}
+
+void SqlConnection::abandon(SqlJob& job) {
+  job.waiter = nullptr;
+  job.on_done = nullptr;
+  if (job.running) {
+    interrupt(job);  // freed when it finishes
+    return;
+  }
+  withdraw(job);
+  delete_job(job);
+}
+
+// The ROLLBACK of a transaction nobody ends any more. It uses the job
+// set aside when the transaction began and skips the queue, so it needs
+// no allocation: out of memory cannot leave the transaction open.
+void SqlConnection::roll_back_detached() {
+  if (spare_rollback_ == nullptr) return;  // no transaction of ours began
+  rollback_pending_ = true;
+  pump();
+}
+
+void SqlConnection::drop_spare() {
+  if (spare_rollback_ == nullptr) return;
+  SqlJob* spare = spare_rollback_;
+  spare_rollback_ = nullptr;
+  delete spare;
+  --jobs_;
+}
+
+// The first job the gate lets through: any while no transaction of
+// db:transaction is open, else only its owner's (and the close).
+SqlJob* SqlConnection::next_job() {
+  for (auto it = queue_.begin(); it != queue_.end(); ++it) {
+    SqlJob* job = *it;
+    if (!gate_closed_ || job->owner == gate_owner_ || job->kind == SqlJobKind::close) {
+      queue_.erase(it);
+      return job;
+    }
+  }
+  return nullptr;
+}
+
+void SqlConnection::pump() {
+  if (running_ != nullptr || shut_down_) return;
+  if (rollback_pending_) {
+    rollback_pending_ = false;
+    SqlJob* rollback = spare_rollback_;
+    spare_rollback_ = nullptr;
+    rollback->sql = "ROLLBACK";      // fits the short-string buffer
+    rollback->owner = gate_owner_;  // task ids do too
+    start(*rollback);
+    return;
+  }
+  SqlJob* job = next_job();
+  if (job == nullptr) {
+    maybe_close();
+    return;
+  }
+  start(*job);
+}
+
+void SqlConnection::start(SqlJob& job) {
+  job.queued = false;
+  job.running = true;
+  running_ = &job;
+  stop_.store(false, std::memory_order_relaxed);
+  if (job.kind == SqlJobKind::begin) {
+    if (spare_rollback_ == nullptr) spare_rollback_ = new_job(SqlJobKind::rollback);
+    if (spare_rollback_ == nullptr) {  // no way to end it: do not begin
+      job.rc = SQLITE_NOMEM;
+      finish(job, 0);
+      return;
+    }
+    gate_closed_ = true;
+    gate_owner_ = job.owner;  // noexcept in practice: short task ids fit the SSO buffer
+    gate_transaction_ = job.transaction;
+  }
+  {
+    std::lock_guard<std::mutex> lock(worker_mutex_);
+    worker_busy_ = true;
+  }
+  if (uv_queue_work(loop_, &job.work, &SqlConnection::work_cb, &SqlConnection::after_work_cb) != 0) {
+    {
+      std::lock_guard<std::mutex> lock(worker_mutex_);
+      worker_busy_ = false;
+    }
+    job.rc = SQLITE_ERROR;
+    job.error = "cannot queue the statement on the threadpool";
+    finish(job, 0);
+    return;
+  }
+  if (timeout_ms_ > 0 && has_timeout(job.kind)) {
+    uv_timer_start(&timer_, &SqlConnection::timer_cb, static_cast<std::uint64_t>(std::ceil(timeout_ms_)), 0);
+  }
+}
+
+void SqlConnection::work_cb(uv_work_t* work) {
+  auto* job = static_cast<SqlJob*>(work->data);
+  SqlConnection* c = job->conn;
+  run_sql_job(*job, c->db_);
+  {
+    std::lock_guard<std::mutex> lock(c->worker_mutex_);
+    c->worker_busy_ = false;
+  }
+  c->worker_idle_.notify_all();
+}
+
+void SqlConnection::after_work_cb(uv_work_t* work, int status) {
+  auto* job = static_cast<SqlJob*>(work->data);
+  job->conn->finish(*job, status);
+}
+
+void SqlConnection::finish(SqlJob& job, int status) {
+  uv_timer_stop(&timer_);
+  running_ = nullptr;
+  job.running = false;
+  job.finished = true;
+  if (status == UV_ECANCELED && !job.failed()) {
+    job.rc = SQLITE_INTERRUPT;
+    job.error = "interrupted";
+  }
+  if (job.kind == SqlJobKind::open && job.opened != nullptr) {
+    if (shut_down_) {
+      sqlite3_close_v2(job.opened);
+    } else {
+      db_ = job.opened;
+      sqlite3_progress_handler(db_, kProgressInstructions, &SqlConnection::progress_cb, this);
+    }
+    job.opened = nullptr;
+  }
+  if (job.kind == SqlJobKind::close) db_ = nullptr;
+  update_gate();
+  // A transaction whose task went away while its BEGIN ran.
+  if (!shut_down_ && job.waiter == nullptr && job.kind == SqlJobKind::begin && !job.failed() && open_transaction_)
+    roll_back_detached();
+  const bool closed = job.kind == SqlJobKind::close;
+  if (job.waiter != nullptr && job.on_done != nullptr) {
+    job.on_done(job);
+  } else {
+    delete &job;
+    --jobs_;
+  }
+  if (closed || shut_down_) close_timer();
+  pump();
+  maybe_free();
+}
+
+void SqlConnection::update_gate() {
+  if (db_ == nullptr || sqlite3_get_autocommit(db_)) {
+    open_transaction_ = 0;
+    gate_closed_ = false;
+    gate_owner_.clear();
+  } else if (gate_closed_) {
+    open_transaction_ = gate_transaction_;
+  }
+}
+
+void SqlConnection::maybe_close() {
+  if (holders_ > 0 || closing_ || shut_down_ || running_ != nullptr || !queue_.empty() || rollback_pending_) return;
+  closing_ = true;
+  drop_spare();
+  if (db_ == nullptr || !owns_db_) {
+    if (db_ != nullptr) sqlite3_progress_handler(db_, 0, nullptr, nullptr);  // the host's handle
+    db_ = nullptr;
+    close_timer();
+    return;
+  }
+  // The handle is closed on the threadpool: a WAL checkpoint may run.
+  SqlJob* job = new_job(SqlJobKind::close);
+  if (job == nullptr) {
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    close_timer();
+    return;
+  }
+  try {
+    queue_.push_back(job);
+  } catch (const std::bad_alloc&) {
+    delete_job(*job);
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    close_timer();
+    return;
+  }
+  job->queued = true;
+  pump();
+}
+
+void SqlConnection::close_timer() {
+  if (timer_closing_) return;
+  timer_closing_ = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &SqlConnection::timer_closed_cb);
+}
+
+void SqlConnection::timer_closed_cb(uv_handle_t* handle) {
+  auto* c = static_cast<SqlConnection*>(handle->data);
+  c->timer_closed_ = true;
+  c->maybe_free();
+}
+
+void SqlConnection::maybe_free() {
+  if (timer_closed_ && running_ == nullptr && holders_ == 0 && jobs_ == 0) delete this;
+}
+
+void SqlConnection::timer_cb(uv_timer_t* timer) {
+  auto* c = static_cast<SqlConnection*>(timer->data);
+  if (c->running_ == nullptr) return;
+  c->running_->timed_out = true;
+  c->interrupt(*c->running_);
+}
+
+int SqlConnection::progress_cb(void* self) {
+  return static_cast<SqlConnection*>(self)->stop_.load(std::memory_order_relaxed) ? 1 : 0;
+}
+
+// The runtime closes: every task was aborted already (their jobs were
+// abandoned); nothing waits any more. The statement still running is
+// stopped and waited for, so that the handle can be closed now.
+void SqlConnection::on_shutdown(OwnedResource& owned) {
+  auto* c = static_cast<SqlConnection*>(owned.user_data());
+  c->shut_down_ = true;
+  c->rollback_pending_ = false;  // closing the handle rolls back
+  c->drop_spare();
+  uv_timer_stop(&c->timer_);
+  while (!c->queue_.empty()) {
+    SqlJob* job = c->queue_.front();
+    c->queue_.pop_front();
+    job->queued = false;
+    job->finished = true;
+    job->rc = SQLITE_INTERRUPT;
+    if (job->waiter == nullptr) {
+      delete job;
+      --c->jobs_;
+    }
+  }
+  if (c->running_ != nullptr && uv_cancel(reinterpret_cast<uv_req_t*>(&c->running_->work)) != 0) {
+    c->stop_.store(true, std::memory_order_relaxed);
+    if (c->db_ != nullptr) sqlite3_interrupt(c->db_);
+    {
+      std::unique_lock<std::mutex> lock(c->worker_mutex_);
+      c->worker_idle_.wait(lock, [c] { return !c->worker_busy_; });
+    }
+    if (c->running_->kind == SqlJobKind::close) c->db_ = nullptr;  // the worker closed it
+  }
+  if (c->db_ != nullptr && c->owns_db_) sqlite3_close_v2(c->db_);
+  else if (c->db_ != nullptr) sqlite3_progress_handler(c->db_, 0, nullptr, nullptr);  // the host's handle
+  c->db_ = nullptr;
+  c->closing_ = true;
+  c->close_timer();
+}
+
+}  // namespace lua_batteries::data

@@ -1,0 +1,139 @@
+// lua-batteries: a SQLite connection driven from the loop thread.
+//
+// Statements run on libuv's threadpool, one at a time per connection, in
+// the order they were submitted (a FIFO), except that while a transaction
+// of db:transaction is open only its own task's statements are let
+// through. Each statement has a timeout (interrupted when it passes) and
+// can be interrupted for a cancellation; the connection stays usable.
+//
+// Lifetime: created by std.sql.open / the host API, held by Lua objects
+// (hold/release). When the last holder lets go and the queue is empty the
+// handle is closed on the threadpool and the object frees itself after
+// its timer's close callback. The runtime owns it meanwhile
+// (lua_batteries::own): if the runtime shuts down first, the running
+// statement is interrupted and waited for, the handle closed at once.
+//
+// Threading: the loop thread, except where a member says otherwise.
+#pragma once
+
+#include <sqlite3.h>
+#include <uv.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <string>
+
+#include "data/sql_job.hpp"
+#include "data/try_new.hpp"
+#include "lua_batteries/resource.hpp"
+
+namespace lua_batteries::data {
+
+class SqlConnection {
+ public:
+  /// A connection without a handle yet (an `open` job brings it), or with
+  /// `db` (`owns_db`: closed with the connection). Null when out of memory
+  /// or when the runtime of L cannot own it.
+  static SqlConnection* create(lua_State* L, uv_loop_t* loop, double timeout_ms, sqlite3* db, bool owns_db);
+
+  /// Opens `path` now, with the same settings as an `open` job (for the
+  /// host API and the runner, before scripts run). Null and `error` set
+  /// on failure.
+  static sqlite3* open_now(const char* path, std::string& error);
+
+  void hold() { ++holders_; }
+  /// Drops a holder; the last one starts the close.
+  void release();
+  /// Whether new work is accepted (not shut down). Closed Db objects are
+  /// refused by their own flag.
+  bool is_shut_down() const { return shut_down_; }
+  double timeout_ms() const { return timeout_ms_; }
+
+  /// A new job of this connection (null when out of memory). The
+  /// connection lives at least as long as its jobs; free them with
+  /// delete_job (or abandon).
+  SqlJob* new_job(SqlJobKind kind);
+  void delete_job(SqlJob& job);
+
+  /// Appends `job` to the FIFO (the connection does not own it: its
+  /// waiter does, or, once detached, the connection frees it when done).
+  void submit(SqlJob& job);
+  /// Takes a queued job back (not started); false if it is running.
+  bool withdraw(SqlJob& job);
+  /// The running job's statement stops as soon as possible (SQLite
+  /// answers SQLITE_INTERRUPT); no effect on other jobs.
+  void interrupt(SqlJob& job);
+  /// Nobody will read `job`: queued, it is freed now; running, it is
+  /// interrupted and freed when done; finished, freed now.
+  void abandon(SqlJob& job);
+
+  /// The transaction gate (db:transaction). A `begin` job closes it for
+  /// its owner when it starts; it opens again once SQLite is back in
+  /// autocommit mode.
+  std::uint64_t next_transaction() { return ++transaction_counter_; }
+  /// The serial of the transaction open now (0: none).
+  std::uint64_t open_transaction() const { return open_transaction_; }
+  const std::string& gate_owner() const { return gate_owner_; }
+  bool gate_closed() const { return gate_closed_; }
+  /// Runs a ROLLBACK of the open transaction that nobody waits for, next.
+  void roll_back_detached();
+
+  /// std.kv's table is known to exist.
+  bool kv_ready = false;
+
+ private:
+  template <class T, class... Args>
+  friend T* try_new(Args&&... args);
+  SqlConnection(uv_loop_t* loop, double timeout_ms, sqlite3* db, bool owns_db);
+  ~SqlConnection() = default;
+
+  SqlJob* next_job();
+  void pump();
+  void start(SqlJob& job);
+  void finish(SqlJob& job, int status);
+  void update_gate();
+  void maybe_close();
+  void close_timer();
+  void maybe_free();
+  void drop_spare();
+
+  static void work_cb(uv_work_t* work);
+  static void after_work_cb(uv_work_t* work, int status);
+  static void timer_cb(uv_timer_t* timer);
+  static void timer_closed_cb(uv_handle_t* handle);
+  static int progress_cb(void* self);
+  static void on_shutdown(OwnedResource& owned);
+
+  uv_loop_t* loop_;
+  sqlite3* db_;
+  bool owns_db_;
+  double timeout_ms_;
+  uv_timer_t timer_{};
+  std::deque<SqlJob*> queue_;
+  SqlJob* running_ = nullptr;
+  int holders_ = 0;
+  int jobs_ = 0;              // alive, in any state
+  bool closing_ = false;      // the close job is queued or done
+  bool timer_closing_ = false;
+  bool timer_closed_ = false;
+  bool shut_down_ = false;
+  std::uint64_t transaction_counter_ = 0;
+  std::uint64_t open_transaction_ = 0;
+  bool gate_closed_ = false;
+  std::string gate_owner_;
+  std::uint64_t gate_transaction_ = 0;
+  SqlJob* spare_rollback_ = nullptr;  // set aside when a transaction begins
+  bool rollback_pending_ = false;     // spare_rollback_ runs next
+  OwnedResource owned_;
+
+  // Shared with the worker thread.
+  std::atomic<bool> stop_{false};  // the running statement must stop
+  std::mutex worker_mutex_;
+  std::condition_variable worker_idle_;
+  bool worker_busy_ = false;  // guarded by worker_mutex_
+};
+
+}  // namespace lua_batteries::data

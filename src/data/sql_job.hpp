@@ -1,0 +1,77 @@
+// lua-batteries: one unit of work on a SQLite connection (sql_connection.hpp):
+// what the loop thread asks for, and what the worker thread answers.
+// The worker writes only the result fields, and only between
+// uv_queue_work and the after-work callback; the loop thread reads them
+// after that.
+#pragma once
+
+#include <sqlite3.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lua_batteries::data {
+
+class SqlConnection;
+
+/// A value crossing between Lua and SQLite (BLOB columns come back as text).
+struct SqlValue {
+  enum class Type : std::uint8_t { null, integer, real, text };
+  Type type = Type::null;
+  std::int64_t integer = 0;
+  double real = 0;
+  std::string text;
+};
+
+/// A parameter: `name` empty binds by position, else to :name, @name or $name.
+struct SqlParam {
+  std::string name;
+  SqlValue value;
+};
+
+enum class SqlJobKind { open, query, exec, begin, commit, rollback, close };
+
+struct SqlJob {
+  /// Told, on the loop thread, when the job is finished (not if detached).
+  using DoneFn = void (*)(SqlJob&);
+
+  SqlJob(SqlConnection* c, SqlJobKind k) : conn(c), kind(k) { work.data = this; }
+
+  uv_work_t work{};
+  SqlConnection* conn;
+  SqlJobKind kind;
+  std::string sql;  ///< the statement; the path for `open`
+  std::vector<SqlParam> params;
+  std::string owner;  ///< the issuing task's id, for the transaction gate
+  std::uint64_t transaction = 0;  ///< begin: the serial of the transaction
+  bool kv_schema = false;  ///< create std.kv's table first, if missing
+
+  // Results, written by the worker.
+  std::vector<std::string> columns;
+  std::vector<SqlValue> cells;  ///< row after row, columns.size() each
+  std::int64_t affected = 0;
+  std::int64_t last_id = 0;
+  int rc = SQLITE_OK;  ///< the failure's SQLite result code, else SQLITE_OK
+  std::string error;   ///< its message
+  sqlite3* opened = nullptr;  ///< open: the new handle
+
+  // Loop-thread state.
+  bool queued = false;
+  bool running = false;
+  bool finished = false;
+  bool timed_out = false;  ///< the per-statement timeout interrupted it
+  DoneFn on_done = nullptr;
+  void* waiter = nullptr;  ///< on_done's object; null once nobody waits
+
+  bool failed() const { return rc != SQLITE_OK; }
+};
+
+/// Runs `job` on `db` (worker thread): open, or prepare, bind, step.
+void run_sql_job(SqlJob& job, sqlite3* db);
+
+/// SQLite's name of a primary result code ("SQLITE_CONSTRAINT").
+const char* sqlite_code_name(int rc);
+
+}  // namespace lua_batteries::data

@@ -1,0 +1,267 @@
+// A task waiting for one SQLite job (sql_op.hpp).
+#include "data/sql_op.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "data/called_by_collector.hpp"
+#include "data/json_codec.hpp"
+#include "io/io_error.hpp"
+#include "lua_batteries/task.hpp"
+
+namespace lua_batteries::data {
+namespace {
+
+constexpr const char* kOpMetatable = "lua_batteries.sql.Op";
+
+struct SqlOp {
+  SqlOp(const char* op_name) : awaiter(&SqlOp::on_interrupt, this, CancelMode::deferred), name(op_name) {}
+
+  // A statement SQLite interrupted for a cancellation did nothing (SQLite
+  // rolls an interrupted statement back): the call raises `task
+  // cancelled`. One that finished before the interrupt reached it
+  // happened: the call returns its result.
+  static void on_done(SqlJob& job) {
+    Awaiter& awaiter = static_cast<SqlOp*>(job.waiter)->awaiter;
+    if (job.rc == SQLITE_INTERRUPT && !job.timed_out) {
+      awaiter.complete_interrupted();
+    } else {
+      awaiter.complete();
+    }
+  }
+  static void on_interrupt(Awaiter& awaiter, Interruption why);
+  void drop_job() {
+    if (job != nullptr) job->conn->abandon(*job);
+    job = nullptr;
+  }
+
+  Awaiter awaiter;
+  SqlJob* job = nullptr;
+  const char* name;
+};
+
+struct OpSlot {
+  bool alive;
+  alignas(SqlOp) unsigned char storage[sizeof(SqlOp)];
+  SqlOp* op() { return std::launder(reinterpret_cast<SqlOp*>(storage)); }
+};
+
+void SqlOp::on_interrupt(Awaiter& awaiter, Interruption why) {
+  auto* op = static_cast<SqlOp*>(awaiter.user_data());
+  SqlJob* job = op->job;
+  if (why != Interruption::cancel_requested) {  // the wait is over
+    op->drop_job();
+    return;
+  }
+  if (job == nullptr || job->finished) {
+    awaiter.complete();  // it happened: the result is returned
+  } else if (job->conn->withdraw(*job)) {
+    job->finished = true;
+    job->rc = SQLITE_INTERRUPT;
+    awaiter.complete_interrupted();  // it never ran
+  } else {
+    job->conn->interrupt(*job);  // completes when SQLite lets go
+  }
+}
+
+// The op's end: the job is abandoned (interrupted if it still runs) and
+// the awaiter destroyed (a task still waiting on it, at lua_close, is
+// told the operation was abandoned).
+int op_gc(lua_State* L) {
+  auto* slot = static_cast<OpSlot*>(lua_touserdata(L, 1));
+  if (slot == nullptr || !slot->alive || !called_by_collector(L)) return 0;
+  slot->alive = false;
+  SqlOp* op = slot->op();
+  op->drop_job();
+  op->~SqlOp();
+  return 0;
+}
+
+SqlOp& op_at(lua_State* L, int index) { return *static_cast<OpSlot*>(lua_touserdata(L, index))->op(); }
+
+// The id of the running task ("main" outside tasks), for the gate.
+bool set_owner(lua_State* L, SqlJob& job) {
+  try {
+    std::optional<TaskInfo> task = current_task(L);
+    job.owner = task ? task->id : "main";
+    return true;
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+}
+
+// [-0, +0, v] Checks one parameter value (the first pass: no copying).
+void check_param(lua_State* L, int index, const char* op_name, const char* label) {
+  switch (lua_type(L, index)) {
+    case LUA_TNIL:
+    case LUA_TBOOLEAN:
+    case LUA_TSTRING: return;
+    case LUA_TNUMBER:
+      if (!lua_isinteger(L, index) && !std::isfinite(lua_tonumber(L, index))) {
+        luaL_error(L, "%s: SQL param %s is non-finite (%s); NaN and ±Inf are not supported", op_name, label,
+                   lua_tostring(L, index));
+      }
+      return;
+    case LUA_TLIGHTUSERDATA:
+      if (is_null_sentinel(L, index)) return;
+      break;
+    default: break;
+  }
+  luaL_error(L, "%s: unsupported SQL param type: %s", op_name, luaL_typename(L, index));
+}
+
+// The second pass: copies a checked value (may throw std::bad_alloc).
+void copy_param(lua_State* L, int index, SqlValue& v) {
+  switch (lua_type(L, index)) {
+    case LUA_TBOOLEAN:
+      v.type = SqlValue::Type::integer;
+      v.integer = lua_toboolean(L, index);
+      return;
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, index)) {
+        v.type = SqlValue::Type::integer;
+        v.integer = lua_tointeger(L, index);
+      } else {
+        v.type = SqlValue::Type::real;
+        v.real = lua_tonumber(L, index);
+      }
+      return;
+    case LUA_TSTRING: {
+      std::size_t n = 0;
+      const char* s = lua_tolstring(L, index, &n);
+      v.type = SqlValue::Type::text;
+      v.text.assign(s, n);
+      return;
+    }
+    default: v.type = SqlValue::Type::null; return;
+  }
+}
+
+// Copies the parameters at `index` (checked); false when out of memory.
+bool copy_params(lua_State* L, int index, lua_Integer positional, SqlJob& job) {
+  try {
+    if (positional > 0) {
+      job.params.resize(static_cast<std::size_t>(positional));
+      for (lua_Integer i = 1; i <= positional; ++i) {
+        lua_rawgeti(L, index, i);
+        copy_param(L, -1, job.params[static_cast<std::size_t>(i - 1)].value);
+        lua_pop(L, 1);
+      }
+      return true;
+    }
+    lua_pushnil(L);
+    while (lua_next(L, index) != 0) {
+      SqlParam& p = job.params.emplace_back();
+      std::size_t n = 0;
+      const char* name = lua_tolstring(L, -2, &n);  // a string: checked
+      p.name.assign(name, n);
+      copy_param(L, -1, p.value);
+      lua_pop(L, 1);
+    }
+    return true;
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+SqlJob& push_sql_op(lua_State* L, SqlConnection& conn, SqlJobKind kind, const char* op_name) {
+  auto* slot = static_cast<OpSlot*>(lua_newuserdatauv(L, sizeof(OpSlot), 0));
+  slot->alive = false;
+  if (luaL_newmetatable(L, kOpMetatable)) {
+    lua_pushcfunction(L, op_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushliteral(L, "std.sql.Op");
+    lua_setfield(L, -2, "__metatable");
+  }
+  lua_setmetatable(L, -2);
+  SqlOp* op = new (slot->storage) SqlOp(op_name);
+  slot->alive = true;
+  op->job = conn.new_job(kind);
+  if (op->job == nullptr || !set_owner(L, *op->job)) luaL_error(L, "not enough memory");
+  op->job->waiter = op;
+  op->job->on_done = &SqlOp::on_done;
+  return *op->job;
+}
+
+void read_sql_statement(lua_State* L, int sql_index, int params_index, SqlJob& job, const char* op_name) {
+  std::size_t size = 0;
+  const char* sql = luaL_checklstring(L, sql_index, &size);
+  lua_Integer positional = 0;
+  bool has_params = false;
+  if (params_index != 0 && !lua_isnoneornil(L, params_index)) {
+    luaL_checktype(L, params_index, LUA_TTABLE);
+    has_params = true;
+    positional = static_cast<lua_Integer>(lua_rawlen(L, params_index));
+    if (positional > 0) {
+      for (lua_Integer i = 1; i <= positional; ++i) {
+        lua_rawgeti(L, params_index, i);
+        lua_pushfstring(L, "#%I", static_cast<LUAI_UACINT>(i));
+        check_param(L, -2, op_name, lua_tostring(L, -1));
+        lua_pop(L, 2);
+      }
+    } else {
+      lua_pushnil(L);
+      while (lua_next(L, params_index) != 0) {
+        if (lua_type(L, -2) != LUA_TSTRING) {
+          luaL_error(L, "%s: parameter names must be strings, got %s", op_name, luaL_typename(L, -2));
+        }
+        lua_pushfstring(L, ":%s", lua_tostring(L, -2));
+        check_param(L, -2, op_name, lua_tostring(L, -1));
+        lua_pop(L, 2);
+      }
+    }
+  }
+  bool ok = true;
+  try {
+    job.sql.assign(sql, size);
+  } catch (const std::bad_alloc&) {
+    ok = false;
+  }
+  if (ok && has_params) ok = copy_params(L, params_index, positional, job);
+  if (!ok) luaL_error(L, "not enough memory");
+}
+
+int await_sql_op(lua_State* L, lua_KFunction k, lua_KContext ctx) {
+  SqlOp& op = op_at(L, -1);
+  op.job->conn->submit(*op.job);
+  return await(L, op.awaiter, op.name, k, ctx);
+}
+
+SqlJob& sql_op_result(lua_State* L, int index) {
+  SqlOp& op = op_at(L, index);
+  SqlJob& job = *op.job;
+  if (!job.failed()) return job;
+  const char* code = sqlite_code_name(job.rc);
+  const char* kind = "io";
+  if (job.timed_out) {
+    kind = "timeout";
+    code = "ETIMEDOUT";
+    lua_pushfstring(L, "%s timeout (%Ims)", op.name,
+                    static_cast<LUAI_UACINT>(std::llround(job.conn->timeout_ms())));
+  } else if (job.rc == SQLITE_NOMEM && job.error.empty()) {
+    lua_pushliteral(L, "not enough memory");
+  } else if (std::strncmp(op.name, "kv.", 3) == 0) {
+    lua_pushfstring(L, "%s sql error: %s", op.name, job.error.c_str());
+  } else {
+    lua_pushfstring(L, "sql error: %s", job.error.c_str());
+  }
+  op.drop_job();
+  io::raise_error(L, kind, op.name, code, lua_tostring(L, -1));
+}
+
+void sql_op_done(lua_State* L, int index) { op_at(L, index).drop_job(); }
+
+void push_sql_value(lua_State* L, const SqlValue& v) {
+  switch (v.type) {
+    case SqlValue::Type::null: push_null_sentinel(L); return;
+    case SqlValue::Type::integer: lua_pushinteger(L, static_cast<lua_Integer>(v.integer)); return;
+    case SqlValue::Type::real: lua_pushnumber(L, static_cast<lua_Number>(v.real)); return;
+    case SqlValue::Type::text: lua_pushlstring(L, v.text.data(), v.text.size()); return;
+  }
+}
+
+}  // namespace lua_batteries::data

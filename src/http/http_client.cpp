@@ -1,0 +1,194 @@
+// The HTTP client of a runtime (http_client.hpp).
+#include "http/http_client.hpp"
+
+#include <mutex>
+#include <new>
+
+#include "data/try_new.hpp"
+
+#include "http/http_transfer.hpp"
+
+namespace lua_batteries::http {
+
+// A socket curl asked us to watch.
+struct HttpClient::Socket {
+  uv_poll_t poll;
+  curl_socket_t fd;
+  HttpClient* client;
+  Socket* prev;  // the client's watched sockets
+  Socket* next;
+};
+
+void HttpClient::close_socket(Socket& s) {
+  if (s.prev != nullptr) s.prev->next = s.next;
+  else sockets_ = s.next;
+  if (s.next != nullptr) s.next->prev = s.prev;
+  uv_poll_stop(&s.poll);
+  uv_close(reinterpret_cast<uv_handle_t*>(&s.poll), &HttpClient::on_handle_closed);
+}
+
+HttpClient::HttpClient(uv_loop_t* loop, HttpClient** slot)
+    : loop_(loop), slot_(slot), owned_(&HttpClient::on_shutdown, this) {
+  timer_.data = this;
+}
+
+HttpClient* HttpClient::create(lua_State* L, uv_loop_t* loop, HttpClient** slot) {
+  static std::once_flag curl_ready;
+  std::call_once(curl_ready, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  auto* c = data::try_new<HttpClient>(loop, slot);
+  if (c == nullptr) return nullptr;
+  c->multi_ = curl_multi_init();
+  if (c->multi_ == nullptr || !own(L, c->owned_)) {
+    if (c->multi_ != nullptr) curl_multi_cleanup(c->multi_);
+    delete c;
+    return nullptr;
+  }
+  uv_timer_init(loop, &c->timer_);
+  c->open_handles_ = 1;
+  curl_multi_setopt(c->multi_, CURLMOPT_SOCKETFUNCTION, &HttpClient::on_socket);
+  curl_multi_setopt(c->multi_, CURLMOPT_SOCKETDATA, c);
+  curl_multi_setopt(c->multi_, CURLMOPT_TIMERFUNCTION, &HttpClient::on_curl_timer);
+  curl_multi_setopt(c->multi_, CURLMOPT_TIMERDATA, c);
+  return c;
+}
+
+void HttpClient::close(HttpClient* client) {
+  client->owned_.release();
+  client->shut_down();
+}
+
+void HttpClient::on_shutdown(OwnedResource& owned) { static_cast<HttpClient*>(owned.user_data())->shut_down(); }
+
+void HttpClient::shut_down() {
+  if (closed_) return;
+  closed_ = true;
+  if (slot_ != nullptr) *slot_ = nullptr;
+  while (HttpTransfer* t = transfers_) {
+    remove(*t);
+    t->on_client_closed();
+  }
+  // Cleaning up the multi handle closes its cached connections; curl
+  // tells on_socket to stop watching each, which closes the polls.
+  curl_multi_cleanup(multi_);
+  multi_ = nullptr;
+  while (sockets_ != nullptr) close_socket(*sockets_);  // any curl did not hand back
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &HttpClient::on_handle_closed);
+}
+
+bool HttpClient::add(HttpTransfer& t) {
+  if (closed_) return false;
+  curl_easy_setopt(t.easy(), CURLOPT_PRIVATE, &t);
+  if (curl_multi_add_handle(multi_, t.easy()) != CURLM_OK) return false;
+  t.client_ = this;
+  t.in_multi_ = true;
+  t.prev_ = nullptr;
+  t.next_ = transfers_;
+  if (transfers_ != nullptr) transfers_->prev_ = &t;
+  transfers_ = &t;
+  return true;
+}
+
+void HttpClient::remove(HttpTransfer& t) {
+  if (!t.in_multi_) return;
+  t.in_multi_ = false;
+  if (t.prev_ != nullptr) t.prev_->next_ = t.next_;
+  else transfers_ = t.next_;
+  if (t.next_ != nullptr) t.next_->prev_ = t.prev_;
+  t.prev_ = t.next_ = nullptr;
+  curl_multi_remove_handle(multi_, t.easy());
+}
+
+void HttpClient::check_done() {
+  int pending = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi_, &pending)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    HttpTransfer* t = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+    const CURLcode result = msg->data.result;
+    remove(*t);
+    t->on_done(result);
+  }
+}
+
+int HttpClient::on_socket(CURL*, curl_socket_t fd, int action, void* self, void* socket_data) {
+  auto* c = static_cast<HttpClient*>(self);
+  auto* s = static_cast<Socket*>(socket_data);
+  if (action == CURL_POLL_REMOVE) {
+    if (s != nullptr) {
+      c->close_socket(*s);
+      if (c->multi_ != nullptr) curl_multi_assign(c->multi_, fd, nullptr);
+    }
+    return 0;
+  }
+  if (s == nullptr) {
+    s = data::try_new<Socket>();
+    if (s == nullptr) return -1;  // curl fails the transfer
+    s->fd = fd;
+    s->client = c;
+    s->poll.data = s;
+    if (uv_poll_init_socket(c->loop_, &s->poll, fd) != 0) {
+      delete s;
+      return -1;
+    }
+    ++c->open_handles_;
+    s->next = c->sockets_;
+    if (c->sockets_ != nullptr) c->sockets_->prev = s;
+    c->sockets_ = s;
+    curl_multi_assign(c->multi_, fd, s);
+  }
+  int events = 0;
+  if (action == CURL_POLL_IN || action == CURL_POLL_INOUT) events |= UV_READABLE;
+  if (action == CURL_POLL_OUT || action == CURL_POLL_INOUT) events |= UV_WRITABLE;
+  uv_poll_start(&s->poll, events, &HttpClient::on_poll);
+  return 0;
+}
+
+int HttpClient::on_curl_timer(CURLM*, long timeout_ms, void* self) {
+  auto* c = static_cast<HttpClient*>(self);
+  if (c->closed_) return 0;
+  if (timeout_ms < 0) {
+    uv_timer_stop(&c->timer_);
+  } else {
+    // 0 means "now": from the loop, not from inside curl's own call.
+    uv_timer_start(&c->timer_, &HttpClient::on_uv_timer, static_cast<std::uint64_t>(timeout_ms), 0);
+  }
+  return 0;
+}
+
+void HttpClient::on_uv_timer(uv_timer_t* timer) {
+  auto* c = static_cast<HttpClient*>(timer->data);
+  int running = 0;
+  curl_multi_socket_action(c->multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  c->check_done();
+}
+
+void HttpClient::on_poll(uv_poll_t* poll, int status, int events) {
+  auto* s = static_cast<Socket*>(poll->data);
+  HttpClient* c = s->client;
+  int flags = 0;
+  if (status < 0) flags = CURL_CSELECT_ERR;
+  if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
+  if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
+  int running = 0;
+  curl_multi_socket_action(c->multi_, s->fd, flags, &running);
+  c->check_done();
+}
+
+void HttpClient::on_handle_closed(uv_handle_t* handle) {
+  HttpClient* c = nullptr;
+  if (handle->type == UV_POLL) {
+    auto* s = static_cast<Socket*>(handle->data);
+    c = s->client;
+    delete s;
+  } else {
+    c = static_cast<HttpClient*>(handle->data);
+  }
+  --c->open_handles_;
+  c->maybe_free();
+}
+
+void HttpClient::maybe_free() {
+  if (closed_ && open_handles_ == 0) delete this;
+}
+
+}  // namespace lua_batteries::http

@@ -1,0 +1,72 @@
+// lua-batteries: the HTTP client of a runtime (spec std-io.md 5): one
+// libcurl multi handle driven by the runtime's libuv loop with the
+// multi-socket interface, as curl's own multi-uv example: a uv_poll per
+// socket curl asks to watch, one uv_timer for curl's timeouts. Connections
+// are cached by the multi handle and reused across requests.
+//
+// Lifetime: made on the first request and owned by the runtime
+// (lua_batteries::own); closed by the data state's __gc (lua_close) or
+// the runtime's shutdown, whichever comes first: every transfer still in
+// it is removed, the multi handle cleaned up, the libuv handles closed;
+// the object frees itself in the last close callback.
+//
+// Threading: the loop thread only.
+#pragma once
+
+#include <curl/curl.h>
+#include <lua.hpp>
+#include <uv.h>
+
+#include "data/try_new.hpp"
+#include "lua_batteries/resource.hpp"
+
+namespace lua_batteries::http {
+
+class HttpTransfer;
+
+class HttpClient {
+ public:
+  /// A new client on `loop`, owned by the runtime of L; `slot` is cleared
+  /// when the client goes away. Null when out of memory or the runtime
+  /// cannot own it.
+  static HttpClient* create(lua_State* L, uv_loop_t* loop, HttpClient** slot);
+  /// Ends the client (see above). Transfers still in it are told through
+  /// HttpTransfer::on_client_closed.
+  static void close(HttpClient* client);
+
+  /// Starts `t` (its easy handle is set up); false if curl refused it.
+  bool add(HttpTransfer& t);
+  /// Takes `t` out at once (cancel, abort): curl forgets it and closes
+  /// its connection if it was mid-transfer.
+  void remove(HttpTransfer& t);
+
+ private:
+  template <class T, class... Args>
+  friend T* data::try_new(Args&&... args);
+  HttpClient(uv_loop_t* loop, HttpClient** slot);
+  void shut_down();
+  void check_done();
+  void maybe_free();
+
+  static int on_socket(CURL* easy, curl_socket_t s, int action, void* self, void* socket_data);
+  static int on_curl_timer(CURLM* multi, long timeout_ms, void* self);
+  static void on_uv_timer(uv_timer_t* timer);
+  static void on_poll(uv_poll_t* poll, int status, int events);
+  static void on_handle_closed(uv_handle_t* handle);
+  static void on_shutdown(OwnedResource& owned);
+
+  struct Socket;
+  void close_socket(Socket& s);
+
+  uv_loop_t* loop_;
+  HttpClient** slot_;
+  CURLM* multi_ = nullptr;
+  uv_timer_t timer_{};
+  HttpTransfer* transfers_ = nullptr;  // in the multi handle, linked
+  Socket* sockets_ = nullptr;          // watched, linked
+  int open_handles_ = 0;               // the timer and the polls not yet closed
+  bool closed_ = false;
+  OwnedResource owned_;
+};
+
+}  // namespace lua_batteries::http

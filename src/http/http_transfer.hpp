@@ -1,0 +1,79 @@
+// lua-batteries: one HTTP request of std.http: the curl easy handle, what
+// is sent and what came back. It lives in a Lua userdata (the op the
+// calling task keeps on its stack, http_module.cpp), so a raise while the
+// response is turned into Lua values leaves it to the collector.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lua_batteries/task.hpp"
+
+namespace lua_batteries::http {
+
+class HttpClient;
+
+class HttpTransfer {
+ public:
+  HttpTransfer();
+  ~HttpTransfer();
+  HttpTransfer(const HttpTransfer&) = delete;
+  HttpTransfer& operator=(const HttpTransfer&) = delete;
+
+  /// The settings of the request; false when curl or memory refused one
+  /// (error() says which). Call before HttpClient::add.
+  bool set_url(const char* url);
+  bool set_method(const char* method, bool has_body);
+  bool set_body(const char* data, std::size_t size);
+  bool add_header(const char* name, const char* value);
+  bool set_options(bool follow_redirects, bool verify_tls, std::size_t max_body);
+  bool finish_setup();
+
+  /// Called by the client when curl is done with it.
+  void on_done(CURLcode result);
+  /// The client went away (runtime shutdown) while it was in it.
+  void on_client_closed() { client_ = nullptr; in_multi_ = false; }
+
+  CURL* easy() const { return easy_; }
+  Awaiter& awaiter() { return awaiter_; }
+  bool is_done() const { return done_; }
+  CURLcode result() const { return result_; }
+  bool overflowed() const { return overflow_; }
+  std::size_t max_body() const { return max_body_; }
+  long status() const;
+  const char* final_url() const;
+  const std::string& body() const { return body_; }
+  const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
+  const char* error_detail() const { return error_[0] ? error_ : curl_easy_strerror(result_); }
+  const char* setup_error() const { return setup_error_; }
+
+  // The client's links.
+  HttpClient* client_ = nullptr;
+  bool in_multi_ = false;
+  HttpTransfer* prev_ = nullptr;
+  HttpTransfer* next_ = nullptr;
+
+ private:
+  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self);
+  static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* self);
+  static void on_interrupt(Awaiter& awaiter, Interruption why);
+
+  Awaiter awaiter_;
+  CURL* easy_ = nullptr;
+  curl_slist* request_headers_ = nullptr;
+  std::string request_body_;
+  std::string body_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+  std::size_t max_body_ = std::size_t{64} << 20;
+  bool overflow_ = false;
+  bool done_ = false;
+  CURLcode result_ = CURLE_OK;
+  char error_[CURL_ERROR_SIZE] = "";
+  const char* setup_error_ = "";
+};
+
+}  // namespace lua_batteries::http
