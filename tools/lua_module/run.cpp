@@ -64,6 +64,7 @@ int run(lua_State* L) {
 
   Config config;
   config.slice_ms = 0;  // module mode: no preemption unless asked for
+  config.watchdog = false;
   const bool has_config = is_config(L, 1);
   if (has_config) {
     read_config(L, 1, config);
