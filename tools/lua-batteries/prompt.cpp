@@ -28,7 +28,7 @@ constexpr std::size_t kEofMarkLength = sizeof kEofMark - 1;
 /// The driver: arguments are the C functions below and std.task.spawn,
 /// taken before any line runs (a line may change the globals).
 constexpr const char kDriver[] = R"lua(
-local read_line, compile, report, wait_interrupt, finish, msghandler, spawn = ...
+local read_line, compile, report, wait_interrupt, finish, msghandler, set_abort, spawn = ...
 local pack, unpack, pcall, xpcall, tostring = table.pack, table.unpack, pcall, xpcall, tostring
 
 -- Runs one statement as a task and prints its values or its error.
@@ -40,7 +40,14 @@ local function run_line(fn)
     interrupted = true
     line:abort()
   end, { name = "prompt: ctrl-c" })
+  -- Ctrl-C calls this directly too: a busy line keeps every other task,
+  -- the watcher included, from running until it suspends.
+  set_abort(function()
+    interrupted = true
+    line:abort()
+  end)
   local joined, r = pcall(line.join, line)
+  set_abort(nil)
   watcher:abort()
   if not joined then return report(interrupted and "interrupted (the line was aborted)" or tostring(r)) end
   if not r[1] then return report(r[2]) end
@@ -81,6 +88,9 @@ struct Prompt {
   /// A Ctrl-C that came while nothing waited for one: the next watcher
   /// takes it at once. A new prompt forgets it.
   bool pending_interrupt = false;
+  /// Registry reference of the function that aborts the running line, or
+  /// LUA_NOREF between lines (set_abort).
+  int abort_line = LUA_NOREF;
 };
 
 Prompt& prompt_of(lua_State* L) { return *static_cast<Prompt*>(lua_touserdata(L, lua_upvalueindex(1))); }
@@ -173,6 +183,19 @@ int report(lua_State* L) {
 
 int interrupt_done(lua_State*, int, lua_KContext) { return 0; }
 
+/// [-1, +0, m] set_abort(fn | nil): the function Ctrl-C calls to abort the
+/// running line (on_sigint), or none.
+int set_abort(lua_State* L) {
+  Prompt& prompt = prompt_of(L);
+  luaL_unref(L, LUA_REGISTRYINDEX, prompt.abort_line);
+  prompt.abort_line = LUA_NOREF;
+  if (lua_isfunction(L, 1)) {
+    lua_settop(L, 1);
+    prompt.abort_line = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  return 0;
+}
+
 /// [-0, +0, e] wait_interrupt(): returns at the next Ctrl-C.
 int wait_interrupt(lua_State* L) {
   Prompt& prompt = prompt_of(L);
@@ -215,6 +238,15 @@ int msghandler(lua_State* L) {
 void on_sigint(uv_signal_t* handle, int) {
   auto* prompt = static_cast<Prompt*>(handle->data);
   if (prompt->reader.interrupt()) return;
+  if (prompt->abort_line != LUA_NOREF) {
+    // Called from the loop, where the driver's thread waits in join: the
+    // line is aborted at once, busy or not (its watcher may never run).
+    lua_State* L = prompt->L;
+    if (!lua_checkstack(L, 2)) return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, prompt->abort_line);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) lua_pop(L, 1);
+    return;
+  }
   if (prompt->interrupt && prompt->interrupt->is_waiting()) {
     prompt->interrupt->complete();
   } else {
@@ -222,12 +254,12 @@ void on_sigint(uv_signal_t* handle, int) {
   }
 }
 
-/// [-0, +8, m] Protected: pushes the driver and its arguments.
+/// [-0, +9, m] Protected: pushes the driver and its arguments.
 int push_driver(lua_State* L) {
   auto* prompt = static_cast<Prompt*>(lua_touserdata(L, 1));
   lua_pop(L, 1);
   if (luaL_loadbuffer(L, kDriver, sizeof kDriver - 1, "=prompt") != LUA_OK) return lua_error(L);
-  for (lua_CFunction fn : {read_line, compile, report, wait_interrupt, finish, msghandler}) {
+  for (lua_CFunction fn : {read_line, compile, report, wait_interrupt, finish, msghandler, set_abort}) {
     lua_pushlightuserdata(L, prompt);
     lua_pushcclosure(L, fn, 1);
   }
@@ -237,7 +269,7 @@ int push_driver(lua_State* L) {
   lua_getfield(L, -1, "spawn");
   lua_replace(L, -3);
   lua_pop(L, 1);
-  return 8;
+  return 9;
 }
 
 }  // namespace
@@ -253,8 +285,8 @@ int run(lua_State* L, uv_loop_t* loop) {
 
     lua_pushcfunction(L, push_driver);
     lua_pushlightuserdata(L, &prompt);
-    if (lua_pcall(L, 1, 8, 0) == LUA_OK) {
-      const RunResult result = run_function(L, 7);
+    if (lua_pcall(L, 1, 9, 0) == LUA_OK) {
+      const RunResult result = run_function(L, 8);
       status = result.status == RunResult::Status::error || result.status == RunResult::Status::deadlock ? 1 : 0;
       if (status != 0) write_message(result.message.data(), result.message.size());
     } else {
