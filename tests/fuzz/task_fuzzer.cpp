@@ -132,6 +132,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Programs are short and never spin; a CPU-time signal would only make
   // runs less repeatable (and cost a timer per input).
   config.slice_ms = 0;
+  config.watchdog = false;
   lb::register_with(L, loop, config);
 
   // A program that does not compile is the generator's bug.

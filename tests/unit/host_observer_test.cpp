@@ -50,6 +50,50 @@ TEST_F(HostObserverTest, TasksAreReportedSpawnedStartedAndFinishedWithTheirOutco
   EXPECT_TRUE(observer_.unobserved.empty()) << "a joined failure was reported as unobserved";
 }
 
+// The failure of a root task nobody joins: reported as it happens with
+// Config::report_failures_at_once, else once the handle is garbage or, for
+// a handle the script holds, at the end of the run.
+constexpr const char* kHeldRootFailure = R"(
+    local t = std.task
+    held = t.spawn(function() error("held failure", 0) end, {name = "a"})
+    t.yield()
+    t.spawn(function() end, {name = "b"}):join()
+  )";
+
+TEST_F(HostObserverTest, AHeldRootFailureIsReportedAtTheEndOfTheRun) {
+  install();
+  const lb::RunResult r = run(kHeldRootFailure);
+  ASSERT_EQ(r.status, Status::ok) << r.message;
+  const auto& log = observer_.log;
+  const auto unobserved = std::find(log.begin(), log.end(), "unobserved t1(a)");
+  const auto later = std::find(log.begin(), log.end(), "finished t2(b) returned");
+  ASSERT_NE(unobserved, log.end());
+  ASSERT_NE(later, log.end());
+  EXPECT_LT(later - log.begin(), unobserved - log.begin());
+}
+
+TEST_F(HostObserverTest, ARootFailureIsReportedAsItHappensWithReportFailuresAtOnce) {
+  lb::Config config;
+  config.report_failures_at_once = true;
+  install(config);
+  const lb::RunResult r = run(kHeldRootFailure);
+  ASSERT_EQ(r.status, Status::ok) << r.message;
+  const auto& log = observer_.log;
+  const auto unobserved = std::find(log.begin(), log.end(), "unobserved t1(a)");
+  const auto later = std::find(log.begin(), log.end(), "spawned t2(b)");
+  ASSERT_NE(unobserved, log.end());
+  ASSERT_NE(later, log.end());
+  EXPECT_LT(unobserved - log.begin(), later - log.begin());
+  ASSERT_EQ(observer_.unobserved.size(), 1u);
+  EXPECT_EQ(observer_.unobserved[0].error, "held failure");
+  // Reported and let go of, the handle still gives its error to a join.
+  const lb::RunResult again = run(R"(
+    local ok, err = pcall(held.join, held)
+    assert(not ok and err == "held failure", tostring(err))
+  )");
+  EXPECT_EQ(again.status, Status::ok) << again.message;
+}
+
 TEST_F(HostObserverTest, AFailedTaskReportsTheTostringOfAnErrorObject) {
   install();
   const lb::RunResult r = run(R"(
