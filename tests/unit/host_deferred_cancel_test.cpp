@@ -196,14 +196,13 @@ TEST_F(HostDeferredCancelTest, AHardAbortDuringTheDeferredWaitEndsItAtOnce) {
     local waiting = false
     local h = t.spawn(function()
       local c <close> = setmetatable({}, {__close = function() closed() end})
-      waiting = true
       t.scope(function(s)
         s:cancel()  -- the wait below starts deferred-cancelled ...
+        waiting = true  -- (the body runs on a turn of its own: set here, no suspension before the wait)
         deferred_wait(3600000, 3600000)  -- ... and its bridge never completes
       end)
     end)
     while not waiting do t.yield() end
-    t.sleep(0.01)
     h:abort()
     local ok, err = pcall(h.join, h)
     join_text = tostring(err)
