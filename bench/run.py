@@ -148,8 +148,8 @@ WORKLOADS = [
         Metric("ns/process", "ns", per_unit_ns(lambda z: z[0]), 1.0, "asyncio"),
         Metric("processes/s", "", lambda s, z, e: z[0] / s.fields["seconds"])]),
     # Not in WORKLOADS.md: the cost of preemption (docs/design.md, "Preemption") on
-    # CPU-bound Lua code, lua-batteries with its default slice against
-    # itself with preemption off.
+    # CPU-bound Lua code, lua-batteries with its default (the watchdog)
+    # against itself with preemption off (--no-watchdog).
     Workload("P1", "cpu_loop", [120000000], [100000], [
         Metric("ns/iteration", "ns", per_unit_ns(lambda z: z[0]), 1.03, PREEMPT_OFF)]),
 ]
@@ -243,7 +243,7 @@ def implementations(build):
     return [
         lua_batteries(build),
         # Extra variants: one line each.
-        lua_batteries(build, PREEMPT_OFF, ["--slice-ms", "0"], only={"P1"}),
+        lua_batteries(build, PREEMPT_OFF, ["--no-watchdog"], only={"P1"}),
         # Bare coroutines (no scopes or cancellation): W1, W2, and W3 with a
         # FIFO of deadlines for the timer queue.
         Impl("floor", {"W0": [floor, "empty"], "W1": [floor, "w1_alive"], "W2": [floor, "w2"],

@@ -7,8 +7,9 @@
 // the root scope are done.
 //
 // Threading: everything here belongs to the thread that drives the loop.
-// With preemption on (Config::slice_ms), register on that thread too: the
-// runtime's timer measures and signals the thread that registered it.
+// With preemption on (the default watchdog, or Config::slice_ms), register
+// on that thread too: the runtime's timer measures and signals the thread
+// that registered it.
 //
 // Lifetime: the runtime lives inside the Lua state. lua_close (or shutdown)
 // hard-aborts every live task, runs its pending __close handlers and closes
@@ -59,14 +60,40 @@ struct Config {
   double grace_ms = 1000;
   /// Receives lifecycle events; not owned, must outlive the Lua state.
   Observer* observer = nullptr;
-  /// Preemption (docs/design.md, "Preemption"): Lua code of a task, body or main
-  /// chunk that runs this long without suspending is suspended at the
-  /// next point where Lua can yield, so that other tasks and timers run.
-  /// Measured in CPU time of the loop thread. 0 turns preemption off:
-  /// no timer, no signal handler.
-  double slice_ms = 10;
+  /// Preemption (docs/design.md, "Preemption") has three modes:
+  ///
+  ///  - the watchdog (the default: slice_ms == 0, watchdog == true). Lua
+  ///    code between two suspension points is never interleaved with
+  ///    other Lua code of the same state. A busy fiber still cannot defeat
+  ///    a deadline: a CPU-time timer of the loop thread ticks every
+  ///    millisecond of CPU the loop uses; at the first tick after a
+  ///    deadline passed, the scheduler fires what is due without leaving
+  ///    the busy code (sleepers are queued, a with_timeout deadline
+  ///    records its cancellation, seen at the next suspension point), and
+  ///    a hard abort that concerns the busy code (grace window over, second
+  ///    Ctrl-C, shutdown grace over) stops it there: it unwinds, its
+  ///    __close handlers run, and where Lua cannot yield (a sort
+  ///    comparator, a gsub callback) the abort is raised as an error, again
+  ///    at every tick, until it has unwound. Every 10 ms of CPU in one
+  ///    resume the busy fiber also hands the loop one turn of I/O polling
+  ///    (Ctrl-C, host completions) and is resumed first afterwards; no
+  ///    other fiber runs, and a hard abort of other fibers (their __close
+  ///    handlers) waits until the busy one suspends or ends.
+  ///  - time slicing (slice_ms > 0): as the watchdog, and besides, Lua code
+  ///    that runs slice_ms of CPU without suspending is suspended at the
+  ///    next point where Lua can yield and goes to the back of the run
+  ///    queue, so other tasks run in the middle of its statements. Two
+  ///    tasks each running `local c = counter; c = c + 1; counter = c` lose
+  ///    updates. For CPU-bound tasks that share nothing and must progress
+  ///    side by side.
+  ///  - off (slice_ms == 0, watchdog == false): no timer, no signal
+  ///    handler; a busy loop holds the thread until it suspends, deadlines
+  ///    and hard aborts reach it only then.
+  double slice_ms = 0;
+  /// See slice_ms; ignored when slice_ms > 0.
+  bool watchdog = true;
   /// The real-time signal the loop thread's CPU-time timer sends it while
-  /// preemption is on; 0 means SIGRTMIN + 3. The handler is installed
+  /// preemption (slicing or the watchdog) is on; 0 means SIGRTMIN + 3. The handler is installed
   /// when the first runtime starts preemption (registration fails if the
   /// signal already has a handler) and the previous disposition comes back
   /// when the last one closes.
@@ -81,6 +108,14 @@ struct Config {
   /// it. While a host await is outstanding the clock does not jump: the
   /// next deadline is waited for in real time, then the clock moves to it.
   bool virtual_time = false;
+  /// A root-scope task that fails while nobody waits in its join is
+  /// reported (Observer::unobserved_error) once it is known to be
+  /// unobserved: when its handle is garbage, or at the end of the run if
+  /// the script still holds it. The runtime keeps nothing of it after
+  /// that, so a long-running program stays flat. With this set, such a
+  /// failure is reported as soon as it happens (a later join still gets
+  /// the error from the handle).
+  bool report_failures_at_once = false;
 };
 
 /// Installs std.task and std.time into L (creating the global `std` if
@@ -128,6 +163,20 @@ void request_shutdown(lua_State* L);
 /// Hard-aborts every task and the main chunk now (second Ctrl-C). __close
 /// handlers that run meanwhile cannot spawn into the root scope.
 void abort_all(lua_State* L);
+/// Stopping Lua code that never returns to the loop, from a signal handler
+/// (a runner's second Ctrl-C), as the `lua` interpreter does on SIGINT.
+/// Take the handle on the loop thread beforehand; interrupt() is
+/// async-signal-safe: it arms the runtime's hook on the Lua thread running
+/// now (none: nothing to do), which hard-aborts the fiber running there
+/// (the task, scope body or main chunk) at its next instruction, even
+/// inside a table.sort comparator or a gsub callback where it cannot
+/// yield. The loop then runs as soon as the fiber has unwound; call
+/// abort_all from there for the rest. Not for a long call into C.
+struct InterruptHandle {
+  void* runtime = nullptr;  ///< null: L had no runtime
+};
+InterruptHandle interrupt_handle(lua_State* L);
+void interrupt(const InterruptHandle& handle) noexcept;
 /// Hard-aborts everything and closes the runtime's libuv handles; std.task
 /// calls raise "std.task: runtime is shut down" afterwards. lua_close does
 /// this implicitly.
@@ -262,6 +311,12 @@ class Awaiter {
 /// hard abort. A bridge that must not fail there (a close) ends its
 /// resource without waiting instead.
 bool can_suspend(lua_State* L);
+
+/// [-0, +0, e] A checkpoint for bridges: raises `task cancelled` if the
+/// code running in L is cancelled (its effective token), else returns 0.
+/// Call it before starting work that a CancelMode::deferred await would
+/// let run to its end, so that a cancelled task starts nothing.
+int check_cancelled(lua_State* L);
 
 /// [-0, +0, e] Suspends the running task until awaiter.complete(), from
 /// inside a lua_CFunction: `return await(L, a, "mybridge.read", k, ctx);`.

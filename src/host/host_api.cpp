@@ -166,6 +166,12 @@ void abort_all(lua_State* L) {
   if (Runtime* rt = runtime_or_null(L)) rt->abort_all();
 }
 
+InterruptHandle interrupt_handle(lua_State* L) { return InterruptHandle{runtime_or_null(L)}; }
+
+void interrupt(const InterruptHandle& handle) noexcept {
+  if (handle.runtime) static_cast<Runtime*>(handle.runtime)->interrupt_from_signal();
+}
+
 void shutdown(lua_State* L) {
   if (Runtime* rt = runtime_or_null(L)) rt->close();
 }
@@ -268,6 +274,13 @@ int await_continue(lua_State* L, int, lua_KContext ctx) {
 bool can_suspend(lua_State* L) {
   Runtime* rt = runtime_or_null(L);
   return rt && !rt->is_closed() && rt->suspendable_fiber(L) != nullptr;
+}
+
+int check_cancelled(lua_State* L) {
+  Runtime* rt = runtime_or_null(L);
+  if (!rt || rt->is_closed()) return 0;
+  if (effective_token(L).is_cancelled()) rt->errors().raise(L, detail::ErrorKind::cancelled);
+  return 0;
 }
 
 int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k, lua_KContext ctx) {

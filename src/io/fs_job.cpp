@@ -319,9 +319,10 @@ void FsJob::drop_lua_object() {
 
 int start_and_await_job(lua_State* L, FsJob& job, const char* op, lua_KFunction k, lua_KContext ctx) {
   if (effective_token(L).is_cancelled()) {
-    // Queued, a threadpool thread could take it before uv_cancel.
-    job.awaiter.set_cancel_mode(CancelMode::immediate);
-    return await(L, job.awaiter, op, k, ctx);
+    // Queued, a threadpool thread could take it before uv_cancel: the job
+    // never starts (its File forgets it) and the call raises.
+    on_interrupt(job.awaiter, Interruption::aborted);
+    return check_cancelled(L);
   }
   const int r = job.start(context(L).loop);
   if (r < 0) {

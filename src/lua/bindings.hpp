@@ -11,18 +11,20 @@
 #include <lua.hpp>
 
 #include <cassert>
+#include <string_view>
 
 #include "runtime/error_value.hpp"
 #include "runtime/fiber.hpp"
+#include "runtime/lua_string.hpp"
 
 namespace lua_batteries::detail {
 
 class Runtime;
 
-/// [-0, +0, -] The runtime of a std.task function: every function of the
-/// module, of its object types' methods that need it and of the coroutine
-/// replacements carries it as upvalue 1 (light userdata).
-inline Runtime& runtime_of(lua_State* L) { return *static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1))); }
+/// [-0, +0, -] The runtime of a std.task function, the module's functions
+/// and the coroutine replacements: it comes from the registry, not from an
+/// upvalue, which debug.setupvalue could replace (open.cpp).
+Runtime& runtime_of(lua_State* L);
 
 /// A Lua-visible object type: a userdata with a metatable named
 /// `metatable_name` (luaL_checkudata), whose getmetatable() is `short_name`.

@@ -7,6 +7,8 @@
 
 namespace lua_batteries::detail {
 
+Runtime& runtime_of(lua_State* L) { return *Runtime::from(L); }
+
 void open_libraries(lua_State* L, Runtime& rt) {
   ObjectMetatables metatables;
   metatables.handle = init_handle_metatable(L, rt);

@@ -16,7 +16,11 @@ namespace {
 // Continuation of every plain wait (turn, sleep): the fiber is back; a
 // cancellation that landed meanwhile wins over the wake-up.
 int after_wait(lua_State* L, int, lua_KContext ctx) {
-  check_cancel(L, *reinterpret_cast<Fiber*>(ctx));
+  Fiber& f = *reinterpret_cast<Fiber*>(ctx);
+  // Continued by a hard abort, so that the __close handler it waited in
+  // finishes (Runtime::close_threads): the wait did not happen.
+  if (f.abort_requested) f.rt.errors().raise(L, ErrorKind::aborted);
+  check_cancel(L, f);
   return 0;
 }
 
@@ -27,13 +31,34 @@ struct SpawnOptions {
   Driver driver;
 };
 
+// [-0, +1, m] The string at `index` as a string_view, with its length: a
+// name with an embedded "\0" is not the name before it.
+std::string_view lua_string_view(lua_State* L, int index) {
+  size_t len = 0;
+  const char* s = lua_tolstring(L, index, &len);
+  return std::string_view(s, len);
+}
+
+// [-0, +0, v] Raises "<where>before<the string at index>after", the
+// string whole (%s of luaL_error would stop at an embedded "\0").
+[[noreturn]] void raise_quoting(lua_State* L, const char* before, int index, const char* after) {
+  index = lua_absindex(L, index);
+  luaL_checkstack(L, 4, nullptr);
+  luaL_where(L, 1);
+  lua_pushstring(L, before);
+  lua_pushvalue(L, index);
+  lua_pushstring(L, after);
+  lua_concat(L, 4);
+  lua_error(L);
+  __builtin_unreachable();
+}
+
 // [-0, +0, v] opts.driver at `index`.
 Driver check_driver(lua_State* L, int index) {
   if (lua_type(L, index) != LUA_TSTRING)
     luaL_error(L, "std.task: opts.driver: expected string, got %s", value_type_name(L, index));
-  const std::optional<Driver> driver = parse_driver(lua_tostring(L, index));
-  if (!driver)
-    luaL_error(L, "std.task: unknown driver '%s' (expected 'async_fn' or 'coroutine')", lua_tostring(L, index));
+  const std::optional<Driver> driver = parse_driver(lua_string_view(L, index));
+  if (!driver) raise_quoting(L, "std.task: unknown driver '", index, "' (expected 'async_fn' or 'coroutine')");
   return *driver;
 }
 
@@ -46,14 +71,14 @@ SpawnOptions parse_spawn_options(lua_State* L, Runtime& rt, int opts_index) {
   while (lua_next(L, opts_index)) {
     if (lua_type(L, -2) != LUA_TSTRING)
       luaL_error(L, "std.task: opts keys must be strings, got %s", value_type_name(L, -2));
-    const std::string_view key(lua_tostring(L, -2));
+    const std::string_view key = lua_string_view(L, -2);
     if (key == "name") {
       if (lua_type(L, -1) != LUA_TSTRING)
         luaL_error(L, "std.task: opts.name: expected string, got %s", value_type_name(L, -1));
     } else if (key == "driver") {
       opts.driver = check_driver(L, -1);
     } else {
-      luaL_error(L, "std.task: unknown opts key '%s' (expected 'name' or 'driver')", lua_tostring(L, -2));
+      raise_quoting(L, "std.task: unknown opts key '", -2, "' (expected 'name' or 'driver')");
     }
     lua_pop(L, 1);
   }
@@ -226,8 +251,10 @@ double read_grace_option(lua_State* L, Runtime& rt, int index, const char* fn) {
   lua_pushnil(L);
   while (lua_next(L, index)) {
     if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "%s: opts keys must be strings, got %s", fn, value_type_name(L, -2));
-    if (std::string_view(lua_tostring(L, -2)) != "grace_ms")
-      luaL_error(L, "%s: unknown opts key '%s' (expected 'grace_ms')", fn, lua_tostring(L, -2));
+    if (lua_string_view(L, -2) != "grace_ms") {
+      lua_pushfstring(L, "%s: unknown opts key '", fn);
+      raise_quoting(L, lua_tostring(L, -1), -3, "' (expected 'grace_ms')");
+    }
     if (lua_type(L, -1) != LUA_TNUMBER)
       luaL_error(L, "%s: opts.grace_ms must be a number, got %s", fn, value_type_name(L, -1));
     grace_ms = lua_tonumber(L, -1);
@@ -330,7 +357,7 @@ int suspend_for_turn(lua_State* L, Fiber& f) {
 
 int suspend_for_sleep(lua_State* L, Fiber& f, double ms) {
   Runtime& rt = f.rt;
-  if (!allocation_succeeded([&] { rt.wait_sleep(f, rt.now_ns() + duration_ns(ms)); })) raise_out_of_memory(L);
+  if (!allocation_succeeded([&] { rt.wait_sleep(f, saturating_add(rt.now_ns(), duration_ns(ms))); })) raise_out_of_memory(L);
   return rt.suspend(L, f, &after_wait, reinterpret_cast<lua_KContext>(&f));
 }
 
@@ -385,8 +412,7 @@ void push_task_module(lua_State* L, Runtime& rt) {
                                 {"is_cancelled", l_is_cancelled},
                                 {nullptr, nullptr}};
   lua_createtable(L, 0, 9);
-  lua_pushlightuserdata(L, &rt);
-  luaL_setfuncs(L, functions, 1);
+  luaL_setfuncs(L, functions, 0);
 }
 
 }  // namespace lua_batteries::detail

@@ -6,6 +6,7 @@
 
 #include "core/duration.hpp"
 #include "core/out_of_memory.hpp"
+#include "runtime/lua_string.hpp"
 
 namespace lua_batteries::detail {
 namespace {
@@ -44,9 +45,8 @@ void push_message(lua_State* L, int index) { lua_getiuservalue(L, index, 1); }
 
 int error_index(lua_State* L) {
   ErrorObject* e = to_error(L, 1);
-  const char* key = lua_tostring(L, 2);
-  if (!e || !key) return 0;
-  const std::string_view k(key);
+  const std::string_view k = string_key(L, 2);
+  if (!e || k.empty()) return 0;
   if (k == "kind") {
     lua_pushstring(L, kind_name(e->kind));
   } else if (k == "message") {

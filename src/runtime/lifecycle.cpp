@@ -26,7 +26,7 @@ Task& Runtime::spawn(void* memory, Scope& scope, const TaskSpec& spec) {
 
 bool Runtime::start_scope(Scope& s, Fiber& opener) {
   if (s.kind == ScopeKind::with_timeout &&
-      !allocation_succeeded([&] { deadlines_.insert(s.deadline_entry, now_ns() + duration_ns(s.timeout_ms)); })) {
+      !allocation_succeeded([&] { deadlines_.insert(s.deadline_entry, saturating_add(now_ns(), duration_ns(s.timeout_ms))); })) {
     s.closed = true;
     s.release_token();
     release_scope(s);
@@ -145,6 +145,7 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
     unpin(t);
   } else if (outcome == Outcome::failed && !kept) {
     s.unjoined_failures.push_back(t);  // stays pinned until joined or reported
+    if (s.kind == ScopeKind::root) watch_unobserved(t);
   } else {
     unpin(t);
   }
@@ -223,15 +224,7 @@ void Runtime::settle(Scope& s) {
 
 void Runtime::report_unjoined(Scope& s) {
   while (Task* t = s.unjoined_failures.pop_front()) {
-    if (observer()) {
-      std::string_view traceback;
-      if (t->has_traceback) {
-        size_t len = 0;
-        const char* text = lua_tolstring(t->thread, 1, &len);  // a string: no conversion, no allocation
-        traceback = std::string_view(text, len);
-      }
-      observer()->unobserved_error(t->event(), describe_error(*t), traceback);
-    }
+    report_unobserved(service_, *t);
     unpin(*t);
   }
 }
@@ -276,7 +269,7 @@ void Runtime::start_grace(Scope& s) {
     expire_grace(s);
     return;
   }
-  if (!allocation_succeeded([&] { deadlines_.insert(s.grace_entry, now_ns() + duration_ns(s.grace_ms)); }))
+  if (!allocation_succeeded([&] { deadlines_.insert(s.grace_entry, saturating_add(now_ns(), duration_ns(s.grace_ms))); }))
     expire_grace(s);  // no room for a timer: no grace rather than no bound
 }
 

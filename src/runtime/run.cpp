@@ -2,6 +2,7 @@
 #include <memory>
 #include <string>
 
+#include "core/duration.hpp"
 #include "core/out_of_memory.hpp"
 #include "runtime/registry_ref.hpp"
 #include "runtime/runtime.hpp"
@@ -154,7 +155,7 @@ void Runtime::begin_shutdown() {
     return;
   }
   if (!allocation_succeeded(
-          [&] { deadlines_.insert(shutdown_grace_entry_, now_ns() + static_cast<std::uint64_t>(config_.grace_ms * 1e6)); }))
+          [&] { deadlines_.insert(shutdown_grace_entry_, saturating_add(now_ns(), duration_ns(config_.grace_ms))); }))
     shutdown_grace_expired();
 }
 

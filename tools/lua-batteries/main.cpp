@@ -19,15 +19,21 @@
 // The runner makes itself a child subreaper (Linux), so that what a child
 // process leaves behind in its process group when it dies is reparented
 // here, where std.process reaps it, rather than to an init that may not.
+#include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <initializer_list>
+#include <iterator>
 #include <exception>
 #include <optional>
 #include <string>
@@ -58,8 +64,12 @@ constexpr const char* kUsage =
     "  --grace-ms N      grace window in ms before a shutdown hard-aborts\n"
     "                    (also with_timeout's default; default 1000)\n"
     "  --driver NAME     default task driver: async_fn (default) or coroutine\n"
-    "  --slice-ms N      preempt Lua code that runs N ms without suspending\n"
-    "                    (default 10; 0 turns preemption off)\n"
+    "  --slice-ms N      time slicing: Lua code that runs N ms without\n"
+    "                    suspending lets other tasks run in the middle of it\n"
+    "                    (default 0: no slicing, code between two suspension\n"
+    "                    points runs alone)\n"
+    "  --no-watchdog     with no slicing, nothing stops a busy loop: deadlines,\n"
+    "                    hard aborts and Ctrl-C wait until it suspends\n"
     "  --max-tasks N     most tasks alive at once (default 0: no limit)\n"
     "  --virtual-time    run on a virtual clock: sleeps and timeouts take no\n"
     "                    wall time (time jumps when every task is blocked)\n"
@@ -236,6 +246,10 @@ std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine&
       cmd.config.virtual_time = true;
       continue;
     }
+    if (arg == "--no-watchdog") {
+      cmd.config.watchdog = false;
+      continue;
+    }
     std::optional<UsageError> error;
     if (parse_valued_option(argc, argv, i, cmd, error)) {
       if (error) return error;
@@ -256,14 +270,31 @@ void print_version() {
   std::printf("%s %s (%s, libuv %s)\n", kProgram, kVersion, LUA_RELEASE, uv_version_string());
 }
 
-/// Writes "lua-batteries: <text>\n" to stderr in one call, so that lines
-/// do not interleave with other writers.
-void print_message(std::string_view text) {
-  std::string line = std::string(kProgram) + ": ";
-  line.append(text);
-  if (line.back() != '\n') line += '\n';
-  std::fwrite(line.data(), 1, line.size(), stderr);
+/// Writes "lua-batteries: " and the parts, then a newline unless the last
+/// part ends with one, to stderr in one call (so that lines do not
+/// interleave with other writers) and without allocating: the warnings
+/// are printed from the loop, also when memory has run out.
+void print_parts(std::initializer_list<std::string_view> parts) {
+  constexpr std::size_t kMaxParts = 12;
+  struct iovec iov[kMaxParts + 2];
+  std::size_t n = 0;
+  auto add = [&](std::string_view part) {
+    if (!part.empty() && n < std::size(iov)) iov[n++] = {const_cast<char*>(part.data()), part.size()};
+  };
+  add(kProgram);
+  add(": ");
+  std::string_view last;
+  for (std::string_view part : parts) {
+    if (n == kMaxParts + 1) break;
+    add(part);
+    if (!part.empty()) last = part;
+  }
+  if (last.empty() || last.back() != '\n') add("\n");
+  ssize_t ignored = writev(STDERR_FILENO, iov, static_cast<int>(n));
+  (void)ignored;
 }
+
+void print_message(std::string_view text) { print_parts({text}); }
 
 // ---------------------------------------------------------------------------
 // Warnings
@@ -284,41 +315,48 @@ class WarningObserver final : public lua_batteries::Observer {
 
   void unobserved_error(const lua_batteries::TaskEvent& task, std::string_view error_text,
                         std::string_view traceback) override {
-    std::string text = "task " + label(task) + " failed and was never joined: ";
-    text.append(error_text);
-    if (!traceback.empty()) {
-      text += '\n';
-      text.append(traceback);
-    }
-    warn(text);
+    const Label label(task);
+    print_parts({"warning: task ", label.number(), label.name(), label.close(), " failed and was never joined: ",
+                 error_text, traceback.empty() ? "" : "\n", traceback});
   }
 
   void grace_expired(const lua_batteries::ScopeEvent* /*scope*/,
                      std::size_t hard_aborted) override {
-    warn("grace window expired: " + std::to_string(hard_aborted) + " task(s) hard-aborted");
+    char count[24];
+    const int len = std::snprintf(count, sizeof count, "%zu", hard_aborted);
+    print_parts({"warning: grace window expired: ", std::string_view(count, len > 0 ? len : 0),
+                 " task(s) hard-aborted"});
   }
 
   void close_error(const lua_batteries::TaskEvent* task, std::string_view error_text) override {
-    std::string text = "__close handler failed during abort";
-    if (task != nullptr) text += " of task " + label(*task);
-    text += ": ";
-    text.append(error_text);
-    warn(text);
+    if (task == nullptr) {
+      print_parts({"warning: __close handler failed during abort: ", error_text});
+      return;
+    }
+    const Label label(*task);
+    print_parts({"warning: __close handler failed during abort of task ", label.number(), label.name(),
+                 label.close(), ": ", error_text});
   }
 
  private:
-  /// "t3 (name)", or "t3" for a task without a name.
-  static std::string label(const lua_batteries::TaskEvent& task) {
-    std::string text = "t" + std::to_string(task.number);
-    if (task.has_name) {
-      text += " (";
-      text.append(task.name);
-      text += ')';
+  /// "t3 (name)", or "t3" for a task without a name, in three parts made
+  /// without allocating (a warning may come when memory has run out).
+  class Label {
+   public:
+    explicit Label(const lua_batteries::TaskEvent& task) : task_(task) {
+      const int len = std::snprintf(number_, sizeof number_, "t%llu%s",
+                                    static_cast<unsigned long long>(task.number), task.has_name ? " (" : "");
+      number_len_ = len > 0 ? static_cast<std::size_t>(len) : 0;
     }
-    return text;
-  }
+    std::string_view number() const { return {number_, number_len_}; }
+    std::string_view name() const { return task_.has_name ? task_.name : std::string_view(); }
+    std::string_view close() const { return task_.has_name ? ")" : ""; }
 
-  static void warn(std::string_view text) { print_message("warning: " + std::string(text)); }
+   private:
+    const lua_batteries::TaskEvent& task_;
+    char number_[32];
+    std::size_t number_len_ = 0;
+  };
 
   bool main_error_printed_ = false;
 };
@@ -326,27 +364,53 @@ class WarningObserver final : public lua_batteries::Observer {
 // ---------------------------------------------------------------------------
 // Ctrl-C
 
-/// What the SIGINT and SIGTERM handlers need; reached through the handles'
-/// data so that there is no global state.
+/// What the SIGINT/SIGTERM handler and the loop's side of it share. A signal
+/// handler has no argument to reach it by: one Session at a time publishes
+/// its own (t_interrupts).
 struct Interrupts {
   lua_State* L = nullptr;  ///< null once the state is closed
-  int count = 0;
-  bool terminated = false;  ///< a SIGTERM came
+  lua_batteries::InterruptHandle handle;
+  pthread_t loop_thread{};
+  std::atomic<int> count{0};  ///< SIGINTs and SIGTERMs received
+  std::atomic<bool> terminated{false};  ///< a SIGTERM came
+  int handled = 0;            ///< of which the loop has acted on
+  uv_async_t async{};
 };
 
-/// SIGINT or SIGTERM: the first one shuts the runtime down gracefully
-/// (cancel the root scope, grace window, hard abort); every later one skips
-/// what is left of the grace window.
-void on_sigint(uv_signal_t* handle, int signum) {
-  auto* interrupts = static_cast<Interrupts*>(handle->data);
-  ++interrupts->count;
-  if (signum == SIGTERM) interrupts->terminated = true;
-  if (interrupts->L == nullptr) return;
-  if (interrupts->count == 1) {
-    lua_batteries::request_shutdown(interrupts->L);
-  } else {
-    lua_batteries::abort_all(interrupts->L);
+std::atomic<Interrupts*> g_interrupts{nullptr};
+
+/// SIGINT or SIGTERM, in the signal handler: counts it and wakes the loop, which acts
+/// on it (on_sigint_async). From the second on it also stops the Lua code
+/// running now (lua_batteries::interrupt: async-signal-safe), which may
+/// never return to the loop (a busy table.sort comparator), as lua.c does.
+/// Only the loop thread may touch the Lua state: a signal that landed on
+/// another thread is passed on to it.
+void on_sigint_signal(int signum) {
+  const int saved_errno = errno;
+  Interrupts* interrupts = g_interrupts.load(std::memory_order_acquire);
+  if (interrupts != nullptr) {
+    if (!pthread_equal(pthread_self(), interrupts->loop_thread)) {
+      pthread_kill(interrupts->loop_thread, signum);
+    } else {
+      if (signum == SIGTERM) interrupts->terminated.store(true, std::memory_order_relaxed);
+      const int n = interrupts->count.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (n >= 2) lua_batteries::interrupt(interrupts->handle);
+      uv_async_send(&interrupts->async);
+    }
   }
+  errno = saved_errno;
+}
+
+/// SIGINT, on the loop: the first one shuts the runtime down gracefully
+/// (cancel the root scope, grace window, hard abort); every later one
+/// skips what is left of the grace window.
+void on_sigint_async(uv_async_t* async) {
+  auto* interrupts = static_cast<Interrupts*>(async->data);
+  const int count = interrupts->count.load(std::memory_order_relaxed);
+  if (interrupts->L == nullptr || count == interrupts->handled) return;
+  if (interrupts->handled == 0) lua_batteries::request_shutdown(interrupts->L);
+  if (count >= 2) lua_batteries::abort_all(interrupts->L);
+  interrupts->handled = count;
 }
 
 // ---------------------------------------------------------------------------
@@ -363,13 +427,14 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   ~Session() {
+    if (sigterm_installed_) sigaction(SIGTERM, &previous_sigterm_, nullptr);
+    stop_sigint();
     if (L_ != nullptr) {
       lua_close(L_);
       L_ = nullptr;
       interrupts_.L = nullptr;
     }
-    if (sigint_open_) uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
-    if (sigterm_open_) uv_close(reinterpret_cast<uv_handle_t*>(&sigterm_), nullptr);
+    if (async_open_) uv_close(reinterpret_cast<uv_handle_t*>(&interrupts_.async), nullptr);
     if (loop_open_) {
       uv_run(&loop_, UV_RUN_NOWAIT);
       if (uv_loop_close(&loop_) != 0) print_message("warning: libuv handles still open at exit");
@@ -392,38 +457,51 @@ class Session {
 
   lua_State* state() const { return L_; }
   uv_loop_t* loop() { return &loop_; }
-  /// The prompt handles Ctrl-C itself.
+  /// The prompt handles Ctrl-C itself: the previous disposition comes back.
   void stop_sigint() {
-    if (sigint_open_) uv_signal_stop(&sigint_);
+    if (!sigint_installed_) return;
+    sigaction(SIGINT, &previous_sigint_, nullptr);
+    g_interrupts.store(nullptr, std::memory_order_release);
+    sigint_installed_ = false;
   }
-  int interrupt_count() const { return interrupts_.count; }
-  bool terminated() const { return interrupts_.terminated; }
+  int interrupt_count() const { return interrupts_.count.load(std::memory_order_relaxed); }
+  bool terminated() const { return interrupts_.terminated.load(std::memory_order_relaxed); }
   bool main_error_printed() const { return observer_.main_error_printed(); }
 
  private:
-  /// Handles SIGINT and SIGTERM on the loop; unreferenced, so that waiting
-  /// for a signal never keeps a finished run alive.
+  /// Handles SIGINT and SIGTERM with a handler of its own (on_sigint_signal) that
+  /// wakes the loop through an async handle; unreferenced, so that waiting
+  /// for a Ctrl-C never keeps a finished run alive.
   std::optional<std::string> start_sigint() {
+    if (uv_async_init(&loop_, &interrupts_.async, on_sigint_async) != 0) return "cannot create the SIGINT handle";
+    async_open_ = true;
+    uv_unref(reinterpret_cast<uv_handle_t*>(&interrupts_.async));
+    interrupts_.async.data = &interrupts_;
     interrupts_.L = L_;
-    if (uv_signal_init(&loop_, &sigint_) != 0) return "cannot create the SIGINT handle";
-    sigint_open_ = true;
-    sigint_.data = &interrupts_;
-    if (uv_signal_start(&sigint_, on_sigint, SIGINT) != 0) return "cannot handle SIGINT";
-    uv_unref(reinterpret_cast<uv_handle_t*>(&sigint_));
-    if (uv_signal_init(&loop_, &sigterm_) != 0) return "cannot create the SIGTERM handle";
-    sigterm_open_ = true;
-    sigterm_.data = &interrupts_;
-    if (uv_signal_start(&sigterm_, on_sigint, SIGTERM) != 0) return "cannot handle SIGTERM";
-    uv_unref(reinterpret_cast<uv_handle_t*>(&sigterm_));
+    interrupts_.handle = lua_batteries::interrupt_handle(L_);
+    interrupts_.loop_thread = pthread_self();
+    g_interrupts.store(&interrupts_, std::memory_order_release);
+    struct sigaction action {};
+    action.sa_handler = on_sigint_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    if (sigaction(SIGINT, &action, &previous_sigint_) != 0) {
+      g_interrupts.store(nullptr, std::memory_order_release);
+      return "cannot handle SIGINT";
+    }
+    sigint_installed_ = true;
+    if (sigaction(SIGTERM, &action, &previous_sigterm_) != 0) return "cannot handle SIGTERM";
+    sigterm_installed_ = true;
     return std::nullopt;
   }
 
   uv_loop_t loop_{};
-  uv_signal_t sigint_{};
-  uv_signal_t sigterm_{};
+  struct sigaction previous_sigint_ {};
+  struct sigaction previous_sigterm_ {};
   bool loop_open_ = false;
-  bool sigint_open_ = false;
-  bool sigterm_open_ = false;
+  bool async_open_ = false;
+  bool sigint_installed_ = false;
+  bool sigterm_installed_ = false;
   WarningObserver observer_;  // outlives L_: lua_close may still report
   Interrupts interrupts_;
   lua_State* L_ = nullptr;
