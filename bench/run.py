@@ -167,6 +167,16 @@ WORKLOADS = [
         Metric("µs/statement", "µs", us_per(lambda z: 2 * z[0]), 2, PYTHON_SQLITE3),
         Metric("insert µs", "µs", field_value("insert_us")),
         Metric("point query µs", "µs", field_value("query_us"))]),
+    # W10, W11: I/O on the loop (issue 15). Targets: W10 ahead of Node and
+    # the Lua peers, W11 ahead of asyncio and Node (the C floors on libuv
+    # are not written yet).
+    Workload("W10", "tcp_echo", [100, 1000], [4, 10], [
+        Metric("ns/round trip", "ns", per_unit_ns(lambda z: z[0] * z[1]), 1.0, "node"),
+        Metric("round trips/s", "", lambda s, z, e: z[0] * z[1] / s.fields["seconds"]),
+        Metric("p99 round trip ms", "ms", field_value("p99_ms"))]),
+    Workload("W11", "process_fanout", [2000, 16], [20, 4], [
+        Metric("ns/process", "ns", per_unit_ns(lambda z: z[0]), 1.0, "asyncio"),
+        Metric("processes/s", "", lambda s, z, e: z[0] / s.fields["seconds"])]),
     # Not in WORKLOADS.md: the cost of preemption (docs/design.md, "Preemption") on
     # CPU-bound Lua code, lua-batteries with its default (the watchdog)
     # against itself with preemption off (--no-watchdog).
@@ -241,6 +251,7 @@ def lua_batteries(build, name="lua-batteries", flags=(), only=None):
         "W5": "w5_timeout_churn.lua", "W6": "w6_nested_scopes.lua",
         "W7": "w7_sleep_precision.lua", "P1": "p1_cpu_loop.lua", "W1S": "w1s_spawn_join_shared.lua",
         "W8": "w8_channel_pingpong.lua", "W8B": "w8b_channel_buffered.lua", "W9": "w9_limited_fanout.lua",
+        "W10": "w10_tcp_echo.lua", "W11": "w11_process_fanout.lua",
     }
     commands = {w: [runner, *flags_of.get(w, []), *flags, os.path.join(BENCH, "lua-batteries", s)]
                 for w, s in scripts.items() if only is None or w in only}
@@ -307,7 +318,7 @@ def implementations(build, smoke=False):
     python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else find_program("python3")
     node = find_program("node", "nodejs")
     lua = find_program("lua5.4")
-    peer_workloads = ["W0", "W1", "W2", "W3", "W3A", "W4", "W5", "W6", "W7", "W8", "W8B", "W9"]
+    peer_workloads = ["W0", "W1", "W2", "W3", "W3A", "W4", "W5", "W6", "W7", "W8", "W8B", "W9", "W10", "W11"]
     mode = {"W0": "empty", "W3A": "w3"}  # W3A is their W3 with longer sleeps
 
     def peer(name, argv, version, workloads=peer_workloads, missing=None):
@@ -332,8 +343,9 @@ def implementations(build, smoke=False):
              "Node.js " + capture([node, "--version"])),
         peer("cqueues", [lua, os.path.join(BENCH, "peers", "cqueues", "workloads.lua")],
              "%s, %s" % (" ".join(capture([lua, "-v"]).split()[:2]), cq_version),
-             workloads=[w for w in peer_workloads if w != "W5"],
-             missing={"W5": "cqueues cannot stop a running coroutine: no with_timeout"}),
+             workloads=[w for w in peer_workloads if w not in ("W5", "W10", "W11")],
+             missing={"W5": "cqueues cannot stop a running coroutine: no with_timeout",
+                      "W10": "not written yet (cqueues sockets)", "W11": "not written yet"}),
     ] + data_peers(build, python, node, smoke)
 
 

@@ -42,18 +42,11 @@ const char* read_op(Want want) {
 // [-0, +1, e] Queues `job` for the File at index 1 (its box at the top)
 // and awaits it; the continuation is k with ctx.
 int await_job(lua_State* L, FileCore& f, FsJob& job, const char* what, lua_KFunction k, lua_KContext ctx) {
-  // A task cancelled already starts nothing: its await raises at once.
-  if (effective_token(L).is_cancelled()) {
-    job.awaiter.set_cancel_mode(CancelMode::immediate);
-    return await(L, job.awaiter, what, k, ctx);
-  }
-  const int r = job.start(context(L).loop);
-  if (r < 0) raise_uv_error(L, what, "cannot use", f.label.c_str(), r);
   job.file = &f;
   job.waiting_file = &f;
   f.job = &job;
   f.busy = true;
-  return await(L, job.awaiter, what, k, ctx);
+  return start_and_await_job(L, job, what, k, ctx);
 }
 
 // [-0, +(0|1), e] Finishes a read from the buffer if it can (pushes the

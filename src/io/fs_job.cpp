@@ -10,6 +10,8 @@
 #include <new>
 
 #include "io/fs_file.hpp"
+#include "io/io_context.hpp"
+#include "io/io_error.hpp"
 
 namespace lua_batteries::io {
 namespace {
@@ -283,6 +285,10 @@ void on_interrupt(Awaiter& a, Interruption why) {
     job.waiting_file->busy = false;
     job.waiting_file = nullptr;
   }
+  if (!job.in_flight && job.file) {  // never started: its File forgets it
+    job.file->job = nullptr;
+    job.file = nullptr;
+  }
   if (!job.in_flight && job.owns_fd && job.fd >= 0) {
     ::close(job.fd);  // opened for a task that no longer waits
     job.fd = -1;
@@ -316,6 +322,21 @@ void FsJob::drop_lua_object() {
   }
   if (owns_fd && fd >= 0) ::close(fd);  // opened, never handed to a File
   delete this;
+}
+
+int start_and_await_job(lua_State* L, FsJob& job, const char* op, lua_KFunction k, lua_KContext ctx) {
+  if (effective_token(L).is_cancelled()) {
+    // Queued, a threadpool thread could take it before uv_cancel: the job
+    // never starts (its File forgets it) and the call raises.
+    on_interrupt(job.awaiter, Interruption::aborted);
+    return check_cancelled(L);
+  }
+  const int r = job.start(context(L).loop);
+  if (r < 0) {
+    on_interrupt(job.awaiter, Interruption::aborted);  // unlinks its File
+    raise_uv_error(L, op, "cannot queue", job.path.c_str(), r);
+  }
+  return await(L, job.awaiter, op, k, ctx);
 }
 
 FsJob& push_fs_job(lua_State* L) {

@@ -86,6 +86,11 @@ struct FsJob {
   bool lua_gone = false;
 };
 
+/// [-0, +0, v] Starts the job and awaits it with continuation k (the job's
+/// box must stay on the stack). In a task already cancelled the job is not
+/// started at all and the call raises `task cancelled`, so that nothing
+/// of it runs.
+int start_and_await_job(lua_State* L, FsJob& job, const char* op, lua_KFunction k, lua_KContext ctx);
 /// [-0, +1, m] Pushes a box owning a new job (raises "not enough memory"
 /// with nothing made when there is none).
 FsJob& push_fs_job(lua_State* L);

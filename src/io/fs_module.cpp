@@ -55,10 +55,7 @@ int start_and_await(lua_State* L, FsJob& job, const char* op, lua_KFunction k, b
     lua_replace(L, 1);
     lua_settop(L, 1);
   }
-  check_cancelled(L);  // a cancelled task queues nothing
-  const int r = job.start(context(L).loop);
-  if (r < 0) raise_uv_error(L, op, "cannot queue", job.path.c_str(), r);
-  return await(L, job.awaiter, op, k, 0);
+  return start_and_await_job(L, job, op, k, 0);
 }
 
 // [-0, +0, v] Raises the job's error, if it failed.

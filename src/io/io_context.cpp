@@ -14,6 +14,7 @@ IoContext& create_context(lua_State* L, uv_loop_t* loop, double grace_ms) {
   ctx->loop = loop;
   ctx->grace_ms = grace_ms;
   ctx->reaper = nullptr;
+  ctx->lookups.init();
   lua_rawsetp(L, LUA_REGISTRYINDEX, &kContextKey);
   return *ctx;
 }

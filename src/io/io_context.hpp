@@ -5,6 +5,8 @@
 #include <lua.hpp>
 #include <uv.h>
 
+#include "io/lookup_gate.hpp"
+
 namespace lua_batteries::io {
 
 class GroupReaper;
@@ -15,6 +17,8 @@ struct IoContext {
   double grace_ms;
   /// Made with the first child process; the runtime owns it.
   GroupReaper* reaper;
+  /// Name lookups running and waiting (std.net.connect).
+  LookupGate lookups;
 };
 
 /// [-0, +0, -] The state's group reaper, made on first use; null when out

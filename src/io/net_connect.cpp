@@ -31,7 +31,12 @@ struct ConnectOp {
   void maybe_free();
 
   uv_loop_t* loop = nullptr;
+  LookupGate* gate = nullptr;
+  LookupWaiter gate_waiter;
   uv_getaddrinfo_t lookup{};
+  addrinfo hints{};
+  std::string host;
+  char service[8] = {};
   uv_connect_t connect_req{};
   Awaiter awaiter;
   addrinfo* addresses = nullptr;
@@ -143,6 +148,7 @@ void ConnectOp::try_next() {
 void on_resolved(uv_getaddrinfo_t* req, int s, addrinfo* res) {
   auto& op = *static_cast<ConnectOp*>(req->data);
   --op.in_flight;
+  if (op.gate) op.gate->leave(op.gate_waiter);
   op.addresses = res;
   op.next = res;
   if (op.interrupted) {
@@ -156,9 +162,23 @@ void on_resolved(uv_getaddrinfo_t* req, int s, addrinfo* res) {
   op.try_next();
 }
 
+// Runs when the gate gives the op a slot: the lookup on the threadpool.
+void start_lookup(LookupWaiter& w) {
+  ConnectOp& op = *static_cast<ConnectOp*>(w.owner);
+  op.lookup.data = &op;
+  const int r = uv_getaddrinfo(op.loop, &op.lookup, &on_resolved, op.host.c_str(), op.service, &op.hints);
+  if (r < 0) {
+    op.gate->leave(op.gate_waiter);
+    op.fail(r);
+    return;
+  }
+  ++op.in_flight;
+}
+
 void on_interrupt(Awaiter& a, Interruption) {
   auto& op = *static_cast<ConnectOp*>(a.user_data());
   op.interrupted = true;
+  if (op.gate && op.gate_waiter.queued) op.gate->leave(op.gate_waiter);  // never started
   if (op.in_flight > 0) uv_cancel(reinterpret_cast<uv_req_t*>(&op.lookup));  // fails harmlessly if not a lookup
   drop_core(op.attempt);  // its connect request ends with ECANCELED
   drop_core(op.result);
@@ -172,6 +192,10 @@ int connect_gc(lua_State* L) {
   *slot = nullptr;
   if (!op) return 0;
   op->interrupted = true;
+  // The gate is in memory the state frees: a lookup still running no
+  // longer counts once its op's box is gone.
+  if (op->gate) op->gate->leave(op->gate_waiter);
+  op->gate = nullptr;
   drop_core(op->attempt);
   drop_core(op->result);
   if (op->addresses) uv_freeaddrinfo(op->addresses);
@@ -231,15 +255,21 @@ int l_connect(lua_State* L) {
     op.has_literal = true;
     op.try_next();
   } else {
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    char service[8];
-    snprintf(service, sizeof service, "%d", static_cast<int>(port));
-    op.lookup.data = &op;
-    const int r = uv_getaddrinfo(op.loop, &op.lookup, &on_resolved, host, service, &hints);
-    if (r < 0) raise_uv_error(L, "std.net.connect", "cannot resolve", host, r);
-    ++op.in_flight;
+    op.hints.ai_family = AF_UNSPEC;
+    op.hints.ai_socktype = SOCK_STREAM;
+    snprintf(op.service, sizeof op.service, "%d", static_cast<int>(port));
+    bool copied = false;
+    try {
+      op.host = host;
+      copied = true;
+    } catch (const std::bad_alloc&) {
+    }
+    if (!copied) return luaL_error(L, "not enough memory");
+    op.gate = &context(L).lookups;
+    op.gate_waiter.start = &start_lookup;
+    op.gate_waiter.owner = &op;
+    op.gate->enter(op.gate_waiter);
+    if (op.status) raise_uv_error(L, "std.net.connect", "cannot resolve", host, op.status);
   }
   if (op.status && !op.attempt) raise_uv_error(L, "std.net.connect", "cannot connect to", lua_tostring(L, 1), op.status);
   return await(L, op.awaiter, "std.net.connect", &k_connect, 0);

@@ -37,6 +37,8 @@ void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
     if (!append(s, buf->base, static_cast<std::size_t>(nread))) s.read_error = UV_ENOMEM;
   } else if (nread == UV_EOF) {
     s.eof = true;
+  } else if (nread == UV_ENOBUFS && !s.scratch) {
+    s.read_error = UV_ENOMEM;  // on_alloc could not get the buffer: say so
   } else if (nread < 0) {
     s.read_error = static_cast<int>(nread);
   }

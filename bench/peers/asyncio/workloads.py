@@ -183,6 +183,63 @@ async def w9_limited_fanout(n):
     return time.perf_counter() - start, {}
 
 
+async def w10_tcp_echo(clients, rounds):
+    message = b"x" * 64
+    latencies = []
+
+    async def handle(reader, writer):
+        try:
+            while True:
+                data = await reader.read(64)
+                if not data:
+                    break
+                writer.write(data)
+                await writer.drain()
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    conns = [await asyncio.open_connection("127.0.0.1", port) for _ in range(clients)]
+
+    async def client(reader, writer):
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            writer.write(message)
+            await writer.drain()
+            await reader.readexactly(64)
+            latencies.append(time.perf_counter() - t0)
+        writer.close()
+
+    start = time.perf_counter()
+    async with asyncio.TaskGroup() as group:
+        for reader, writer in conns:
+            group.create_task(client(reader, writer))
+    seconds = time.perf_counter() - start
+    server.close()
+    await server.wait_closed()
+    latencies.sort()
+    return seconds, {"p99_ms": latencies[max(0, -(-len(latencies) * 99 // 100) - 1)] * 1000}
+
+
+async def w11_process_fanout(n, k):
+    started = 0
+
+    async def worker():
+        nonlocal started
+        while started < n:
+            started += 1
+            proc = await asyncio.create_subprocess_exec("true")
+            if await proc.wait() != 0:
+                raise RuntimeError("true failed")
+
+    start = time.perf_counter()
+    async with asyncio.TaskGroup() as group:
+        for _ in range(k):
+            group.create_task(worker())
+    return time.perf_counter() - start, {}
+
+
 async def empty():
     return 0.0, {}
 
@@ -199,6 +256,8 @@ WORKLOADS = {
     "w8": w8_channel_pingpong,
     "w8b": w8b_channel_buffered,
     "w9": w9_limited_fanout,
+    "w10": w10_tcp_echo,
+    "w11": w11_process_fanout,
 }
 
 

@@ -237,6 +237,68 @@ async function w9LimitedFanout(n) {
   return [now() - start, {}];
 }
 
+async function w10TcpEcho(clients, rounds) {
+  const net = await import('node:net');
+  const message = Buffer.alloc(64, 'x');
+  const latencies = [];
+  const server = net.createServer((sock) => {
+    sock.setNoDelay(true);
+    sock.on('data', (d) => sock.write(d));
+    sock.on('error', () => {});
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  const connect = () => new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => resolve(s));
+    s.setNoDelay(true);
+  });
+  const conns = [];
+  for (let i = 0; i < clients; i++) conns.push(await connect());
+  const client = (sock) => new Promise((resolve) => {
+    let left = rounds;
+    let got = 0;
+    let t0 = 0;
+    const send = () => { t0 = now(); sock.write(message); };
+    sock.on('data', (d) => {
+      got += d.length;
+      while (got >= 64) {
+        got -= 64;
+        latencies.push(now() - t0);
+        if (--left === 0) { sock.end(); resolve(); return; }
+        send();
+      }
+    });
+    send();
+  });
+  const start = now();
+  await Promise.all(conns.map(client));
+  const seconds = now() - start;
+  server.close();
+  latencies.sort((a, b) => a - b);
+  return [seconds, { p99_ms: latencies[Math.ceil(latencies.length * 0.99) - 1] * 1000 }];
+}
+
+async function w11ProcessFanout(n, k) {
+  const { spawn } = await import('node:child_process');
+  let started = 0;
+  const runTrue = () => new Promise((resolve, reject) => {
+    const child = spawn('true', [], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error('true failed'))));
+  });
+  const worker = async () => {
+    while (started < n) {
+      started++;
+      await runTrue();
+    }
+  };
+  const start = now();
+  const workers = [];
+  for (let i = 0; i < k; i++) workers.push(worker());
+  await Promise.all(workers);
+  return [now() - start, {}];
+}
+
 const workloads = {
   empty: async () => [0, {}],
   w1: w1SpawnJoin,
@@ -249,6 +311,8 @@ const workloads = {
   w8: w8ChannelPingpong,
   w8b: w8bChannelBuffered,
   w9: w9LimitedFanout,
+  w10: w10TcpEcho,
+  w11: w11ProcessFanout,
 };
 
 const [name, ...sizes] = process.argv.slice(2);
