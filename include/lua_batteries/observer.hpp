@@ -35,6 +35,21 @@ struct ScopeEvent {
   std::uint64_t opener_task = 0;
 };
 
+/// A grace window that ran out, just before what is left is hard-aborted.
+struct GraceExpiry {
+  /// The with_timeout (or failed scope) whose window ran out; null for a
+  /// runtime shutdown (Ctrl-C, a main chunk error).
+  const ScopeEvent* scope = nullptr;
+  /// The window that was given, in ms; 0 when none was (grace_ms = 0: the
+  /// hard abort was the promise, not a failure to finish in time).
+  double grace_ms = 0;
+  /// Who is about to be hard-aborted and where: one line per fiber, as
+  /// DumpForm::brief ("t3 (slow): sleeping, 900.0 ms left, at slow.lua:7").
+  std::string_view who;
+  /// The task-tree dump (DumpForm::full) of what is about to be aborted.
+  std::string_view dump;
+};
+
 class Observer {
  public:
   virtual ~Observer() = default;
@@ -57,6 +72,10 @@ class Observer {
   /// A grace window ran out and `hard_aborted` tasks (and bodies) were
   /// hard-aborted. `scope` is null for a runtime shutdown.
   virtual void grace_expired(const ScopeEvent* scope, std::size_t hard_aborted) {}
+  /// A grace window ran out and something is still running: called
+  /// before the hard abort (then grace_expired follows), so that a report
+  /// can say what was left and where it was.
+  virtual void grace_expiring(const GraceExpiry&) {}
   /// A task failed with an error other than a cancellation or an abort and
   /// nobody had joined it when its scope ended. `traceback` is where it
   /// was raised.

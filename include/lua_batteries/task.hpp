@@ -102,6 +102,9 @@ struct RunResult {
   };
   Status status = Status::ok;
   std::string message;
+  /// When the run ended in a deadlock: the task-tree dump (dump()) taken
+  /// before the waiting fibers were torn down; empty otherwise.
+  std::string dump;
   /// Process exit status a command-line runner uses: 0, 1 or 130.
   int exit_code() const;
 };
@@ -160,6 +163,25 @@ class CancelTokenRef {
 /// scope's token elsewhere. Empty if std.task is not installed.
 CancelTokenRef effective_token(lua_State* L);
 
+/// How much a task-tree dump says.
+enum class DumpForm {
+  /// Counts, then the tree of scopes (name, kind, deadline and time left,
+  /// cancelled, grace running) and of tasks (id, name, state, age) with
+  /// the traceback of where each is suspended. std.task.dump() gives it.
+  full,
+  /// One line per live fiber: who, what it does or waits for, and the
+  /// top Lua frame of where it is.
+  brief,
+};
+
+/// The task tree of L's runtime as text. Resumes nothing and allocates
+/// only Lua strings while it walks (then copies the text), so it is safe
+/// while the program is wedged: call it from a signal watcher or a
+/// debugger. Call it from the loop thread, outside running Lua code (or
+/// from a C function that code called). Empty if std.task is not
+/// installed or Lua runs out of memory.
+std::string dump(lua_State* L, DumpForm form = DumpForm::full);
+
 /// Identity of a task, for logs and observers.
 struct TaskInfo {
   std::string id;                   ///< "t<N>"
@@ -208,12 +230,18 @@ class Awaiter {
   /// True from await() until k runs or on_interrupt returns.
   bool is_waiting() const { return fiber_ != nullptr; }
   void* user_data() const { return user_data_; }
+  /// What this particular operation is, for the task dump and the
+  /// timeline: shown after await()'s `what`, as in `process.run 'make'
+  /// (pid 4121)`. Set it before or during the wait, from the loop thread.
+  void set_detail(std::string_view detail) { detail_.assign(detail); }
+  const std::string& detail() const { return detail_; }
 
  private:
   friend class detail::Runtime;
   friend int await(lua_State*, Awaiter&, const char*, lua_KFunction, lua_KContext);
   InterruptFn on_interrupt_;
   void* user_data_;
+  std::string detail_;
   detail::Fiber* fiber_ = nullptr;
   bool completed_ = false;  // complete() was called (before or during the wait)
   bool used_ = false;       // await() was called

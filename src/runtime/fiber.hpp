@@ -278,6 +278,7 @@ struct Scope {
   Outcome body_outcome = Outcome::returned;
   int body_nresults = 0;
   int pin;                  // the scope object's pin slot while open (PinTable)
+  std::uint64_t opened_ns = 0;  // when its body was queued (start_scope)
 
   // with_timeout
   double timeout_ms;

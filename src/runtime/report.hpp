@@ -13,8 +13,6 @@ namespace lua_batteries::detail {
 /// tostring(v) for the value at `index` of thread `from`; never raises.
 /// `service` is a thread with nothing running on it.
 std::string describe_value(lua_State* service, lua_State* from, int index);
-/// The traceback of a (dead) thread; never raises.
-std::string traceback_text(lua_State* service, lua_State* thread);
 /// [-0, +(1|0) on service, -] The traceback of `thread` as a Lua string
 /// left on `service`; false (nothing left) on failure.
 bool push_traceback(lua_State* service, lua_State* thread);

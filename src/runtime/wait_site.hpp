@@ -18,7 +18,13 @@
 // stay valid from wait_on until k or interrupt; embedding it in a userdata
 // left on the suspended function's own stack does that, as that stack
 // lives until the fiber resumes or is torn down (after interrupt).
+//
+// The task dump (std.task.dump, dump.cpp) shows a waiting fiber as
+// "waiting on <what>", or with the text `describe` pushes when the site
+// has one ("channel c3 (receive)").
 #pragma once
+
+#include <lua.hpp>
 
 #include "lua_batteries/task.hpp"
 
@@ -32,14 +38,24 @@ struct WaitSite {
   /// call into Lua; may destroy the site. `f` is the fiber that waited.
   using InterruptFn = void (*)(WaitSite& site, Fiber& f, Interruption why);
 
-  explicit WaitSite(InterruptFn on_interrupt, bool completes_externally = false)
-      : interrupt(on_interrupt), external(completes_externally) {}
+  /// [-0, +1, m] Pushes what `f` waits for, as one line of text, for the
+  /// task dump. Runs while the program may be wedged: it must only read
+  /// (no wake-ups, no Lua calls) and allocate nothing but Lua strings.
+  using DescribeFn = void (*)(lua_State* L, const WaitSite& site, const Fiber& f);
+
+  explicit WaitSite(InterruptFn on_interrupt, bool completes_externally = false, const char* what_text = "a wait site",
+                    DescribeFn describe_fn = nullptr)
+      : interrupt(on_interrupt), external(completes_externally), what(what_text), describe(describe_fn) {}
 
   InterruptFn interrupt;
   /// Completed by something other than the runtime's own deadlines and
   /// fibers (I/O, another thread): on virtual time the clock does not jump
   /// while such a wait is pending.
   bool external;
+  /// A static name of the wait ("semaphore acquire"), shown when there is
+  /// no `describe`.
+  const char* what;
+  DescribeFn describe;
 };
 
 }  // namespace lua_batteries::detail

@@ -31,6 +31,7 @@
 #include "lua_batteries/observer.hpp"
 #include "lua_batteries/task.hpp"
 #include "lua_batteries/version.hpp"
+#include "dump_signals.hpp"
 #include "prompt.hpp"
 
 namespace {
@@ -61,7 +62,8 @@ constexpr const char* kUsage =
     "  -                 stop handling options and execute stdin\n"
     "With no script and no -e, standard input is executed unless it is a terminal.\n"
     "Ctrl-C cancels every task (grace window, then hard abort); a second\n"
-    "Ctrl-C hard-aborts at once. Exit status: 0 ok, 1 error, 130 interrupted.\n";
+    "Ctrl-C hard-aborts at once. Ctrl-\\ (SIGQUIT) or SIGUSR1 prints what every\n"
+    "task is doing and goes on. Exit status: 0 ok, 1 error, 130 interrupted.\n";
 
 // ---------------------------------------------------------------------------
 // Command line
@@ -286,9 +288,29 @@ class WarningObserver final : public lua_batteries::Observer {
     warn(text);
   }
 
-  void grace_expired(const lua_batteries::ScopeEvent* /*scope*/,
-                     std::size_t hard_aborted) override {
-    warn("grace window expired: " + std::to_string(hard_aborted) + " task(s) hard-aborted");
+  /// Kept for grace_expired, which follows with the count.
+  void grace_expiring(const lua_batteries::GraceExpiry& expiry) override {
+    expiring_.grace_ms = expiry.grace_ms;
+    expiring_.who = expiry.who;
+    expiring_.dump = expiry.scope ? std::string_view() : expiry.dump;
+    expiring_.where = expiry.scope ? scope_label(*expiry.scope) : std::string();
+  }
+
+  /// Names who was hard-aborted and where each was; with grace_ms = 0 the
+  /// hard abort was what the script asked for, so nothing is printed.
+  void grace_expired(const lua_batteries::ScopeEvent* scope, std::size_t hard_aborted) override {
+    const Expiring expiring = std::move(expiring_);
+    expiring_ = Expiring{};
+    if (expiring.grace_ms <= 0) return;
+    std::string text = "grace window expired: " + std::to_string(hard_aborted) + " task(s) hard-aborted (";
+    text += scope ? expiring.where : std::string("shutdown");
+    text += ", grace " + format_ms(expiring.grace_ms) + ")";
+    if (!expiring.who.empty()) {
+      text += ":\n";
+      text += expiring.who;
+    }
+    warn(text);
+    if (!expiring.dump.empty()) print_message("what the grace window left, as it was when it expired:\n" + expiring.dump);
   }
 
   void close_error(const lua_batteries::TaskEvent* task, std::string_view error_text) override {
@@ -313,7 +335,33 @@ class WarningObserver final : public lua_batteries::Observer {
 
   static void warn(std::string_view text) { print_message("warning: " + std::string(text)); }
 
+  /// `with_timeout "name"`, `scope` ...: how the dump names a scope.
+  static std::string scope_label(const lua_batteries::ScopeEvent& scope) {
+    std::string text = scope.kind == lua_batteries::ScopeEvent::Kind::with_timeout ? "with_timeout" : "scope";
+    if (!scope.name.empty()) {
+      text += " \"";
+      text.append(scope.name);
+      text += '"';
+    }
+    return text;
+  }
+
+  static std::string format_ms(double ms) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%g ms", ms);
+    return text;
+  }
+
+  /// What grace_expiring said, until grace_expired.
+  struct Expiring {
+    double grace_ms = 0;
+    std::string who;
+    std::string dump;  // the shutdown's only
+    std::string where;
+  };
+
   bool main_error_printed_ = false;
+  Expiring expiring_;
 };
 
 // ---------------------------------------------------------------------------
@@ -324,6 +372,9 @@ class WarningObserver final : public lua_batteries::Observer {
 struct Interrupts {
   lua_State* L = nullptr;  ///< null once the state is closed
   int count = 0;
+  /// Where every fiber was at the first Ctrl-C (DumpForm::brief), for the
+  /// "interrupted" message: a hung program says where it hung.
+  std::string where;
 };
 
 /// SIGINT: the first one shuts the runtime down gracefully (cancel the root
@@ -334,6 +385,7 @@ void on_sigint(uv_signal_t* handle, int /*signum*/) {
   ++interrupts->count;
   if (interrupts->L == nullptr) return;
   if (interrupts->count == 1) {
+    interrupts->where = lua_batteries::dump(interrupts->L, lua_batteries::DumpForm::brief);
     lua_batteries::request_shutdown(interrupts->L);
   } else {
     lua_batteries::abort_all(interrupts->L);
@@ -354,6 +406,7 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   ~Session() {
+    dump_signals_.close();
     if (L_ != nullptr) {
       lua_close(L_);
       L_ = nullptr;
@@ -377,6 +430,7 @@ class Session {
     Config with_observer = config;
     with_observer.observer = &observer_;
     lua_batteries::register_with(L_, &loop_, with_observer);  // throws on failure
+    if (auto error = dump_signals_.start(&loop_, L_)) return error;
     return start_sigint();
   }
 
@@ -387,6 +441,7 @@ class Session {
     if (sigint_open_) uv_signal_stop(&sigint_);
   }
   int interrupt_count() const { return interrupts_.count; }
+  const std::string& where_interrupted() const { return interrupts_.where; }
   bool main_error_printed() const { return observer_.main_error_printed(); }
 
  private:
@@ -408,6 +463,7 @@ class Session {
   bool sigint_open_ = false;
   WarningObserver observer_;  // outlives L_: lua_close may still report
   Interrupts interrupts_;
+  lua_batteries::runner::DumpSignals dump_signals_;
   lua_State* L_ = nullptr;
 };
 
@@ -470,19 +526,27 @@ int call_protected(lua_State* L, lua_CFunction fn, ArgvView* view, std::string& 
 
 /// Prints why a run did not end ok, in lua.c's "progname: message" form.
 /// The message of an error already holds its traceback; a main chunk's
-/// error was printed by the observer as it happened.
-void report(const RunResult& result, bool error_already_printed) {
+/// error was printed by the observer as it happened. An interrupted run
+/// says where each fiber was at the Ctrl-C (`where`), a deadlock prints
+/// the task dump taken before the waiting fibers were torn down.
+void report(const RunResult& result, bool error_already_printed, const std::string& where) {
   switch (result.status) {
     case RunResult::Status::ok:
       return;
     case RunResult::Status::interrupted:
-      print_message(result.message.empty() ? "interrupted" : result.message);
+      if (!result.message.empty())
+        print_message(result.message);
+      else if (where.empty())
+        print_message("interrupted");
+      else
+        print_message("interrupted. At the Ctrl-C:\n" + where);
       return;
     case RunResult::Status::error:
       if (!error_already_printed) print_message(result.message);
       return;
     case RunResult::Status::deadlock:
       print_message(result.message);
+      if (!result.dump.empty()) print_message("task dump at the deadlock:\n" + result.dump);
       return;
   }
 }
@@ -501,7 +565,7 @@ int run_program(Session& session, const CommandLine& cmd, int argc, char** argv)
   // Reports how the last run ended and picks the exit status: a Ctrl-C that
   // arrived during a run makes it 130, whatever the run's own outcome.
   auto finish = [&session](const RunResult& result) {
-    report(result, session.main_error_printed());
+    report(result, session.main_error_printed(), session.where_interrupted());
     return session.interrupt_count() > 0 ? 130 : result.exit_code();
   };
   for (const char* chunk : cmd.chunks) {
