@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "lua_batteries/task.hpp"
@@ -50,6 +51,29 @@ struct GraceExpiry {
   std::string_view dump;
 };
 
+/// One std.log record, with the context of the code that logged it.
+struct LogRecord {
+  LogLevel level = LogLevel::info;
+  /// The formatted message (fmt and its arguments, then " key=value" for a
+  /// trailing data table).
+  std::string_view message;
+  /// Milliseconds since the runtime started (virtual under
+  /// Config::virtual_time).
+  double time_ms = 0;
+  /// The task whose code logged (also inside scope bodies and coroutines
+  /// it runs); null in the main chunk and outside any run.
+  const TaskEvent* task = nullptr;
+  /// The innermost scope that code runs in; null outside any run.
+  const ScopeEvent* scope = nullptr;
+  /// Where the record comes from: "lua" for std.log (the reference's log
+  /// target); a host logging through the same sink may use its own.
+  std::string_view target = "lua";
+};
+
+/// "[  12.3 ms t7 fetch] info: message" (the main chunk is "main"): the
+/// runner's format, for hosts that want the same.
+std::string format_log_record(const LogRecord& record);
+
 class Observer {
  public:
   virtual ~Observer() = default;
@@ -89,6 +113,10 @@ class Observer {
   /// A __close handler raised while a task or body was being hard-aborted;
   /// the remaining handlers still ran. `task` is null outside any task.
   virtual void close_error(const TaskEvent* task, std::string_view error_text) {}
+  /// A std.log record at or above Config::log_level. Unlike the other
+  /// events it is made while the logging Lua code runs (inside the
+  /// std.log call); like them it must not call into the Lua state.
+  virtual void log(const LogRecord&) {}
 };
 
 }  // namespace lua_batteries

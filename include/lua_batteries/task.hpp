@@ -49,6 +49,15 @@ const char* driver_name(Driver driver);
 /// other name.
 std::optional<Driver> parse_driver(std::string_view name);
 
+/// Severity of a log record (std.log), least severe first; `off` as a
+/// threshold lets nothing through.
+enum class LogLevel { trace, debug, info, warn, error, off };
+
+/// "trace", "debug", "info", "warn", "error" or "off".
+const char* log_level_name(LogLevel level);
+/// The level a name stands for (as above); nullopt for any other name.
+std::optional<LogLevel> parse_log_level(std::string_view name);
+
 /// Runtime configuration. The library reads no environment variables; the
 /// host maps its own settings onto this.
 struct Config {
@@ -81,6 +90,9 @@ struct Config {
   /// it. While a host await is outstanding the clock does not jump: the
   /// next deadline is waited for in real time, then the clock moves to it.
   bool virtual_time = false;
+  /// Least severe std.log record that is made and handed to the
+  /// observer (Observer::log); calls below it cost a comparison.
+  LogLevel log_level = LogLevel::info;
 };
 
 /// Installs std.task and std.time into L (creating the global `std` if

@@ -371,3 +371,28 @@ runner_case(a_with_timeout_error_shows_where_the_body_was_at_the_deadline
              "timeout_in_main.lua:5: in main chunk"
              "when the deadline passed, the with_timeout body was at:"
              "timeout_in_main.lua:4: in upvalue 'fetch'")
+
+# --- std.log ----------------------------------------------------------------
+
+runner_case(log_records_carry_time_task_and_name
+  ARGS --virtual-time log_context.lua
+  STDERR_HAS "[   0.0 ms main] info: starting 1 workers"
+             "[  12.3 ms t1 fetch] warn: slow source ms=12 source=db"
+  STDERR_LACKS "details")
+
+runner_case(log_level_debug_shows_debug_records
+  ARGS --virtual-time --log-level debug log_context.lua
+  STDERR_HAS "[  12.3 ms t1 fetch] debug: details")
+
+runner_case(log_level_error_hides_records_and_runner_warnings
+  ARGS --log-level=error --grace-ms 100 main_error_with_stubborn_task.lua
+  EXIT 1
+  STDOUT_IS "closed-by-hard-abort"
+  STDERR_HAS "main fails while a stubborn task runs"
+  STDERR_LACKS "warning" "grace window")
+
+runner_case(bad_log_level_is_rejected
+  ARGS --log-level loud log_context.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: unknown level 'loud' for --log-level (expected trace, debug, info, warn, error or off)"
+  STDOUT_EMPTY)

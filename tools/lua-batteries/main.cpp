@@ -58,6 +58,8 @@ constexpr const char* kUsage =
     "  --max-tasks N     most tasks alive at once (default 0: no limit)\n"
     "  --virtual-time    run on a virtual clock: sleeps and timeouts take no\n"
     "                    wall time (time jumps when every task is blocked)\n"
+    "  --log-level L     least severe std.log record and runner warning shown:\n"
+    "                    trace, debug, info (default), warn, error or off\n"
     "  --                stop handling options\n"
     "  -                 stop handling options and execute stdin\n"
     "With no script and no -e, standard input is executed unless it is a terminal.\n"
@@ -187,6 +189,18 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
     }
     return true;
   }
+  if (match_valued_option(argc, argv, i, "--log-level", value)) {
+    const auto level = value != nullptr ? lua_batteries::parse_log_level(value) : std::nullopt;
+    if (value == nullptr) {
+      error = UsageError{"'--log-level' needs argument", true};
+    } else if (!level) {
+      error = UsageError{std::string("unknown level '") + value +
+                         "' for --log-level (expected trace, debug, info, warn, error or off)"};
+    } else {
+      cmd.config.log_level = *level;
+    }
+    return true;
+  }
   if (match_valued_option(argc, argv, i, "--driver", value)) {
     const auto driver = value != nullptr ? lua_batteries::parse_driver(value) : std::nullopt;
     if (value == nullptr) {
@@ -264,10 +278,15 @@ void print_message(std::string_view text) {
 // Warnings
 
 /// The observer of the runner: prints the events a user must not miss
-/// (spec section 5) to stderr as warnings and ignores the rest.
+/// (spec section 5) to stderr as warnings, and std.log records, both
+/// through one sink filtered by --log-level; ignores the rest.
 class WarningObserver final : public lua_batteries::Observer {
  public:
   bool wants_lifecycle_events() const override { return false; }
+  void set_log_level(lua_batteries::LogLevel level) { log_level_ = level; }
+
+  /// Records reach here already filtered by Config::log_level.
+  void log(const lua_batteries::LogRecord& record) override { write(record); }
 
   /// Printed when it happens, before the grace window of the shutdown it
   /// starts; report() then does not print it again.
@@ -310,7 +329,8 @@ class WarningObserver final : public lua_batteries::Observer {
       text += expiring.who;
     }
     warn(text);
-    if (!expiring.dump.empty()) print_message("what the grace window left, as it was when it expired:\n" + expiring.dump);
+    if (!expiring.dump.empty() && lua_batteries::LogLevel::warn >= log_level_)
+      print_message("what the grace window left, as it was when it expired:\n" + expiring.dump);
   }
 
   void close_error(const lua_batteries::TaskEvent* task, std::string_view error_text) override {
@@ -333,7 +353,28 @@ class WarningObserver final : public lua_batteries::Observer {
     return text;
   }
 
-  static void warn(std::string_view text) { print_message("warning: " + std::string(text)); }
+  /// A runner warning is a record of its own target, written in lua's
+  /// "progname: warning: ..." form; a std.log record with its context.
+  void warn(std::string_view text) const {
+    lua_batteries::LogRecord record;
+    record.level = lua_batteries::LogLevel::warn;
+    record.message = text;
+    record.target = kProgram;
+    if (record.level >= log_level_) write(record);
+  }
+
+  static void write(const lua_batteries::LogRecord& record) {
+    if (record.target == kProgram) {
+      print_message(std::string(lua_batteries::log_level_name(record.level) == std::string_view("warn")
+                                    ? "warning"
+                                    : lua_batteries::log_level_name(record.level)) +
+                    ": " + std::string(record.message));
+      return;
+    }
+    std::string line = lua_batteries::format_log_record(record);
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stderr);
+  }
 
   /// `with_timeout "name"`, `scope` ...: how the dump names a scope.
   static std::string scope_label(const lua_batteries::ScopeEvent& scope) {
@@ -362,6 +403,7 @@ class WarningObserver final : public lua_batteries::Observer {
 
   bool main_error_printed_ = false;
   Expiring expiring_;
+  lua_batteries::LogLevel log_level_ = lua_batteries::LogLevel::info;
 };
 
 // ---------------------------------------------------------------------------
@@ -429,6 +471,7 @@ class Session {
     luaL_openlibs(L_);
     Config with_observer = config;
     with_observer.observer = &observer_;
+    observer_.set_log_level(config.log_level);
     lua_batteries::register_with(L_, &loop_, with_observer);  // throws on failure
     if (auto error = dump_signals_.start(&loop_, L_)) return error;
     return start_sigint();
