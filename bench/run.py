@@ -106,6 +106,10 @@ WORKLOADS = [
     Workload("W0", "empty", [], [], []),
     Workload("W1", "spawn_join", [200000], [100], [
         Metric("ns/task", "ns", per_unit_ns(lambda z: z[0]), 1.3, "floor")]),
+    # Not in WORKLOADS.md: W1 as it was before it spawned a fresh closure
+    # per task (one function shared by every task), for comparison.
+    Workload("W1S", "spawn_join_shared_fn", [200000], [100], [
+        Metric("ns/task", "ns", per_unit_ns(lambda z: z[0]))]),
     Workload("W2", "yield_switch", [1000000], [100], [
         Metric("ns/switch", "ns", per_unit_ns(lambda z: 2 * z[0]), 2.5, "floor")]),
     Workload("W3", "sleep_fanout", [100000, W3_SLEEP_MS], [100, 5], [
@@ -126,9 +130,16 @@ WORKLOADS = [
         Metric("p50 lateness ms", "ms", field_value("p50_ms")),
         Metric("p99 lateness ms", "ms", field_value("p99_ms"), 2),
         Metric("max lateness ms", "ms", field_value("max_ms"))]),
+    # W8, W8B, W9: the coordination primitives (docs/performance.md).
+    Workload("W8", "channel_pingpong", [1000000], [100], [
+        Metric("ns/hand-off", "ns", per_unit_ns(lambda z: z[0]), 2.5, "floor")]),
+    Workload("W8B", "channel_buffered", [1000000], [100], [
+        Metric("ns/value", "ns", per_unit_ns(lambda z: z[0]))]),
+    Workload("W9", "limited_fanout", [100000], [100], [
+        Metric("ns/task", "ns", per_unit_ns(lambda z: z[0]))]),
     # Not in WORKLOADS.md: the cost of preemption (docs/design.md, "Preemption") on
-    # CPU-bound Lua code, lua-batteries with its default slice against
-    # itself with preemption off.
+    # CPU-bound Lua code, lua-batteries with its default (the watchdog)
+    # against itself with preemption off (--no-watchdog).
     Workload("P1", "cpu_loop", [120000000], [100000], [
         Metric("ns/iteration", "ns", per_unit_ns(lambda z: z[0]), 1.03, PREEMPT_OFF)]),
 ]
@@ -149,6 +160,15 @@ NOTES = [
     "W6 awaits the child after the nested body.",
     "cqueues: W4 cancels through a condition variable every sleeper waits on; W6 nests one controller "
     "per scope.",
+    "W1 spawns a fresh closure per task (WORKLOADS.md); W1S is the former W1, one function shared by "
+    "every task (lua-batteries only).",
+    "W8 is N hand-offs (one value sent and received) between two tasks over two rendezvous channels; "
+    "the floor is N resume/yield pairs passing an integer in and out. asyncio has no rendezvous queue "
+    "(W8 uses Queue(maxsize=1)); Node uses the simplest promise queue (an array of values and one of "
+    "waiting resolvers); cqueues a table queue with a condition variable (unbounded in W8: in a "
+    "ping-pong each side waits for the reply). W8B: capacity 64, one producer, one consumer. W9: "
+    "asyncio Semaphore, Node a counter and a linked FIFO of resolvers (p-limit's shape), cqueues a "
+    "counter and a condition variable.",
 ]
 
 SCALE_SLEEPERS = 1000000
@@ -180,7 +200,8 @@ def lua_batteries(build, name="lua-batteries", flags=(), only=None):
         "W0": "w0_empty.lua", "W1": "w1_spawn_join.lua", "W2": "w2_yield_switch.lua",
         "W3": "w3_sleep_fanout.lua", "W3A": "w3_sleep_fanout.lua", "W4": "w4_cancel_storm.lua",
         "W5": "w5_timeout_churn.lua", "W6": "w6_nested_scopes.lua",
-        "W7": "w7_sleep_precision.lua", "P1": "p1_cpu_loop.lua",
+        "W7": "w7_sleep_precision.lua", "P1": "p1_cpu_loop.lua", "W1S": "w1s_spawn_join_shared.lua",
+        "W8": "w8_channel_pingpong.lua", "W8B": "w8b_channel_buffered.lua", "W9": "w9_limited_fanout.lua",
     }
     commands = {w: [runner, *flags_of.get(w, []), *flags, os.path.join(BENCH, "lua-batteries", s)]
                 for w, s in scripts.items() if only is None or w in only}
@@ -200,7 +221,7 @@ def implementations(build):
     python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else find_program("python3")
     node = find_program("node", "nodejs")
     lua = find_program("lua5.4")
-    peer_workloads = ["W0", "W1", "W2", "W3", "W3A", "W4", "W5", "W6", "W7"]
+    peer_workloads = ["W0", "W1", "W2", "W3", "W3A", "W4", "W5", "W6", "W7", "W8", "W8B", "W9"]
     mode = {"W0": "empty", "W3A": "w3"}  # W3A is their W3 with longer sleeps
 
     def peer(name, argv, version, workloads=peer_workloads, missing=None):
@@ -211,11 +232,11 @@ def implementations(build):
     return [
         lua_batteries(build),
         # Extra variants: one line each.
-        lua_batteries(build, PREEMPT_OFF, ["--slice-ms", "0"], only={"P1"}),
+        lua_batteries(build, PREEMPT_OFF, ["--no-watchdog"], only={"P1"}),
         # Bare coroutines (no scopes or cancellation): W1, W2, and W3 with a
         # FIFO of deadlines for the timer queue.
         Impl("floor", {"W0": [floor, "empty"], "W1": [floor, "w1_alive"], "W2": [floor, "w2"],
-                       "W3": [floor, "w3"], "W3A": [floor, "w3"]},
+                       "W3": [floor, "w3"], "W3A": [floor, "w3"], "W8": [floor, "w8"]},
              version="%s C API" % capture([floor, "--version"])),
         Impl("floor, one at a time", {"W1": [floor, "w1_one"]},
              version="%s C API" % capture([floor, "--version"])),

@@ -10,8 +10,9 @@ set -euo pipefail
 # lua5.4, luarocks, man-db and tmux: the packaging tests (require from
 # the stock interpreter, luarocks make, man -l, the prompt driven through a
 # pseudo-terminal). libreadline-dev: the prompt's line editing.
+# lua-socket: the std.io.wait_readable tests drive LuaSocket sockets.
 packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev valgrind clang libclang-rt-14-dev
-          libreadline-dev lua5.4 luarocks man-db tmux)
+          libreadline-dev lua5.4 luarocks man-db tmux lua-socket)
 if [ "${1:-}" = "--bench" ]; then
   # The peers: Python asyncio, Lua 5.4 + cqueues, Node.js (any `node`
   # already on PATH will do).

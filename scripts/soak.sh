@@ -3,11 +3,11 @@
 #   scripts/soak.sh RUNNER [SECONDS] [SEED] [RUNNER_OPTION...]
 # RUNNER is the lua-batteries binary (e.g. build/lua-batteries); SECONDS
 # defaults to 600, SEED to 1; the options go before the script (e.g.
-# --slice-ms 0 turns preemption off). The soak prints its memory samples;
+# --slice-ms 10 turns time slicing on). The soak prints its memory samples;
 # the runner's warnings (grace expiries, unjoined failures: the soak
 # provokes them by design) go to a file and are only counted. Fails if the
 # soak fails, the runner reports libuv handles left open, or a sanitizer
-# speaks. CTest runs it for 15 s as soak.short and soak.short_unsliced.
+# speaks. CTest runs it for 15 s as soak.short and soak.short_sliced.
 set -u
 bin=${1:?usage: soak.sh RUNNER [SECONDS] [SEED] [RUNNER_OPTION...]}
 seconds=${2:-600}

@@ -20,6 +20,8 @@
 #   --interrupt-after LINE
 #                        once stdout has a line equal to LINE, send SIGINT;
 #                        several are handled in order (Ctrl-C cases)
+#   --terminate-after LINE
+#                        the same with SIGTERM
 #   --signal-after SIG:LINE
 #                        once stdout or stderr has a line equal to LINE,
 #                        send SIGSIG (USR1, QUIT, INT ...); in order with
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
     --stdin) stdin=$2; has_stdin=1; shift 2 ;;
     --interrupt-after) interrupts+=("INT:$2"); shift 2 ;;
     --signal-after) interrupts+=("$2"); shift 2 ;;
+    --terminate-after) interrupts+=("TERM:$2"); shift 2 ;;
     --timeout) limit=$2; shift 2 ;;
     --) shift; break ;;
     *) echo "check_run.sh: unknown option $1" >&2; exit 2 ;;

@@ -74,6 +74,10 @@ struct LogRecord {
 /// runner's format, for hosts that want the same.
 std::string format_log_record(const LogRecord& record);
 
+/// Lifecycle events of a runtime. Called on the loop thread from inside the
+/// scheduler (and unobserved_error also from a finalizer, at any
+/// allocation): a method must not throw, call into the Lua state, or
+/// assume memory is available (a report may come because it ran out).
 class Observer {
  public:
   virtual ~Observer() = default;
@@ -101,8 +105,9 @@ class Observer {
   /// can say what was left and where it was.
   virtual void grace_expiring(const GraceExpiry&) {}
   /// A task failed with an error other than a cancellation or an abort and
-  /// nobody had joined it when its scope ended. `traceback` is where it
-  /// was raised.
+  /// nobody had joined it when its scope ended (for a root-scope task: when
+  /// its handle became garbage, at the end of the run, or at once with
+  /// Config::report_failures_at_once). `traceback` is where it was raised.
   virtual void unobserved_error(const TaskEvent&, std::string_view error_text,
                                 std::string_view traceback) {}
   /// The main chunk of a blocking run raised: `error_text` holds the error

@@ -7,8 +7,9 @@
 // the root scope are done.
 //
 // Threading: everything here belongs to the thread that drives the loop.
-// With preemption on (Config::slice_ms), register on that thread too: the
-// runtime's timer measures and signals the thread that registered it.
+// With preemption on (the default watchdog, or Config::slice_ms), register
+// on that thread too: the runtime's timer measures and signals the thread
+// that registered it.
 //
 // Lifetime: the runtime lives inside the Lua state. lua_close (or shutdown)
 // hard-aborts every live task, runs its pending __close handlers and closes
@@ -68,14 +69,40 @@ struct Config {
   double grace_ms = 1000;
   /// Receives lifecycle events; not owned, must outlive the Lua state.
   Observer* observer = nullptr;
-  /// Preemption (docs/design.md, "Preemption"): Lua code of a task, body or main
-  /// chunk that runs this long without suspending is suspended at the
-  /// next point where Lua can yield, so that other tasks and timers run.
-  /// Measured in CPU time of the loop thread. 0 turns preemption off:
-  /// no timer, no signal handler.
-  double slice_ms = 10;
+  /// Preemption (docs/design.md, "Preemption") has three modes:
+  ///
+  ///  - the watchdog (the default: slice_ms == 0, watchdog == true). Lua
+  ///    code between two suspension points is never interleaved with
+  ///    other Lua code of the same state. A busy fiber still cannot defeat
+  ///    a deadline: a CPU-time timer of the loop thread ticks every
+  ///    millisecond of CPU the loop uses; at the first tick after a
+  ///    deadline passed, the scheduler fires what is due without leaving
+  ///    the busy code (sleepers are queued, a with_timeout deadline
+  ///    records its cancellation, seen at the next suspension point), and
+  ///    a hard abort that concerns the busy code (grace window over, second
+  ///    Ctrl-C, shutdown grace over) stops it there: it unwinds, its
+  ///    __close handlers run, and where Lua cannot yield (a sort
+  ///    comparator, a gsub callback) the abort is raised as an error, again
+  ///    at every tick, until it has unwound. Every 10 ms of CPU in one
+  ///    resume the busy fiber also hands the loop one turn of I/O polling
+  ///    (Ctrl-C, host completions) and is resumed first afterwards; no
+  ///    other fiber runs, and a hard abort of other fibers (their __close
+  ///    handlers) waits until the busy one suspends or ends.
+  ///  - time slicing (slice_ms > 0): as the watchdog, and besides, Lua code
+  ///    that runs slice_ms of CPU without suspending is suspended at the
+  ///    next point where Lua can yield and goes to the back of the run
+  ///    queue, so other tasks run in the middle of its statements. Two
+  ///    tasks each running `local c = counter; c = c + 1; counter = c` lose
+  ///    updates. For CPU-bound tasks that share nothing and must progress
+  ///    side by side.
+  ///  - off (slice_ms == 0, watchdog == false): no timer, no signal
+  ///    handler; a busy loop holds the thread until it suspends, deadlines
+  ///    and hard aborts reach it only then.
+  double slice_ms = 0;
+  /// See slice_ms; ignored when slice_ms > 0.
+  bool watchdog = true;
   /// The real-time signal the loop thread's CPU-time timer sends it while
-  /// preemption is on; 0 means SIGRTMIN + 3. The handler is installed
+  /// preemption (slicing or the watchdog) is on; 0 means SIGRTMIN + 3. The handler is installed
   /// when the first runtime starts preemption (registration fails if the
   /// signal already has a handler) and the previous disposition comes back
   /// when the last one closes.
@@ -93,6 +120,14 @@ struct Config {
   /// Least severe std.log record that is made and handed to the
   /// observer (Observer::log); calls below it cost a comparison.
   LogLevel log_level = LogLevel::info;
+  /// A root-scope task that fails while nobody waits in its join is
+  /// reported (Observer::unobserved_error) once it is known to be
+  /// unobserved: when its handle is garbage, or at the end of the run if
+  /// the script still holds it. The runtime keeps nothing of it after
+  /// that, so a long-running program stays flat. With this set, such a
+  /// failure is reported as soon as it happens (a later join still gets
+  /// the error from the handle).
+  bool report_failures_at_once = false;
 };
 
 /// Installs std.task and std.time into L (creating the global `std` if
@@ -143,6 +178,20 @@ void request_shutdown(lua_State* L);
 /// Hard-aborts every task and the main chunk now (second Ctrl-C). __close
 /// handlers that run meanwhile cannot spawn into the root scope.
 void abort_all(lua_State* L);
+/// Stopping Lua code that never returns to the loop, from a signal handler
+/// (a runner's second Ctrl-C), as the `lua` interpreter does on SIGINT.
+/// Take the handle on the loop thread beforehand; interrupt() is
+/// async-signal-safe: it arms the runtime's hook on the Lua thread running
+/// now (none: nothing to do), which hard-aborts the fiber running there
+/// (the task, scope body or main chunk) at its next instruction, even
+/// inside a table.sort comparator or a gsub callback where it cannot
+/// yield. The loop then runs as soon as the fiber has unwound; call
+/// abort_all from there for the rest. Not for a long call into C.
+struct InterruptHandle {
+  void* runtime = nullptr;  ///< null: L had no runtime
+};
+InterruptHandle interrupt_handle(lua_State* L);
+void interrupt(const InterruptHandle& handle) noexcept;
 /// Hard-aborts everything and closes the runtime's libuv handles; std.task
 /// calls raise "std.task: runtime is shut down" afterwards. lua_close does
 /// this implicitly.
@@ -207,15 +256,39 @@ struct TaskInfo {
 /// is not installed.
 std::optional<TaskInfo> current_task(lua_State* L);
 
-/// Why a wait ended without its completion.
-enum class Interruption { cancelled, aborted };
+/// Why on_interrupt is called.
+enum class Interruption {
+  /// The task was cancelled; its wait is over (it raises `task cancelled`).
+  cancelled,
+  /// The task was hard-aborted (or the runtime shut down); its wait is over.
+  aborted,
+  /// CancelMode::deferred only: the task was cancelled, but it keeps
+  /// waiting until complete() (or a hard abort). Not the end of the wait.
+  cancel_requested,
+};
+
+/// What a cancellation of the waiting task does to an await.
+enum class CancelMode {
+  /// The wait ends at once: on_interrupt(cancelled), then the task raises
+  /// `task cancelled`.
+  immediate,
+  /// The bridge is told (on_interrupt(cancel_requested)) and the task
+  /// keeps waiting until the bridge calls complete(); then on_interrupt
+  /// (cancelled) runs and the task raises `task cancelled` (k does not
+  /// run). A hard abort still ends the wait at once (on_interrupt(aborted)).
+  /// For "terminate the child, wait until it has exited, then raise"
+  /// (Trio's run_process): nothing the operation started outlives it.
+  deferred,
+};
 
 /// One pending operation of a host bridge (SQL, subprocess, HTTP ...) that
 /// a task waits for; see await(). For every await exactly one of two
 /// things happens: the task continues in the continuation k, or
-/// on_interrupt runs. The bridge owns the Awaiter and keeps it alive until
-/// then; that is also the moment to release whatever else the operation
-/// holds (its result was read by k, or nobody will read it).
+/// on_interrupt runs with `cancelled` or `aborted` (`cancel_requested`,
+/// of CancelMode::deferred, only announces one of these). The bridge owns
+/// the Awaiter and keeps it alive until then; that is also the moment to
+/// release whatever else the operation holds (its result was read by k, or
+/// nobody will read it).
 class Awaiter {
  public:
   /// Called when the waiting task is cancelled before complete(), or
@@ -225,8 +298,9 @@ class Awaiter {
   /// destroyed inside the callback. It must not call into Lua.
   using InterruptFn = void (*)(Awaiter&, Interruption);
 
-  explicit Awaiter(InterruptFn on_interrupt = nullptr, void* user_data = nullptr)
-      : on_interrupt_(on_interrupt), user_data_(user_data) {}
+  explicit Awaiter(InterruptFn on_interrupt = nullptr, void* user_data = nullptr,
+                   CancelMode cancel_mode = CancelMode::immediate)
+      : on_interrupt_(on_interrupt), user_data_(user_data), cancel_mode_(cancel_mode) {}
   Awaiter(const Awaiter&) = delete;
   Awaiter& operator=(const Awaiter&) = delete;
   /// Destroying an Awaiter whose task still waits for it (neither k nor
@@ -247,6 +321,17 @@ class Awaiter {
   /// (pid 4121)`. Set it before or during the wait, from the loop thread.
   void set_detail(std::string_view detail) { detail_.assign(detail); }
   const std::string& detail() const { return detail_; }
+  CancelMode cancel_mode() const { return cancel_mode_; }
+  /// Sets the mode of the next await (not while waiting).
+  void set_cancel_mode(CancelMode mode) { cancel_mode_ = mode; }
+  /// Makes an Awaiter whose wait is over ready for the next await, so that
+  /// an object with one operation at a time can keep one Awaiter for all
+  /// of them. No effect while waiting.
+  void reset() {
+    if (fiber_) return;
+    completed_ = false;
+    used_ = false;
+  }
 
  private:
   friend class detail::Runtime;
@@ -255,16 +340,31 @@ class Awaiter {
   void* user_data_;
   std::string detail_;
   detail::Fiber* fiber_ = nullptr;
+  CancelMode cancel_mode_;
   bool completed_ = false;  // complete() was called (before or during the wait)
   bool used_ = false;       // await() was called
 };
+
+/// [-0, +0, -] Whether code running in L can suspend here (await would
+/// not raise "cannot suspend here"): false outside a task or the main
+/// chunk of a run, across a C boundary, and in __close handlers run by a
+/// hard abort. A bridge that must not fail there (a close) ends its
+/// resource without waiting instead.
+bool can_suspend(lua_State* L);
+
+/// [-0, +0, e] A checkpoint for bridges: raises `task cancelled` if the
+/// code running in L is cancelled (its effective token), else returns 0.
+/// Call it before starting work that a CancelMode::deferred await would
+/// let run to its end, so that a cancelled task starts nothing.
+int check_cancelled(lua_State* L);
 
 /// [-0, +0, e] Suspends the running task until awaiter.complete(), from
 /// inside a lua_CFunction: `return await(L, a, "mybridge.read", k, ctx);`.
 /// Like lua_yieldk it does not return to its caller; the task continues in
 /// k(L, LUA_YIELD, ctx) with the C function's stack as it was. If the task
 /// is cancelled before the completion arrives it raises `task cancelled`
-/// there instead (on_interrupt runs first, k does not); if it is
+/// there instead (on_interrupt runs first, k does not; with
+/// CancelMode::deferred only once the completion arrived); if it is
 /// hard-aborted before k ran, on_interrupt runs and k never does. Where the
 /// running code cannot suspend it raises "<what>: cannot suspend here"
 /// (nothing else happens: the operation was never waited for).

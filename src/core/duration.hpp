@@ -20,6 +20,12 @@ DurationCheck check_duration(double ms);
 /// Nanoseconds of a valid duration.
 std::uint64_t duration_ns(double ms);
 
+/// a + b, or UINT64_MAX where that wraps: a deadline `now + duration` near
+/// the largest duration lies in the far future, never in the past.
+inline constexpr std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
+
 /// The shortest text that reads back as `ms`, without a trailing ".0";
 /// "NaN", "inf", "-inf" for the special values.
 std::string format_ms(double ms);

@@ -44,6 +44,7 @@ class IntrusiveList {
 
   bool empty() const { return !head_.is_linked(); }
   void push_back(T& item) { (item.*Hook).insert_before(head_); }
+  void push_front(T& item) { (item.*Hook).insert_before(*head_.next); }
   T* front() const { return empty() ? nullptr : from_hook(head_.next); }
   T* pop_front() {
     T* item = front();

@@ -6,6 +6,7 @@
 
 #include "core/cancel_token.hpp"
 #include "core/out_of_memory.hpp"
+#include "io/open_io.hpp"
 #include "lua/bindings.hpp"
 #include "lua_batteries/observer.hpp"
 #include "lua_batteries/task.hpp"
@@ -68,6 +69,9 @@ int install(lua_State* L) {
   lua_pop(L, 1);
   if (const char* error = rt->start_preemption()) return luaL_error(L, "%s", error);
   detail::open_libraries(L, *rt);
+  // The I/O modules are bridges on the public host API (src/io/), so
+  // they are installed here rather than among the Lua bindings below.
+  io::open_io(L, inst.loop, inst.config->grace_ms);
   return 0;
 }
 
@@ -163,6 +167,12 @@ void abort_all(lua_State* L) {
   if (Runtime* rt = runtime_or_null(L)) rt->abort_all();
 }
 
+InterruptHandle interrupt_handle(lua_State* L) { return InterruptHandle{runtime_or_null(L)}; }
+
+void interrupt(const InterruptHandle& handle) noexcept {
+  if (handle.runtime) static_cast<Runtime*>(handle.runtime)->interrupt_from_signal();
+}
+
 void shutdown(lua_State* L) {
   if (Runtime* rt = runtime_or_null(L)) rt->close();
 }
@@ -248,9 +258,13 @@ namespace {
 
 int await_continue(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
+  // Still attached after an interruption: a deferred cancel whose bridge
+  // has completed; its wait ends here, with on_interrupt(cancelled).
+  Awaiter* deferred = f.await_end == Fiber::AwaitEnd::interrupted ? f.await_call.awaiter : nullptr;
   f.rt.detach_awaiter(f);  // the wait ends here, in k or in an error
   switch (f.await_end) {
     case Fiber::AwaitEnd::interrupted:
+      if (deferred) Runtime::notify_interrupt(*deferred, Interruption::cancelled);
       f.rt.errors().raise(L, detail::ErrorKind::cancelled);
     case Fiber::AwaitEnd::abandoned:
       return luaL_error(L, "%s: the operation was abandoned before it completed", f.await_call.what);
@@ -263,12 +277,24 @@ int await_continue(lua_State* L, int, lua_KContext ctx) {
 
 }  // namespace
 
+bool can_suspend(lua_State* L) {
+  Runtime* rt = runtime_or_null(L);
+  return rt && !rt->is_closed() && rt->suspendable_fiber(L) != nullptr;
+}
+
+int check_cancelled(lua_State* L) {
+  Runtime* rt = runtime_or_null(L);
+  if (!rt || rt->is_closed()) return 0;
+  if (effective_token(L).is_cancelled()) rt->errors().raise(L, detail::ErrorKind::cancelled);
+  return 0;
+}
+
 int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k, lua_KContext ctx) {
   Runtime* rt = runtime_or_null(L);
   if (!rt) return luaL_error(L, "%s: std.task is not installed", what);
   Fiber& f = detail::check_suspendable(L, *rt, what);
   awaiter.used_ = true;
-  if (f.is_cancelled()) {
+  if (f.is_cancelled() && awaiter.cancel_mode_ == CancelMode::immediate) {
     if (awaiter.on_interrupt_) awaiter.on_interrupt_(awaiter, Interruption::cancelled);
     rt->errors().raise(L, detail::ErrorKind::cancelled);
   }
@@ -278,6 +304,9 @@ int await(lua_State* L, Awaiter& awaiter, const char* what, lua_KFunction k, lua
     rt->wait_turn(f);
   } else {
     rt->wait_await(f, awaiter);
+    // Deferred mode in a cancelled task: the bridge hears of it now; a
+    // completion it gives at once is picked up when the yield is done.
+    if (f.is_cancelled()) rt->defer_cancel(f);
   }
   return rt->suspend(L, f, &await_continue, reinterpret_cast<lua_KContext>(&f));
 }

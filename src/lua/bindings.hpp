@@ -11,18 +11,20 @@
 #include <lua.hpp>
 
 #include <cassert>
+#include <string_view>
 
 #include "runtime/error_value.hpp"
 #include "runtime/fiber.hpp"
+#include "runtime/lua_string.hpp"
 
 namespace lua_batteries::detail {
 
 class Runtime;
 
-/// [-0, +0, -] The runtime of a std.task function: every function of the
-/// module, of its object types' methods that need it and of the coroutine
-/// replacements carries it as upvalue 1 (light userdata).
-inline Runtime& runtime_of(lua_State* L) { return *static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1))); }
+/// [-0, +0, -] The runtime of a std.task function, the module's functions
+/// and the coroutine replacements: it comes from the registry, not from an
+/// upvalue, which debug.setupvalue could replace (open.cpp).
+Runtime& runtime_of(lua_State* L);
 
 /// A Lua-visible object type: a userdata with a metatable named
 /// `metatable_name` (luaL_checkudata), whose getmetatable() is `short_name`.
@@ -106,6 +108,36 @@ CancelToken* push_new_token_object(lua_State* L, Runtime& rt);
 CancelToken* token_of_object(lua_State* L, int index);
 /// [-0, +0, v] The Scope of the Scope object at `index`.
 Scope& check_scope(lua_State* L, int index);
+
+/// A scope to open around a body function (task.scope, with_timeout and
+/// what is built on them).
+struct ScopeRequest {
+  ScopeKind kind;
+  const char* what;  // for "cannot suspend here"
+  int name_index;    // stack index of the name, 0: none
+  int fn_index;
+  double timeout_ms;
+  double grace_ms;
+  /// The scope's token is a root of its own instead of a child of the
+  /// caller's (task.shield): cancellation from outside does not reach in.
+  bool detached;
+  /// Continuation of the caller once the scope has settled (ctx: the
+  /// Scope); null for the standard delivery, deliver_scope_result.
+  lua_KFunction k;
+  /// task.scope's options (std-task-coordination section 7).
+  bool fail_fast = false;
+  CancelToken* linked = nullptr;
+};
+/// [-0, +0, v] The grace window of a with_timeout-like call (`fn` names
+/// it in errors, "task.with_timeout"): opts.grace_ms from the optional
+/// table at `index`, else the configured default.
+double read_grace_option(lua_State* L, Runtime& rt, int index, const char* fn);
+/// [-0, +2, v] (yields) Opens the scope and runs its body; the caller
+/// continues once the body and every child are done.
+int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req);
+/// [-0, +(n|0), v] What a settled scope gives its caller: the body's values,
+/// or its error (with_timeout: its timeout error if the deadline passed).
+int deliver_scope_result(lua_State* L, Scope& s);
 
 /// [-0, +0, v] Raises "std.task.<fn>: cannot suspend here" (fn given whole).
 [[noreturn]] void raise_cannot_suspend(lua_State* L, const char* what);

@@ -122,7 +122,14 @@ int coroutine_resume(lua_State* L) {
 
 // --- coroutine.wrap -----------------------------------------------------------
 
-lua_State* wrapped_thread(lua_State* L) { return lua_tothread(L, lua_upvalueindex(2)); }
+// [-0, +0, v] The coroutine of a wrap function (its upvalue), checked:
+// debug.setupvalue can replace it.
+lua_State* wrapped_thread(lua_State* L) {
+  lua_State* co = lua_tothread(L, lua_upvalueindex(1));
+  if (!co)
+    luaL_error(L, "coroutine.wrap: the function's coroutine was replaced by a %s", luaL_typename(L, lua_upvalueindex(1)));
+  return co;
+}
 
 int finish_wrap(lua_State* L, Runtime& rt, lua_State* co, int r);
 
@@ -154,16 +161,15 @@ int finish_wrap(lua_State* L, Runtime& rt, lua_State* co, int r) {
 int wrap_call(lua_State* L) {
   Runtime& rt = runtime_of(L);
   lua_State* co = wrapped_thread(L);
-  return finish_wrap(L, rt, co, resume_step(L, rt, co, lua_upvalueindex(2), lua_gettop(L), false));
+  return finish_wrap(L, rt, co, resume_step(L, rt, co, lua_upvalueindex(1), lua_gettop(L), false));
 }
 
 int coroutine_wrap(lua_State* L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
-  lua_pushvalue(L, lua_upvalueindex(1));
   lua_State* co = lua_newthread(L);
   lua_pushvalue(L, 1);
   lua_xmove(L, co, 1);
-  lua_pushcclosure(L, wrap_call, 2);
+  lua_pushcclosure(L, wrap_call, 1);
   return 1;
 }
 
@@ -276,8 +282,7 @@ void install_coroutine_library(lua_State* L, Runtime& rt) {
                                 {"status", coroutine_status}, {"close", coroutine_close}, {"isyieldable", coroutine_isyieldable},
                                 {"running", coroutine_running},
                                 {nullptr, nullptr}};
-  lua_pushlightuserdata(L, &rt);
-  luaL_setfuncs(L, functions, 1);
+  luaL_setfuncs(L, functions, 0);
   lua_pop(L, 1);
 }
 

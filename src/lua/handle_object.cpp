@@ -82,13 +82,14 @@ int handle_elapsed(lua_State* L) {
 int handle_index(lua_State* L) {
   // A method, the common case, needs no check of the object: the method
   // checks its own self when called.
+  // (The methods table is an upvalue: debug.setupvalue may have replaced it.)
   lua_pushvalue(L, 2);
-  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  if (lua_istable(L, lua_upvalueindex(1)) && lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
   const Task& t = check_handle(L, 1);
-  const char* key = lua_tostring(L, 2);
-  if (key && std::string_view(key) == "id") {
+  const std::string_view key = string_key(L, 2);
+  if (key == "id") {
     lua_pushfstring(L, "t%I", static_cast<lua_Integer>(t.number));
-  } else if (key && std::string_view(key) == "name") {
+  } else if (key == "name") {
     lua_getiuservalue(L, 1, 2);
   }
   return 1;
@@ -96,10 +97,13 @@ int handle_index(lua_State* L) {
 
 int handle_tostring(lua_State* L) {
   const Task& t = check_handle(L, 1);
-  if (t.name)
-    lua_pushfstring(L, "task t%I (%s)", static_cast<lua_Integer>(t.number), t.name);
-  else
-    lua_pushfstring(L, "task t%I", static_cast<lua_Integer>(t.number));
+  lua_pushfstring(L, "task t%I", static_cast<lua_Integer>(t.number));
+  if (t.name) {  // whole, with any embedded "\0" (%s would stop there)
+    lua_pushliteral(L, " (");
+    lua_pushlstring(L, t.name, t.name_len);
+    lua_pushliteral(L, ")");
+    lua_concat(L, 4);
+  }
   return 1;
 }
 

@@ -1,10 +1,13 @@
 // The Lua side of an installation: the object types, std.task, std.time,
 // std.log and the coroutine replacements, for a runtime that open() has set up.
 #include "lua/bindings.hpp"
+#include "lua/coordination.hpp"
 #include "lua/time_module.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
+
+Runtime& runtime_of(lua_State* L) { return *Runtime::from(L); }
 
 void open_libraries(lua_State* L, Runtime& rt) {
   ObjectMetatables metatables;
@@ -20,6 +23,7 @@ void open_libraries(lua_State* L, Runtime& rt) {
     lua_setglobal(L, "std");
   }
   push_task_module(L, rt);
+  open_coordination(L, rt, -1);
   lua_setfield(L, -2, "task");
   open_time_module(L, &rt.clock());
   lua_setfield(L, -2, "time");

@@ -45,20 +45,24 @@ int scope_token(lua_State* L) {
 int scope_index(lua_State* L) {
   // A method, the common case, needs no check of the object (see
   // handle_index).
+  // (The methods table is an upvalue: debug.setupvalue may have replaced it.)
   lua_pushvalue(L, 2);
-  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  if (lua_istable(L, lua_upvalueindex(1)) && lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
   check_scope(L, 1);
-  const char* key = lua_tostring(L, 2);
-  if (key && std::string_view(key) == "name") lua_getiuservalue(L, 1, 2);
+  if (string_key(L, 2) == "name") lua_getiuservalue(L, 1, 2);
   return 1;
 }
 
 int scope_tostring(lua_State* L) {
   const Scope& s = check_scope(L, 1);
-  if (s.name)
-    lua_pushfstring(L, "scope (%s)", s.name);
-  else
+  if (s.name) {  // whole, with any embedded "\0" (%s would stop there)
+    lua_pushliteral(L, "scope (");
+    lua_pushlstring(L, s.name, s.name_len);
+    lua_pushliteral(L, ")");
+    lua_concat(L, 3);
+  } else {
     lua_pushliteral(L, "scope");
+  }
   return 1;
 }
 

@@ -7,6 +7,7 @@
 #include "core/duration.hpp"
 #include "core/out_of_memory.hpp"
 #include "lua/bindings.hpp"
+#include "lua/coordination.hpp"
 #include "runtime/dump.hpp"
 #include "runtime/runtime.hpp"
 
@@ -16,7 +17,11 @@ namespace {
 // Continuation of every plain wait (turn, sleep): the fiber is back; a
 // cancellation that landed meanwhile wins over the wake-up.
 int after_wait(lua_State* L, int, lua_KContext ctx) {
-  check_cancel(L, *reinterpret_cast<Fiber*>(ctx));
+  Fiber& f = *reinterpret_cast<Fiber*>(ctx);
+  // Continued by a hard abort, so that the __close handler it waited in
+  // finishes (Runtime::close_threads): the wait did not happen.
+  if (f.abort_requested) f.rt.errors().raise(L, ErrorKind::aborted);
+  check_cancel(L, f);
   return 0;
 }
 
@@ -27,13 +32,34 @@ struct SpawnOptions {
   Driver driver;
 };
 
+// [-0, +1, m] The string at `index` as a string_view, with its length: a
+// name with an embedded "\0" is not the name before it.
+std::string_view lua_string_view(lua_State* L, int index) {
+  size_t len = 0;
+  const char* s = lua_tolstring(L, index, &len);
+  return std::string_view(s, len);
+}
+
+// [-0, +0, v] Raises "<where>before<the string at index>after", the
+// string whole (%s of luaL_error would stop at an embedded "\0").
+[[noreturn]] void raise_quoting(lua_State* L, const char* before, int index, const char* after) {
+  index = lua_absindex(L, index);
+  luaL_checkstack(L, 4, nullptr);
+  luaL_where(L, 1);
+  lua_pushstring(L, before);
+  lua_pushvalue(L, index);
+  lua_pushstring(L, after);
+  lua_concat(L, 4);
+  lua_error(L);
+  __builtin_unreachable();
+}
+
 // [-0, +0, v] opts.driver at `index`.
 Driver check_driver(lua_State* L, int index) {
   if (lua_type(L, index) != LUA_TSTRING)
     luaL_error(L, "std.task: opts.driver: expected string, got %s", value_type_name(L, index));
-  const std::optional<Driver> driver = parse_driver(lua_tostring(L, index));
-  if (!driver)
-    luaL_error(L, "std.task: unknown driver '%s' (expected 'async_fn' or 'coroutine')", lua_tostring(L, index));
+  const std::optional<Driver> driver = parse_driver(lua_string_view(L, index));
+  if (!driver) raise_quoting(L, "std.task: unknown driver '", index, "' (expected 'async_fn' or 'coroutine')");
   return *driver;
 }
 
@@ -46,14 +72,14 @@ SpawnOptions parse_spawn_options(lua_State* L, Runtime& rt, int opts_index) {
   while (lua_next(L, opts_index)) {
     if (lua_type(L, -2) != LUA_TSTRING)
       luaL_error(L, "std.task: opts keys must be strings, got %s", value_type_name(L, -2));
-    const std::string_view key(lua_tostring(L, -2));
+    const std::string_view key = lua_string_view(L, -2);
     if (key == "name") {
       if (lua_type(L, -1) != LUA_TSTRING)
         luaL_error(L, "std.task: opts.name: expected string, got %s", value_type_name(L, -1));
     } else if (key == "driver") {
       opts.driver = check_driver(L, -1);
     } else {
-      luaL_error(L, "std.task: unknown opts key '%s' (expected 'name' or 'driver')", lua_tostring(L, -2));
+      raise_quoting(L, "std.task: unknown opts key '", -2, "' (expected 'name' or 'driver')");
     }
     lua_pop(L, 1);
   }
@@ -101,8 +127,18 @@ int after_scope(lua_State* L, int, lua_KContext ctx) {
   if (s.deadline_hit) {
     rt.release_scope(s);
     push_timeout_error(L, s.timeout_ms);
-    lua_getiuservalue(L, -2, 4);  // where the body was (deadline_site.cpp)
+    lua_getiuservalue(L, -2, 5);  // where the body was (deadline_site.cpp)
     set_timeout_where(L, -2);
+    return lua_error(L);
+  }
+  if (s.first_failure != FirstFailure::none) {
+    // Fail-fast: the first failed child's error, unchanged.
+    if (s.first_failure == FirstFailure::out_of_memory) {
+      rt.release_scope(s);
+      raise_out_of_memory(L);
+    }
+    lua_getiuservalue(L, -1, 4);  // the scope object is on top of the caller's stack
+    rt.release_scope(s);
     return lua_error(L);
   }
   if (s.body_outcome == Outcome::aborted) {
@@ -126,14 +162,7 @@ int after_scope(lua_State* L, int, lua_KContext ctx) {
   return n;
 }
 
-struct ScopeRequest {
-  ScopeKind kind;
-  const char* what;  // for "cannot suspend here"
-  int name_index;
-  int fn_index;
-  double timeout_ms;
-  double grace_ms;
-};
+}  // namespace
 
 // [-0, +2, v] (yields) Opens a scope around fn and suspends the caller
 // until the body and every child are done.
@@ -143,10 +172,10 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   // The pin is taken before the Scope exists: nothing between construction
   // and the start of the body may raise, or the pinned scope would never
   // close.
-  // User values: the body thread, the name, the token object, where the
-  // body was when a deadline passed.
-  void* memory = lua_newuserdatauv(L, sizeof(Scope), 4);
-  ScopeSpec spec{req.kind, rt.pins().pin(L, -1), body, nullptr, 0, req.timeout_ms, req.grace_ms};
+  // User values: the body thread, the name, the token object, the first
+  // failure of a fail-fast scope, where the body was when a deadline passed.
+  void* memory = lua_newuserdatauv(L, sizeof(Scope), 5);
+  ScopeSpec spec{req.kind, rt.pins().pin(L, -1), body, nullptr, 0, req.timeout_ms, req.grace_ms, req.detached, req.fail_fast, req.linked};
   if (req.name_index) spec.name = lua_tolstring(L, req.name_index, &spec.name_len);
   Scope* s = nullptr;
   if (!allocation_succeeded([&] { s = new (memory) Scope(rt, f, spec); })) {
@@ -165,12 +194,39 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   lua_pushvalue(L, -2);
   lua_xmove(L, body, 2);
   if (!rt.start_scope(*s, f)) raise_out_of_memory(L);
-  return rt.suspend(L, f, &after_scope, reinterpret_cast<lua_KContext>(s));
+  return rt.suspend(L, f, req.k ? req.k : &after_scope, reinterpret_cast<lua_KContext>(s));
+}
+
+int deliver_scope_result(lua_State* L, Scope& s) { return after_scope(L, LUA_YIELD, reinterpret_cast<lua_KContext>(&s)); }
+
+namespace {
+
+// [-0, +0, v] task.scope's options table at `index` into req.
+void read_scope_options(lua_State* L, int index, ScopeRequest& req) {
+  if (lua_isnoneornil(L, index)) return;
+  luaL_argexpected(L, lua_istable(L, index), index, "table");
+  lua_pushnil(L);
+  while (lua_next(L, index)) {
+    if (lua_type(L, -2) != LUA_TSTRING)
+      luaL_error(L, "task.scope: opts keys must be strings, got %s", value_type_name(L, -2));
+    const std::string_view key = lua_tostring(L, -2);
+    if (key == "fail_fast") {
+      if (!lua_isboolean(L, -1))
+        luaL_error(L, "task.scope: opts.fail_fast must be a boolean, got %s", value_type_name(L, -1));
+      req.fail_fast = lua_toboolean(L, -1);
+    } else if (key == "token") {
+      req.linked = token_of_object(L, -1);
+      if (!req.linked) luaL_error(L, "task.scope: opts.token must be a CancelToken, got %s", value_type_name(L, -1));
+    } else {
+      luaL_error(L, "task.scope: unknown opts key '%s' (expected 'fail_fast' or 'token')", lua_tostring(L, -2));
+    }
+    lua_pop(L, 1);
+  }
 }
 
 int l_scope(lua_State* L) {
   Runtime& rt = runtime_of(L);
-  ScopeRequest req{ScopeKind::scope, "std.task.scope", 0, 1, 0, 0};
+  ScopeRequest req{ScopeKind::scope, "std.task.scope", 0, 1, 0, 0, false, nullptr};
   switch (lua_type(L, 1)) {
     case LUA_TNONE:
       return luaL_error(L, "task.scope requires at least a function");
@@ -185,31 +241,45 @@ int l_scope(lua_State* L) {
     default:
       return luaL_error(L, "task.scope: first argument must be a function or a name string");
   }
+  // The token object stays on the stack (a user value of nothing else)
+  // until open_scope has taken its reference.
+  read_scope_options(L, req.fn_index + 1, req);
   return open_scope(L, rt, req);
 }
+
+}  // namespace
+
+double read_grace_option(lua_State* L, Runtime& rt, int index, const char* fn) {
+  double grace_ms = rt.config().grace_ms;
+  if (lua_isnoneornil(L, index)) return grace_ms;
+  luaL_argexpected(L, lua_istable(L, index), index, "table");
+  lua_pushnil(L);
+  while (lua_next(L, index)) {
+    if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "%s: opts keys must be strings, got %s", fn, value_type_name(L, -2));
+    if (lua_string_view(L, -2) != "grace_ms") {
+      lua_pushfstring(L, "%s: unknown opts key '", fn);
+      raise_quoting(L, lua_tostring(L, -1), -3, "' (expected 'grace_ms')");
+    }
+    if (lua_type(L, -1) != LUA_TNUMBER)
+      luaL_error(L, "%s: opts.grace_ms must be a number, got %s", fn, value_type_name(L, -1));
+    grace_ms = lua_tonumber(L, -1);
+    if (check_duration(grace_ms) != DurationCheck::ok) {
+      lua_pushfstring(L, "%s: opts.grace_ms", fn);
+      raise_duration_error(L, lua_tostring(L, -1), grace_ms);
+    }
+    lua_pop(L, 1);
+  }
+  return grace_ms;
+}
+
+namespace {
 
 int l_with_timeout(lua_State* L) {
   Runtime& rt = runtime_of(L);
   const double ms = check_duration_arg(L, 1, "task.with_timeout");
   luaL_checktype(L, 2, LUA_TFUNCTION);
-  double grace_ms = rt.config().grace_ms;
-  if (!lua_isnoneornil(L, 3)) {
-    luaL_argexpected(L, lua_istable(L, 3), 3, "table");
-    lua_pushnil(L);
-    while (lua_next(L, 3)) {
-      if (lua_type(L, -2) != LUA_TSTRING)
-        luaL_error(L, "task.with_timeout: opts keys must be strings, got %s", value_type_name(L, -2));
-      if (std::string_view(lua_tostring(L, -2)) != "grace_ms")
-        luaL_error(L, "task.with_timeout: unknown opts key '%s' (expected 'grace_ms')", lua_tostring(L, -2));
-      if (lua_type(L, -1) != LUA_TNUMBER)
-        luaL_error(L, "task.with_timeout: opts.grace_ms must be a number, got %s", value_type_name(L, -1));
-      grace_ms = lua_tonumber(L, -1);
-      if (check_duration(grace_ms) != DurationCheck::ok)
-        raise_duration_error(L, "task.with_timeout: opts.grace_ms", grace_ms);
-      lua_pop(L, 1);
-    }
-  }
-  return open_scope(L, rt, ScopeRequest{ScopeKind::with_timeout, "std.task.with_timeout", 0, 2, ms, grace_ms});
+  const double grace_ms = read_grace_option(L, rt, 3, "task.with_timeout");
+  return open_scope(L, rt, ScopeRequest{ScopeKind::with_timeout, "std.task.with_timeout", 0, 2, ms, grace_ms, false, nullptr});
 }
 
 // --- tokens and introspection -------------------------------------------------
@@ -300,7 +370,7 @@ int suspend_for_turn(lua_State* L, Fiber& f) {
 
 int suspend_for_sleep(lua_State* L, Fiber& f, double ms) {
   Runtime& rt = f.rt;
-  if (!allocation_succeeded([&] { rt.wait_sleep(f, rt.now_ns() + duration_ns(ms)); })) raise_out_of_memory(L);
+  if (!allocation_succeeded([&] { rt.wait_sleep(f, saturating_add(rt.now_ns(), duration_ns(ms))); })) raise_out_of_memory(L);
   return rt.suspend(L, f, &after_wait, reinterpret_cast<lua_KContext>(&f));
 }
 
@@ -328,6 +398,7 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
   // The pin is taken before the Task exists: nothing from there to the end
   // may raise, or the pinned handle would hold a task that never runs.
   void* memory = lua_newuserdatauv(L, sizeof(Task), opts.name_index ? 2 : 1);  // the name only if there is one
+  inherit_vars(L, rt, memory);  // may raise: the Task does not exist yet
   TaskSpec spec{opts.driver, thread, rt.pins().pin(L, -1), nullptr, 0};
   if (opts.name_index) spec.name = lua_tolstring(L, opts.name_index, &spec.name_len);
   rt.spawn(memory, scope, spec);
@@ -355,8 +426,7 @@ void push_task_module(lua_State* L, Runtime& rt) {
                                 {"dump", l_dump},
                                 {nullptr, nullptr}};
   lua_createtable(L, 0, 10);
-  lua_pushlightuserdata(L, &rt);
-  luaL_setfuncs(L, functions, 1);
+  luaL_setfuncs(L, functions, 0);
 }
 
 }  // namespace lua_batteries::detail

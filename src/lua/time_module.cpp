@@ -17,9 +17,19 @@ namespace {
 static_assert(sizeof(lua_KContext) >= sizeof(std::uint64_t),
               "lua_KContext must hold a uv_hrtime() value");
 
-/// The clock std.time reads: upvalue 1 is a runtime's Clock (light
-/// userdata) or false (the real clocks).
-const Clock* clock_of(lua_State* L) { return static_cast<const Clock*>(lua_touserdata(L, lua_upvalueindex(1))); }
+/// The registry key under which open_time_module files the clock it was
+/// given (light userdata). The functions look it up there rather than in
+/// an upvalue, which debug.setupvalue could replace with any value.
+const char kClockKey = 0;
+
+/// [-0, +0, -] The clock std.time reads: a runtime's Clock, or null (the
+/// real clocks).
+const Clock* clock_of(lua_State* L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kClockKey);
+  const auto* clock = static_cast<const Clock*>(lua_touserdata(L, -1));
+  lua_pop(L, 1);
+  return clock;
+}
 
 /// Nanoseconds on libuv's monotonic clock, or on the virtual clock.
 std::uint64_t monotonic_ns(lua_State* L) {
@@ -63,8 +73,8 @@ int time_monotonic(lua_State* L) {
 /// did; `status` does not matter (errors never reach here).
 int measure_finish(lua_State* L, int /*status*/, lua_KContext ctx) {
   const auto start = static_cast<std::uint64_t>(ctx);
+  luaL_checkstack(L, 2, "too many results to measure");  // one for clock_of
   const std::uint64_t elapsed_ns = monotonic_ns(L) - start;
-  luaL_checkstack(L, 1, "too many results to measure");
   lua_pushnumber(L, static_cast<lua_Number>(elapsed_ns) / 1e9);
   lua_insert(L, 1);
   return lua_gettop(L);
@@ -93,11 +103,11 @@ constexpr luaL_Reg kTimeFunctions[] = {
 
 int open_time_module(lua_State* L, const Clock* clock) {
   luaL_newlibtable(L, kTimeFunctions);
-  if (clock)
+  if (clock) {
     lua_pushlightuserdata(L, const_cast<Clock*>(clock));
-  else
-    lua_pushboolean(L, 0);
-  luaL_setfuncs(L, kTimeFunctions, 1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &kClockKey);
+  }
+  luaL_setfuncs(L, kTimeFunctions, 0);
   return 1;
 }
 

@@ -26,7 +26,8 @@ class Clock;
 
 /// [-0, +1, m] Pushes a new table holding the std.time functions, reading
 /// `clock` (a runtime's, which must outlive the table's use; null: the
-/// real clocks).
+/// real clocks). The clock is filed in the registry, where the functions
+/// find it: one per Lua state.
 int open_time_module(lua_State* L, const Clock* clock = nullptr);
 
 }  // namespace lua_batteries::detail

@@ -4,6 +4,8 @@
 // iterative, so a task under 10 000 nested scopes is torn down without
 // deep C recursion.
 
+#include <cstring>
+
 #include "runtime/gc_pause.hpp"
 #include "runtime/runtime.hpp"
 
@@ -68,7 +70,7 @@ std::size_t Runtime::AbortWalk::run(Runtime& rt) {
 }
 
 bool Runtime::finalize_abort(Fiber& f) {
-  if (f.state == FiberState::done || f.state == FiberState::running) return false;
+  if (f.state == FiberState::done || f.state == FiberState::running || defer_abort(f)) return false;
   // A fiber waiting for a scope goes only once the scope is empty; the
   // scope settling queues it and resume() finishes the abort.
   if (f.state == FiberState::waiting && f.wait == Wait::scope && f.awaited_scope &&
@@ -76,19 +78,23 @@ bool Runtime::finalize_abort(Fiber& f) {
     return false;
   if (f.state == FiberState::runnable) f.run_hook.unlink();
   if (f.wait == Wait::scope && f.awaited_scope) release_scope(*f.awaited_scope);
+  // Suspended by time slicing or in a plain wait (turn, sleep), whose
+  // continuation raises the abort: a __close handler it was in may finish.
+  const bool plain_wait = f.wait == Wait::none || f.wait == Wait::turn || f.wait == Wait::sleep;
   end_wait(f, Interruption::aborted);
-  close_threads(f);
+  close_threads(f, plain_wait);
   if (f.kind == FiberKind::task) static_cast<Task&>(f).nresults = 0;
   if (f.kind == FiberKind::main && run_) run_main_aborted();
   complete(f, Outcome::aborted);
   return true;
 }
 
-void Runtime::close_threads(Fiber& f) {
+void Runtime::close_threads(Fiber& f, bool plain_wait) {
   // Lua's reset of a thread runs its own pending __close handlers but not
   // those of the coroutines it is suspended inside: reset those first,
   // innermost first. While they run, the fiber counts as running (so
   // current() and spawn see it) but cannot suspend.
+  const bool in_coroutine = !f.nested.empty();
   Fiber* saved = running_;
   running_ = &f;
   const FiberState saved_state = f.state;
@@ -100,6 +106,7 @@ void Runtime::close_threads(Fiber& f) {
     reset_reporting_errors(f, co);
   }
   if (f.thread) {  // a task that never ran has none
+    if (plain_wait && !in_coroutine) finish_running_close_handler(f, f.thread);
     reset_reporting_errors(f, f.thread);
     lua_settop(f.thread, 0);
   }
@@ -108,6 +115,38 @@ void Runtime::close_threads(Fiber& f) {
 }
 
 namespace {
+
+// The number of frames on a thread's stack.
+int stack_depth(lua_State* L) {
+  lua_Debug ar;
+  int depth = 0;
+  while (lua_getstack(L, depth, &ar)) ++depth;
+  return depth;
+}
+
+// The depth (frames from the bottom, 1 for the outermost) of the
+// outermost __close handler running on a suspended thread, or 0.
+int running_close_handler_depth(lua_State* co) {
+  const int depth = stack_depth(co);
+  lua_Debug ar;
+  for (int level = depth - 1; level >= 0; --level) {
+    if (!lua_getstack(co, level, &ar) || !lua_getinfo(co, "n", &ar)) continue;
+    if (ar.namewhat && std::strcmp(ar.namewhat, "metamethod") == 0 && ar.name && std::strcmp(ar.name, "close") == 0)
+      return depth - level;
+  }
+  return 0;
+}
+
+// Return hook while a __close handler that had started finishes: once the
+// handler itself returns, the abort is raised there, so that none of the
+// fiber's own code runs after it.
+void on_close_handler_return(lua_State* L, lua_Debug*) {
+  Runtime* rt = Runtime::from(L);
+  if (!rt || stack_depth(L) != rt->finishing_close_depth()) return;
+  lua_sethook(L, nullptr, 0, 0);
+  rt->errors().push(L, ErrorKind::aborted);
+  lua_error(L);
+}
 
 // Call hook set on a thread while an abort resets it. Lua passes each
 // __close handler the error of the handler before it (nil until one fails)
@@ -142,6 +181,30 @@ void Runtime::note_close_error(Fiber& f, lua_State* L, int index) {
   } else {
     observer()->close_error(nullptr, text);
   }
+}
+
+void Runtime::finish_running_close_handler(Fiber& f, lua_State* thread) {
+  // A handler that had started (suspended in it by time slicing, or in a
+  // wait of its own) finishes before the thread is reset, as the pending
+  // ones will: it runs on, cannot suspend (a wait raises), and the abort
+  // is raised as it returns (on_close_handler_return).
+  if (lua_status(thread) != LUA_YIELD) return;
+  const int depth = running_close_handler_depth(thread);
+  if (depth == 0) return;
+  const lua_Hook user_hook = lua_gethook(thread);
+  const int user_mask = lua_gethookmask(thread);
+  const int user_count = lua_gethookcount(thread);
+  const int saved_depth = finishing_close_depth_;
+  finishing_close_depth_ = depth;
+  lua_sethook(thread, on_close_handler_return, LUA_MASKRET, 0);
+  // What it raised, and the abort that ends it, are not the handler
+  // errors to report: the last reported is the abort.
+  errors_.push(thread, ErrorKind::aborted);
+  lua_rawseti(thread, LUA_REGISTRYINDEX, last_close_error_);
+  const int status = guards_.resume_closing(thread, service_);
+  finishing_close_depth_ = saved_depth;
+  lua_sethook(thread, user_hook, user_mask, user_count);
+  if (status != LUA_OK && status != LUA_YIELD) note_close_error(f, thread, lua_gettop(thread));
 }
 
 void Runtime::reset_reporting_errors(Fiber& f, lua_State* thread) {

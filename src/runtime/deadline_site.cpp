@@ -41,7 +41,7 @@ void Runtime::note_deadline_site(Scope& s) {
   if (!lua_checkstack(S, 4)) return;
   pins_.push_table(S);
   lua_rawgeti(S, -1, s.pin);  // the scope object
-  if (push_traceback(S, body->innermost())) lua_setiuservalue(S, -2, 4);
+  if (push_traceback(S, body->innermost())) lua_setiuservalue(S, -2, 5);
   lua_pop(S, 2);
 }
 

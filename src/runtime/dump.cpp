@@ -228,13 +228,13 @@ class Writer {
         return;
       case Wait::site:
         luaL_addstring(&b_, "waiting on ");
-        if (!f.site) {
+        if (const WaitSite* site = f.site_wait.site; !site) {
           luaL_addstring(&b_, "a wait site");
-        } else if (f.site->describe) {
-          f.site->describe(L_, *f.site, f);
+        } else if (site->describe) {
+          site->describe(L_, *site, f);
           luaL_addvalue(&b_);
         } else {
-          luaL_addstring(&b_, f.site->what);
+          luaL_addstring(&b_, site->what);
         }
         return;
       case Wait::turn:

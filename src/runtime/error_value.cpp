@@ -6,6 +6,7 @@
 
 #include "core/duration.hpp"
 #include "core/out_of_memory.hpp"
+#include "runtime/lua_string.hpp"
 
 namespace lua_batteries::detail {
 namespace {
@@ -23,6 +24,7 @@ const char* kind_name(ErrorKind kind) {
     case ErrorKind::aborted: return "aborted";
     case ErrorKind::joined: return "joined";
     case ErrorKind::timeout: return "timeout";
+    case ErrorKind::closed: return "closed";
     case ErrorKind::none: break;
   }
   return "none";
@@ -43,9 +45,8 @@ void push_message(lua_State* L, int index) { lua_getiuservalue(L, index, 1); }
 
 int error_index(lua_State* L) {
   ErrorObject* e = to_error(L, 1);
-  const char* key = lua_tostring(L, 2);
-  if (!e || !key) return 0;
-  const std::string_view k(key);
+  const std::string_view k = string_key(L, 2);
+  if (!e || k.empty()) return 0;
   if (k == "kind") {
     lua_pushstring(L, kind_name(e->kind));
   } else if (k == "message") {
@@ -163,6 +164,7 @@ bool ErrorValues::push_timeout_where(lua_State* L, int index) const {
   lua_pop(L, 1);
   return false;
 }
+void push_new_error(lua_State* L, ErrorKind kind, const char* message) { new_error(L, kind, 0, message); }
 
 void raise_out_of_memory(lua_State* L) {
   lua_pushliteral(L, "not enough memory");

@@ -9,7 +9,7 @@
 
 namespace lua_batteries::detail {
 
-enum class ErrorKind { none, cancelled, aborted, joined, timeout };
+enum class ErrorKind { none, cancelled, aborted, joined, timeout, closed };
 
 class ErrorValues {
  public:
@@ -39,6 +39,9 @@ void push_timeout_error(lua_State* L, double ms);
 /// the `where` of the timeout error at `index`: the traceback of the body
 /// when the deadline passed.
 void set_timeout_where(lua_State* L, int index);
+/// [-0, +1, m] Pushes a new error value of `kind` with `message` (the kinds
+/// without a singleton: closed).
+void push_new_error(lua_State* L, ErrorKind kind, const char* message);
 /// [-0, +0, v] Raises "not enough memory" (a C++ allocation failed).
 [[noreturn]] void raise_out_of_memory(lua_State* L);
 

@@ -50,6 +50,7 @@ Scope::Scope(Runtime& runtime)
       opener_task(0),
       body(runtime, FiberKind::body, this, nullptr, Driver::async_fn, nullptr, 0),
       pin(LUA_NOREF),
+      link_waiter(&Runtime::on_linked_cancelled),
       timeout_ms(0),
       grace_ms(0),
       deadline_entry(&Runtime::on_deadline_due),
@@ -58,12 +59,15 @@ Scope::Scope(Runtime& runtime)
 Scope::Scope(Runtime& runtime, Fiber& opener, const ScopeSpec& spec)
     : rt(runtime),
       kind(spec.kind),
-      token(TokenRef::adopt(CancelToken::create(opener.token()))),
+      token(TokenRef::adopt(CancelToken::create(spec.detached ? nullptr : opener.token()))),
       name(spec.name),
       name_len(spec.name_len),
       opener_task(opener.task ? opener.task->number : 0),
       body(runtime, FiberKind::body, this, opener.task, opener.driver, spec.body_thread, 1),
       pin(spec.pin),
+      fail_fast(spec.fail_fast),
+      linked(TokenRef::share(spec.linked)),
+      link_waiter(&Runtime::on_linked_cancelled),
       timeout_ms(spec.timeout_ms),
       grace_ms(spec.grace_ms),
       deadline_entry(&Runtime::on_deadline_due),
@@ -80,7 +84,7 @@ ScopeEvent Scope::event() const {
 }
 
 bool Scope::owns_nothing() const {
-  return closed && !token && live.empty() && unjoined_failures.empty() && !deadline_entry.is_queued() &&
+  return closed && !token && !linked && !link_waiter.is_registered() && live.empty() && unjoined_failures.empty() && !deadline_entry.is_queued() &&
          !grace_entry.is_queued() && !body.run_hook.is_linked() && !body.cancel_waiter.is_registered() &&
          !body.sleep_entry.is_queued() && !body.nested.has_storage() && pin == LUA_NOREF;
 }

@@ -21,6 +21,7 @@
 #include "core/deadline_queue.hpp"
 #include "core/intrusive_list.hpp"
 #include "lua_batteries/observer.hpp"
+#include "lua_batteries/resource.hpp"
 #include "lua_batteries/task.hpp"
 #include "runtime/wait_site.hpp"
 
@@ -124,7 +125,8 @@ struct Fiber {
     Scope* awaited_scope;         // Wait::scope: from wait_scope to release_scope
     AwaitCall await_call;         // a host bridge await (Wait::await or Wait::turn):
                                   // from await() to its continuation
-    WaitSite* site;               // Wait::site: from wait_on to finish_wait or interrupt
+    SiteWait site_wait;           // Wait::site: its site from wait_on to finish_wait or
+                                  // interrupt; its node while the site's primitive keeps it
   };
 
   NestedStack nested;
@@ -214,6 +216,19 @@ struct ScopeSpec {
   std::size_t name_len;
   double timeout_ms;        // with_timeout
   double grace_ms;
+  /// The scope's token is a root of its own instead of a child of the
+  /// opener's (task.shield): cancellation from outside does not reach in.
+  bool detached;
+  /// task.scope's options (std-task-coordination section 7).
+  bool fail_fast;
+  CancelToken* linked;  // opts.token: cancelling it cancels the scope; may be null
+};
+
+/// What a fail-fast scope keeps of its first failed child.
+enum class FirstFailure : std::uint8_t {
+  none,
+  value,          // its error value, the scope object's user value 4
+  out_of_memory,  // it failed for lack of a thread: Lua's memory error
 };
 
 struct Scope {
@@ -236,7 +251,10 @@ struct Scope {
     t.scope_hook.unlink();
     --s.live_count;
   }
-  bool is_settled() const { return (kind == ScopeKind::root || body.state == FiberState::done) && live_count == 0; }
+  /// Its body and tasks are done (the resources it ends may still be
+  /// ending: see is_settled).
+  bool is_done() const { return (kind == ScopeKind::root || body.state == FiberState::done) && live_count == 0; }
+  bool is_settled() const { return is_done() && ending_resources == 0; }
   /// A closed scope drops its token, so that it owns no C++ memory once
   /// closed: like a Task, a Scope in a scope object is never destroyed
   /// (Lua frees the object without a finalizer). What the token said stays
@@ -244,6 +262,8 @@ struct Scope {
   void release_token() {
     cancelled_when_closed = token->is_cancelled();
     token.reset();
+    link_waiter.unregister();
+    linked.reset();
   }
   /// scope:cancel(). False if the scope is closed: the caller then cancels
   /// the scope's CancelToken object, if one was made.
@@ -268,6 +288,11 @@ struct Scope {
   IntrusiveList<Task, &Task::scope_hook> live;
   std::size_t live_count = 0;
   IntrusiveList<Task, &Task::scope_hook> unjoined_failures;
+  /// The resources created in it (lua_batteries::attach_to_scope), ended
+  /// when it is done; how many of them it still waits for.
+  ScopedResource* resources = nullptr;
+  std::size_t ending_resources = 0;
+  bool ending_in_progress = false;  // inside end_resources
 
   Fiber body;
   Fiber* caller = nullptr;  // waits for the scope to settle
@@ -279,6 +304,14 @@ struct Scope {
   int body_nresults = 0;
   int pin;                  // the scope object's pin slot while open (PinTable)
   std::uint64_t opened_ns = 0;  // when its body was queued (start_scope)
+
+  // task.scope's options: the first failed child cancels the scope, which
+  // raises its error (fail_fast); a token whose cancel cancels the scope's
+  // (linked, through link_waiter), held until the scope closes.
+  bool fail_fast = false;
+  FirstFailure first_failure = FirstFailure::none;
+  TokenRef linked;
+  CancelWaiter link_waiter;
 
   // with_timeout
   double timeout_ms;

@@ -26,13 +26,19 @@ Task& Runtime::spawn(void* memory, Scope& scope, const TaskSpec& spec) {
 
 bool Runtime::start_scope(Scope& s, Fiber& opener) {
   if (s.kind == ScopeKind::with_timeout &&
-      !allocation_succeeded([&] { deadlines_.insert(s.deadline_entry, now_ns() + duration_ns(s.timeout_ms)); })) {
+      !allocation_succeeded([&] { deadlines_.insert(s.deadline_entry, saturating_add(now_ns(), duration_ns(s.timeout_ms))); })) {
     s.closed = true;
     s.release_token();
     release_scope(s);
     return false;
   }
   s.opened_ns = now_ns();
+  if (CancelToken* linked = s.linked.get()) {
+    if (linked->is_cancelled())
+      s.token->cancel();
+    else
+      linked->add_waiter(s.link_waiter);
+  }
   make_runnable(s.body);
   wait_scope(opener, s);
   if (Observer* o = lifecycle_observer()) o->scope_opened(s.event());
@@ -122,6 +128,14 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
 
   auto& t = static_cast<Task&>(f);
   t.outcome = outcome;
+  if (var_contexts_ != LUA_NOREF) {
+    // A finished task's task.var values are released. Setting a key to
+    // nil never allocates.
+    lua_rawgeti(service_, LUA_REGISTRYINDEX, var_contexts_);
+    lua_pushnil(service_);
+    lua_rawsetp(service_, -2, &t);
+    lua_pop(service_, 1);
+  }
   t.finished_ns = now_ns();
   Scope::remove_live(s, t);
   --live_tasks_;
@@ -131,15 +145,45 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
     o->task_finished(t.event(), outcome, text);
   }
   if (outcome == Outcome::returned && t.nresults == 0) recycle_thread(t);
+  const bool kept = outcome == Outcome::failed && keep_first_failure(s, t);
   if (Fiber* joiner = t.joiner) {
     resume_later(*joiner);
     unpin(t);
-  } else if (outcome == Outcome::failed) {
+  } else if (outcome == Outcome::failed && !kept) {
     s.unjoined_failures.push_back(t);  // stays pinned until joined or reported
+    if (s.kind == ScopeKind::root) watch_unobserved(t);
   } else {
     unpin(t);
   }
   settle(s);
+}
+
+bool Runtime::keep_first_failure(Scope& s, Task& t) {
+  if (!s.fail_fast || s.first_failure != FirstFailure::none || s.closed) return false;
+  // The body's own error, raised first, is what the scope raises.
+  if (s.body.state == FiberState::done && s.body_outcome != Outcome::returned) return false;
+  if (!t.thread) {
+    s.first_failure = FirstFailure::out_of_memory;
+  } else {
+    // The error is on top of the dead thread's stack; it goes into the
+    // scope object (pinned while the scope is open), whose user value
+    // slot exists: no allocation. The service thread has LUA_MINSTACK free.
+    lua_State* X = service_;
+    pins_.push_table(X);
+    lua_rawgeti(X, -1, s.pin);
+    lua_pushvalue(t.thread, -1);
+    lua_xmove(t.thread, X, 1);
+    lua_setiuservalue(X, -2, 4);
+    lua_pop(X, 2);
+    s.first_failure = FirstFailure::value;
+  }
+  s.token->cancel();
+  return true;
+}
+
+void Runtime::on_linked_cancelled(CancelWaiter& waiter) {
+  Scope& s = container_of(waiter, &Scope::link_waiter);
+  if (s.token) s.token->cancel();
 }
 
 void Runtime::body_completed(Scope& s, Outcome outcome) {
@@ -164,7 +208,11 @@ void Runtime::settle(Scope& s) {
     check_run_complete();
     return;
   }
-  if (s.closed || s.expiring || !s.is_settled()) return;
+  if (s.closed || s.expiring || s.ending_in_progress || !s.is_done()) return;
+  // Done: what was created in it ends now; a graceful end may take a while
+  // (a process terminated and reaped), and the scope waits for it.
+  if (s.resources) end_resources(s);
+  if (!s.is_settled()) return;
   if (s.kind == ScopeKind::with_timeout && s.deadline_entry.is_queued() && s.deadline_entry.due_ns <= now_ns()) {
     // Everything finished, but only after the deadline (its timer had no
     // chance to fire during the work): the deadline still counts.
@@ -182,15 +230,7 @@ void Runtime::settle(Scope& s) {
 
 void Runtime::report_unjoined(Scope& s) {
   while (Task* t = s.unjoined_failures.pop_front()) {
-    if (observer()) {
-      std::string_view traceback;
-      if (t->has_traceback) {
-        size_t len = 0;
-        const char* text = lua_tolstring(t->thread, 1, &len);  // a string: no conversion, no allocation
-        traceback = std::string_view(text, len);
-      }
-      observer()->unobserved_error(t->event(), describe_error(*t), traceback);
-    }
+    report_unobserved(service_, *t);
     unpin(*t);
   }
 }
@@ -236,7 +276,7 @@ void Runtime::start_grace(Scope& s) {
     expire_grace(s);
     return;
   }
-  if (!allocation_succeeded([&] { deadlines_.insert(s.grace_entry, now_ns() + duration_ns(s.grace_ms)); }))
+  if (!allocation_succeeded([&] { deadlines_.insert(s.grace_entry, saturating_add(now_ns(), duration_ns(s.grace_ms))); }))
     expire_grace(s);  // no room for a timer: no grace rather than no bound
 }
 

@@ -77,21 +77,52 @@ void Preemptor::on_tick() {
     ++ticks_spanned_;
   }
   if (ticks_spanned_ < ticks_per_half_slice_) {
-    // Within its slice, but a deadline that passed while it ran (the
-    // scheduler fires what is due before it resumes anything) must not
-    // wait for the slice to end.
+    // Within its period, but a deadline that passed while it ran must not
+    // wait for the period to end.
     const std::uint64_t due = next_due_ns_.load(std::memory_order_relaxed);
     if (due == UINT64_MAX) return;
     struct timespec now{};
     clock_gettime(CLOCK_MONOTONIC, &now);  // uv_hrtime's clock; async-signal-safe
     if (static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(now.tv_nsec) < due) return;
+  } else {
+    over_seq_.store(seq, std::memory_order_relaxed);
   }
   due_seq_.store(seq, std::memory_order_relaxed);
-  // A thread with the script's own debug hook is left alone.
-  if (lua_gethook(L) == nullptr) lua_sethook(L, preempt_hook, LUA_MASKCOUNT, 1);
+  arm(L);
 }
 
-void preempt_hook(lua_State* L, lua_Debug*) {
+void Preemptor::arm_now() {
+  lua_State* L = current_.load(std::memory_order_acquire);
+  if (!L || off_thread_.load(std::memory_order_relaxed)) return;
+  due_seq_.store(seq_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  arm(L);
+}
+
+void Preemptor::arm(lua_State* L) {
+  const lua_Hook hook = lua_gethook(L);
+  if (hook == preempt_hook) return;  // armed already
+  if (hook != nullptr) {
+    // The script's own hook (debug.sethook): set aside while ours runs,
+    // or it would keep deadlines, hard aborts and Ctrl-C away for good.
+    saved_hook_ = hook;
+    saved_mask_ = lua_gethookmask(L);
+    saved_count_ = lua_gethookcount(L);
+    saved_thread_.store(L, std::memory_order_relaxed);
+  }
+  lua_sethook(L, preempt_hook, LUA_MASKCOUNT, 1);
+}
+
+bool Preemptor::restore_script_hook(lua_State* L) {
+  if (saved_thread_.load(std::memory_order_relaxed) != L) {
+    lua_sethook(L, nullptr, 0, 0);
+    return false;
+  }
+  saved_thread_.store(nullptr, std::memory_order_relaxed);
+  lua_sethook(L, saved_hook_, saved_mask_, saved_count_);
+  return true;
+}
+
+void preempt_hook(lua_State* L, lua_Debug* ar) {
   Runtime* rt = Runtime::from(L);
   if (!rt) {
     lua_sethook(L, nullptr, 0, 0);
@@ -102,28 +133,22 @@ void preempt_hook(lua_State* L, lua_Debug*) {
   if (p.due_seq_.load(std::memory_order_relaxed) != seq || p.current_.load(std::memory_order_relaxed) != L) {
     // Armed during an earlier resume, or on a thread that is no longer
     // the innermost one running: nothing to do here.
-    lua_sethook(L, nullptr, 0, 0);
+    p.restore_script_hook(L);
     return;
   }
-  Fiber* f = rt->suspendable_fiber(L);
-  if (!f) {
-    // Inside a C call that cannot yield (a sort comparator, a gsub
-    // callback, a finalizer): try again once it has returned.
-    lua_sethook(L, preempt_hook, LUA_MASKCOUNT, Preemptor::kRetryInstructions);
+  if (ar->event == LUA_HOOKRET) {
+    rt->on_return_after_abort(L);
     return;
   }
-  p.due_seq_.store(0, std::memory_order_relaxed);
-  lua_sethook(L, nullptr, 0, 0);
-  f->preempted = true;
-  f->suspend_pending = true;
-  // Inside a hook lua_yield returns; Lua yields once the hook returns.
-  lua_yield(L, 0);
+  rt->on_preempt_hook(L, p.over_seq_.load(std::memory_order_relaxed) == seq);
 }
 
-const char* Preemptor::start(double slice_ms, int signal_number) {
+const char* Preemptor::start(double slice_ms, bool watchdog, int signal_number) {
   if (started_) return nullptr;
   if (!(slice_ms >= 0 && slice_ms <= 1e9)) return "std.task: Config::slice_ms must be a number of ms from 0 to 1e9";
-  if (slice_ms == 0) return nullptr;
+  if (slice_ms == 0 && !watchdog) return nullptr;
+  slicing_ = slice_ms > 0;
+  if (!slicing_) slice_ms = kWatchdogPeriodMs;
   if (signal_number == 0) signal_number = SIGRTMIN + kDefaultSignalOffset;
   if (signal_number < SIGRTMIN || signal_number > SIGRTMAX)
     return "std.task: Config::preempt_signal must be 0 or a real-time signal (SIGRTMIN..SIGRTMAX)";
@@ -164,9 +189,10 @@ const char* Preemptor::start(double slice_ms, int signal_number) {
   std::atomic_signal_fence(std::memory_order_seq_cst);
   t_preemptors = this;
 
-  // A resume is preempted once it has lasted through half a slice of
-  // ticks (after between half a slice and half a slice plus a tick of CPU
-  // time), or at the first tick after a deadline passed.
+  // A resume is over once it has lasted through half a period of ticks
+  // (after between half a period and half a period plus a tick of CPU
+  // time); the hook runs then, or at the first tick after a deadline
+  // passed.
   const auto half_slice_ns = static_cast<long long>(slice_ms * 1e6 / 2);
   const long long tick_ns = half_slice_ns < kMaxTickNs ? half_slice_ns : kMaxTickNs;
   ticks_per_half_slice_ = tick_ns > 0 ? static_cast<unsigned>((half_slice_ns + tick_ns / 2) / tick_ns) : 1;

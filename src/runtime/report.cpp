@@ -1,5 +1,7 @@
 #include "runtime/report.hpp"
 
+#include <uv.h>
+
 #include "core/out_of_memory.hpp"
 
 namespace lua_batteries::detail {
@@ -8,6 +10,58 @@ namespace {
 int describe_protected(lua_State* L) {
   luaL_tolstring(L, 1, nullptr);
   return 1;
+}
+
+// The running conversion's deadline (uv_hrtime), 0 for none; per thread,
+// as each loop thread runs its own runtimes.
+thread_local std::uint64_t t_describe_deadline_ns = 0;
+thread_local bool t_describe_expired = false;
+constexpr int kBudgetCheckInstructions = 1000;
+
+void describe_budget_hook(lua_State* L, lua_Debug*) {
+  if (t_describe_deadline_ns == 0) {
+    lua_sethook(L, nullptr, 0, 0);
+    return;
+  }
+  if (!t_describe_expired && uv_hrtime() < t_describe_deadline_ns) return;
+  t_describe_expired = true;
+  // Again at the next instruction, until the conversion has unwound.
+  lua_sethook(L, describe_budget_hook, LUA_MASKCOUNT, 1);
+  lua_pushstring(L, kDescribeTimedOut);
+  lua_error(L);
+}
+
+}  // namespace
+
+bool is_describing() { return t_describe_deadline_ns != 0; }
+
+void rearm_describe_budget(lua_State* service) {
+  if (t_describe_deadline_ns != 0)
+    lua_sethook(service, describe_budget_hook, LUA_MASKCOUNT, t_describe_expired ? 1 : kBudgetCheckInstructions);
+}
+
+namespace {
+
+// Runs describe_protected on S (function and value pushed) under the
+// budget; a conversion inside a conversion keeps the outer deadline.
+// Returns whether the budget ran out.
+int pcall_with_budget(lua_State* S, bool& expired) {
+  const std::uint64_t outer_deadline = t_describe_deadline_ns;
+  const bool outer_expired = t_describe_expired;
+  const lua_Hook outer_hook = lua_gethook(S);
+  const int outer_mask = lua_gethookmask(S);
+  const int outer_count = lua_gethookcount(S);
+  if (outer_deadline == 0) {
+    t_describe_deadline_ns = uv_hrtime() + kDescribeBudgetNs;
+    t_describe_expired = false;
+  }
+  lua_sethook(S, describe_budget_hook, LUA_MASKCOUNT, t_describe_expired ? 1 : kBudgetCheckInstructions);
+  const int status = lua_pcall(S, 1, 1, 0);
+  expired = t_describe_expired;
+  t_describe_deadline_ns = outer_deadline;
+  t_describe_expired = outer_expired;
+  lua_sethook(S, outer_hook, outer_mask, outer_count);
+  return status;
 }
 
 int traceback_protected(lua_State* L) {
@@ -25,8 +79,12 @@ std::string describe_value(lua_State* service, lua_State* from, int index) {
   lua_pushvalue(from, index);
   lua_xmove(from, S, 1);
   std::string text;
+  bool expired = false;
+  const int status = pcall_with_budget(S, expired);
   const bool described = allocation_succeeded([&] {
-    if (lua_pcall(S, 1, 1, 0) == LUA_OK) {
+    if (expired) {
+      text = kDescribeTimedOut;
+    } else if (status == LUA_OK) {
       size_t len = 0;
       const char* s = lua_tolstring(S, -1, &len);
       text.assign(s, len);

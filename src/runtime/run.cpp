@@ -2,6 +2,7 @@
 #include <memory>
 #include <string>
 
+#include "core/duration.hpp"
 #include "core/out_of_memory.hpp"
 #include "runtime/dump.hpp"
 #include "runtime/registry_ref.hpp"
@@ -158,7 +159,7 @@ void Runtime::begin_shutdown() {
     return;
   }
   if (!allocation_succeeded(
-          [&] { deadlines_.insert(shutdown_grace_entry_, now_ns() + static_cast<std::uint64_t>(config_.grace_ms * 1e6)); }))
+          [&] { deadlines_.insert(shutdown_grace_entry_, saturating_add(now_ns(), duration_ns(config_.grace_ms))); }))
     shutdown_grace_expired();
 }
 
@@ -192,6 +193,8 @@ void Runtime::close() {
   root_->aborting = true;  // for good: cleanups run by lua_close cannot spawn
   report_unjoined(*root_);
   closed_ = true;
+  resources_.shut_down();  // after the aborts, whose interrupts may hand some over
+  forget_ending_resources();
   preemptor_.stop();
   while (DeadlineEntry* entry = deadlines_.top()) deadlines_.remove(*entry);
   run_queue_.clear();

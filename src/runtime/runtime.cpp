@@ -27,7 +27,11 @@ Runtime::Runtime(lua_State* main, uv_loop_t* loop, const Config& config)
       root_(std::make_unique<Scope>(*this)),
       shutdown_grace_entry_(&Runtime::on_shutdown_grace_due) {}
 
-Runtime::~Runtime() { close(); }
+Runtime::~Runtime() {
+  close();
+  // Objects made during lua_close got no finalizer (HeldToken).
+  while (HeldToken* h = held_tokens_.pop_front()) h->token.reset();
+}
 
 void Runtime::open(lua_State* L, int index) {
   lua_pushvalue(L, index);
@@ -40,6 +44,7 @@ void Runtime::open(lua_State* L, int index) {
   pins_.create(L);
   guards_.create(L);
   errors_.create(L);
+  create_unobserved_table(L);
 }
 
 Runtime* Runtime::from(lua_State* L) {
@@ -49,7 +54,22 @@ Runtime* Runtime::from(lua_State* L) {
   return rt;
 }
 
-std::string Runtime::describe(lua_State* from, int index) { return describe_value(service_, from, index); }
+std::string Runtime::describe(lua_State* from, int index) {
+  // The watchdog's ticks put the conversion's budget hook back should the
+  // script's __tostring replace it (watchdog.cpp).
+  const Preemptor::Outer outer = preemptor_.enter_report(service_);
+  std::string text = describe_value(service_, from, index);
+  preemptor_.leave_report(outer);
+  return text;
+}
+
+std::string Runtime::describe_on(lua_State* L, const Task& t) {
+  if (!t.thread) return Task::kErrorWithoutThread;
+  const Preemptor::Outer outer = preemptor_.enter_report(L);
+  std::string text = describe_value(L, t.thread, -1);
+  preemptor_.leave_report(outer);
+  return text;
+}
 
 std::string Runtime::describe_error(const Task& t) {
   if (!t.thread) return Task::kErrorWithoutThread;
@@ -57,14 +77,6 @@ std::string Runtime::describe_error(const Task& t) {
 }
 
 // --- suspension and waits -------------------------------------------------
-
-Fiber* Runtime::suspendable_fiber(lua_State* L) const {
-  Fiber* f = running_;
-  if (!f || L != f->innermost() || !lua_isyieldable(L)) return nullptr;
-  if (!f->nested.empty() && !f->nested.back().through) return nullptr;
-  if (guards_.is_closing(L)) return nullptr;
-  return f;
-}
 
 int Runtime::suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx) {
   f.suspend_pending = true;
@@ -109,15 +121,15 @@ void Runtime::wait_await(Fiber& f, Awaiter& awaiter) {
 
 void Runtime::wait_on(Fiber& f, WaitSite& site) {
   f.wait = Wait::site;
-  f.site = &site;
+  f.site_wait.site = &site;
   if (site.external) ++external_waits_;
   f.token()->add_waiter(f.cancel_waiter);
 }
 
 bool Runtime::finish_wait(Fiber& f) {
-  WaitSite* site = f.site;
+  WaitSite* site = f.site_wait.site;
   if (!site) return false;
-  f.site = nullptr;
+  f.site_wait.site = nullptr;
   if (site->external) --external_waits_;
   return true;
 }
@@ -139,7 +151,7 @@ void Runtime::end_wait(Fiber& f, Interruption why) {
       }
       break;
     case Wait::site:
-      if (WaitSite* site = f.site) {
+      if (WaitSite* site = f.site_wait.site) {
         finish_wait(f);
         site->interrupt(*site, f, why);
       }
@@ -175,8 +187,19 @@ void Runtime::make_due_runnable(Fiber& f) {
   if (!dispatching_ && !closed_) loop_.start_idle();
 }
 
+void Runtime::defer_cancel(Fiber& f) {
+  f.cancel_waiter.unregister();
+  f.await_end = Fiber::AwaitEnd::interrupted;
+  notify_interrupt(*f.await_call.awaiter, Interruption::cancel_requested);
+}
+
 void Runtime::on_cancelled(CancelWaiter& waiter) {
   Fiber& f = container_of(waiter, &Fiber::cancel_waiter);
+  if (f.state == FiberState::waiting && f.wait == Wait::await && f.await_call.awaiter &&
+      f.await_call.awaiter->cancel_mode_ == CancelMode::deferred) {
+    f.rt.defer_cancel(f);
+    return;
+  }
   f.rt.wake(f);
 }
 
@@ -269,6 +292,7 @@ void Runtime::dispatch() {
 }
 
 void Runtime::resume(Fiber& f) {
+  watchdog_fiber_ = nullptr;  // only a paused fiber is resumed while one is set
   if (f.abort_requested) {
     hard_abort(f);
     return;
@@ -295,7 +319,8 @@ void Runtime::resume(Fiber& f) {
   running_ = &f;
   // Only the preemption handler reads it; the virtual clock never passes a
   // deadline while code runs.
-  DeadlineEntry* next = preemptor_.is_on() && !clock_.is_virtual() ? deadlines_.top() : nullptr;
+  DeadlineEntry* next =
+      preemptor_.is_on() && !clock_.is_virtual() && !deadlines_.empty() ? deadlines_.top() : nullptr;
   preemptor_.enter_resume(f.thread, next ? next->due_ns : UINT64_MAX);
   const int status = lua_resume(f.thread, nullptr, nargs, &nresults);
   preemptor_.leave_resume();
@@ -318,12 +343,16 @@ void Runtime::resume(Fiber& f) {
       if (f.abort_requested)
         hard_abort(f);
       else
-        make_runnable(f);
+        continue_preempted(f);
     } else if (f.abort_requested) {
       hard_abort(f);
     } else if (f.wait == Wait::turn) {
       f.wait = Wait::none;
       make_runnable(f);
+    } else if (f.wait == Wait::await && f.await_call.awaiter && f.await_call.awaiter->completed_) {
+      // Completed before the yield got here (a deferred cancel's bridge
+      // that finished at once inside on_interrupt).
+      resume_later(f);
     }
     return;
   }
@@ -342,8 +371,11 @@ void Runtime::resume(Fiber& f) {
 // --- fiber threads ----------------------------------------------------------
 
 namespace {
+// [-1, +1, m] A new thread, guarded; the guards come as light userdata.
 int push_new_thread(lua_State* L) {
+  auto* guards = static_cast<ThreadGuards*>(lua_touserdata(L, 1));
   lua_newthread(L);
+  guards->own(L);
   return 1;
 }
 }  // namespace
@@ -352,7 +384,7 @@ bool Runtime::start_thread(Task& t) {
   // Runs in the scheduler, where nothing may raise: taking a pooled thread
   // cannot, and a new one is made under lua_pcall.
   lua_State* S = service_;
-  if (!lua_checkstack(S, 5)) return false;
+  if (!lua_checkstack(S, 6)) return false;
   pins_.push_table(S);
   lua_rawgeti(S, -1, t.pin);    // the handle, pinned while the task is live
   lua_getiuservalue(S, -1, 1);  // the function
@@ -361,7 +393,8 @@ bool Runtime::start_thread(Task& t) {
     lua_sethook(co, nullptr, 0, 0);  // the spawner had none (spawn_into)
   } else {
     lua_pushcfunction(S, push_new_thread);
-    if (lua_pcall(S, 0, 1, 0) != LUA_OK) {
+    lua_pushlightuserdata(S, &guards_);
+    if (lua_pcall(S, 1, 1, 0) != LUA_OK) {
       lua_pop(S, 4);  // the error, the function, the handle, the pin table
       return false;
     }

@@ -18,6 +18,7 @@
 #include <lua.hpp>
 #include <uv.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -31,11 +32,22 @@
 #include "runtime/loop_driver.hpp"
 #include "runtime/pin_table.hpp"
 #include "runtime/preempt.hpp"
+#include "runtime/resource_registry.hpp"
 #include "runtime/thread_guards.hpp"
 #include "runtime/thread_pools.hpp"
 #include "runtime/wait_site.hpp"
 
 namespace lua_batteries::detail {
+
+/// A token reference owned by a Lua object (a CancelToken) whose __gc
+/// releases it. Lua attaches no finalizer to an object made while the
+/// state closes (a __gc that calls task.cancel_token() during lua_close),
+/// so the runtime keeps every holder on a list and releases what is left
+/// when it is torn down, after every other finalizer has run.
+struct HeldToken {
+  ListHook hook;
+  TokenRef token;
+};
 
 /// Registry references of the Lua-visible object types, which the bindings
 /// create (lua/open.cpp) and read on hot paths.
@@ -71,9 +83,20 @@ class Runtime {
   /// The observer, if it wants the per-task and per-scope events.
   Observer* lifecycle_observer() const { return lifecycle_observer_; }
   bool is_closed() const { return closed_; }
-  /// Starts preemption when Config::slice_ms asks for it; call on the loop
-  /// thread. Returns null, or a static error message.
-  const char* start_preemption() { return preemptor_.start(config_.slice_ms, config_.preempt_signal); }
+  /// The depth of the __close handler being let finish (abort.cpp), 0 for none.
+  int finishing_close_depth() const { return finishing_close_depth_; }
+  /// Puts `h` on the list of held tokens (see HeldToken).
+  void hold(HeldToken& h) { held_tokens_.push_back(h); }
+  /// Releases h's token and takes it off the list (its owner's __gc).
+  static void release(HeldToken& h) {
+    h.hook.unlink();
+    h.token.reset();
+  }
+  /// Starts preemption when Config::slice_ms or Config::watchdog asks for
+  /// it; call on the loop thread. Returns null, or a static error message.
+  const char* start_preemption() {
+    return preemptor_.start(config_.slice_ms, config_.watchdog, config_.preempt_signal);
+  }
 
   // --- the parts it owns
   const Clock& clock() const { return clock_; }
@@ -85,13 +108,26 @@ class Runtime {
   ThreadGuards& guards() { return guards_; }
   const ErrorValues& errors() const { return errors_; }
   const ObjectMetatables& metatables() const { return metatables_; }
+  /// OS resources of host bridges (lua_batteries::own); close() ends them.
+  ResourceRegistry& resources() { return resources_; }
 
   // --- scheduling (runtime.cpp)
   Fiber* running() const { return running_; }
+  /// task.var's values (lua/task_var.cpp): the registry reference of the
+  /// table from a context key (a Task, or this Runtime for the root
+  /// context) to that context's table; LUA_NOREF until the first var.
+  int var_contexts() const { return var_contexts_; }
+  void set_var_contexts(int ref) { var_contexts_ = ref; }
   /// The fiber that code on thread L may suspend, or null where it cannot
   /// (a C boundary, a thread the runtime does not drive, a __close handler
   /// run by an abort).
-  Fiber* suspendable_fiber(lua_State* L) const;
+  Fiber* suspendable_fiber(lua_State* L) const {  // inline: every wait and yield asks
+    Fiber* f = running_;
+    if (!f || L != f->innermost() || !lua_isyieldable(L)) return nullptr;
+    if (!f->nested.empty() && !f->nested.back().through) return nullptr;
+    if (guards_.is_closing(L)) return nullptr;
+    return f;
+  }
   /// Yields L to the scheduler; f's wait must be set (a wait_* call). The
   /// fiber continues in k. [-0, +0, -] (yields)
   int suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx);
@@ -116,6 +152,14 @@ class Runtime {
   /// Ends f's wait as interrupted (cancellation) and queues it; no effect
   /// unless f is waiting.
   void wake(Fiber& f);
+  /// A cancellation reached f waiting for an Awaiter of
+  /// CancelMode::deferred: the bridge is told, f keeps waiting, and its
+  /// continuation raises `task cancelled`.
+  void defer_cancel(Fiber& f);
+  /// Calls the awaiter's on_interrupt, if it has one.
+  static void notify_interrupt(Awaiter& awaiter, Interruption why) {
+    if (awaiter.on_interrupt_) awaiter.on_interrupt_(awaiter, why);
+  }
   /// Queues a waiting fiber whose wait completed (its continuation reads
   /// the result). No effect unless f is waiting.
   void resume_later(Fiber& f);
@@ -173,18 +217,36 @@ class Runtime {
   void mark_joined(Task& t);
   /// Drops the runtime's pin on a finished task's handle.
   void unpin(Task& t);
-  /// [-0, +1, m] A thread for a new fiber: a pooled one or a new one.
-  lua_State* push_fiber_thread(lua_State* L) { return threads_.push_fiber_thread(L, live_tasks_); }
+  /// [-0, +1, m] A thread for a new fiber: a pooled one or a new one,
+  /// guarded (ThreadGuards::own) either way.
+  lua_State* push_fiber_thread(lua_State* L) {
+    bool made = false;
+    lua_State* co = threads_.push_fiber_thread(L, live_tasks_, made);
+    if (made) guards_.own(L);
+    return co;
+  }
   /// [-0, +0, m] Makes room in the thread pools for one more live task.
   void make_room_for_threads(lua_State* L) { threads_.make_room(L, live_tasks_); }
   /// Keeps f's finished, empty thread for reuse if the script never saw it
   /// and there is room. On success f.thread becomes null. Never raises.
   bool recycle_thread(Fiber& f);
 
+  // --- resources that belong to scopes (scope_resources.cpp)
+  static void attach_resource(Scope& s, ScopedResource& r);
+  /// Takes r out of its scope (or out of the ending list, waking the
+  /// scope when it was the last one it waited for).
+  static void detach_resource(ScopedResource& r);
+
   // --- host entries (run.cpp)
   RunResult run(lua_State* L, int nargs);
   void request_shutdown();
   void abort_all();
+  /// Async-signal-safe: the fiber running now is hard-aborted from the
+  /// preemption hook (lua_batteries::interrupt; watchdog.cpp).
+  void interrupt_from_signal() noexcept {
+    signal_abort_.store(true, std::memory_order_relaxed);
+    preemptor_.arm_now();
+  }
   /// Tears everything down; the runtime stays unusable afterwards.
   void close();
 
@@ -197,12 +259,27 @@ class Runtime {
   /// was the last one reported (used by the hook of an abort's reset).
   void note_close_error(Fiber& f, lua_State* L, int index);
 
+  // --- preemption (watchdog.cpp)
+  /// The preemption hook's work on L, the innermost thread of the running
+  /// fiber; `over` says its period ran out. May yield or raise.
+  void on_preempt_hook(lua_State* L, bool over);
+  /// The hook's return event, armed after it raised a hard abort.
+  void on_return_after_abort(lua_State* L);
+  /// A preempted fiber goes back to the queue (slicing) or first in line
+  /// (watchdog).
+  void continue_preempted(Fiber& f);
+  /// Whether tearing f down waits (see watchdog.cpp); f is then queued
+  /// with abort_requested set.
+  bool defer_abort(Fiber& f);
+
   // --- callbacks of the entries and waiters embedded in fibers and scopes
   static void on_sleep_due(DeadlineEntry& entry);
   static void on_deadline_due(DeadlineEntry& entry);
   static void on_grace_due(DeadlineEntry& entry);
   static void on_shutdown_grace_due(DeadlineEntry& entry);
   static void on_cancelled(CancelWaiter& waiter);
+  /// A scope's linked token (task.scope opts.token) was cancelled.
+  static void on_linked_cancelled(CancelWaiter& waiter);
 
  private:
   struct RunState {
@@ -214,6 +291,8 @@ class Runtime {
   // scheduling (runtime.cpp)
   void resume(Fiber& f);
   void fire_due(std::uint64_t now);
+  /// Fires what is due from inside busy's code (the preemption hook).
+  void fire_due_inside(Fiber& busy);
   bool has_runnable() const { return !run_queue_.empty() || !due_queue_.empty(); }
   void end_wait(Fiber& f, Interruption why);
   /// Gives a task that is about to run for the first time its thread (a
@@ -227,7 +306,17 @@ class Runtime {
   void finish_stray_yield(Fiber& f);
   void complete(Fiber& f, Outcome outcome);
   void body_completed(Scope& s, Outcome outcome);
+  /// A child of s failed (not cancelled nor aborted): if s is fail-fast
+  /// and this is its first failure, keeps the error for the scope's caller
+  /// and cancels s. True if kept (the failure is then observed).
+  bool keep_first_failure(Scope& s, Task& t);
   void settle(Scope& s);
+  // resources that belong to scopes (scope_resources.cpp)
+  /// Calls on_scope_end of each resource of a done scope; a graceful end
+  /// leaves it ending (the scope waits for its finish()).
+  void end_resources(Scope& s);
+  /// At close: ending resources no longer point at their scopes.
+  void forget_ending_resources();
   void start_grace(Scope& s);
   void expire_grace(Scope& s);
   void report_unjoined(Scope& s);
@@ -241,12 +330,34 @@ class Runtime {
   /// timeout error that knows where its body was, replaces the traceback
   /// string at the top of the service thread with one that says so.
   void append_deadline_site(lua_State* thread);
+
+  // unjoined failures of root tasks (unobserved.cpp)
+ public:
+  /// The finalizer of the sentinel watching t's handle (unobserved.cpp)
+  /// runs on L: reports t's failure unless it was joined or reported.
+  void report_collected_failure(lua_State* L, Task& t);
+
+ private:
+  /// [-0, +0, m] Creates the ephemeron table and the sentinels' metatable.
+  void create_unobserved_table(lua_State* L);
+  /// t, a root task, failed without a joiner (and is on the root's
+  /// unjoined_failures): report it at once (Config::report_failures_at_once)
+  /// or once its handle is garbage, and unpin it. Never raises.
+  void watch_unobserved(Task& t);
+  /// Reports t's failure to the observer, converting its error on L.
+  void report_unobserved(lua_State* L, Task& t);
+  /// describe() of t's error, converted on L.
+  std::string describe_on(lua_State* L, const Task& t);
   void forget_deadlines(Scope& s);
 
   // hard abort (abort.cpp)
   bool finalize_abort(Fiber& f);
-  void close_threads(Fiber& f);
+  /// `plain_wait`: f was suspended by time slicing or in a turn or sleep.
+  void close_threads(Fiber& f, bool plain_wait);
   void reset_reporting_errors(Fiber& f, lua_State* thread);
+  /// Lets a __close handler that had started on the suspended `thread`
+  /// finish before the reset (abort.cpp).
+  void finish_running_close_handler(Fiber& f, lua_State* thread);
   std::size_t abort_everything();
 
   // runs and shutdown (run.cpp)
@@ -270,13 +381,24 @@ class Runtime {
   ThreadGuards guards_;
   ErrorValues errors_;
   ObjectMetatables metatables_;
+  ResourceRegistry resources_;
+  ScopedResource* ending_ = nullptr;  // resources whose scopes wait for them
   /// The last __close error an abort reported, or the runtime's light
   /// userdata for none: a registry slot that always exists, so updating it
   /// never allocates.
   int last_close_error_ = LUA_NOREF;
+  int var_contexts_ = LUA_NOREF;
+  int finishing_close_depth_ = 0;
+  std::atomic<bool> signal_abort_{false};  // interrupt_from_signal, for the hook
+  int unobserved_table_ = LUA_NOREF;   // ephemeron: handle -> sentinel
+  int sentinel_metatable_ = LUA_NOREF;
   std::unique_ptr<Scope> root_;
   Fiber* running_ = nullptr;
   Preemptor preemptor_;
+  // The busy fiber the watchdog paused (or whose hook fires timers): no
+  // other fiber's Lua code runs until it is resumed (defer_abort).
+  Fiber* watchdog_fiber_ = nullptr;
+  IntrusiveList<HeldToken, &HeldToken::hook> held_tokens_;
   IntrusiveList<Fiber, &Fiber::run_hook> run_queue_;
   IntrusiveList<Fiber, &Fiber::run_hook> due_queue_;  // sleepers woken by their deadline
   DeadlineQueue deadlines_;

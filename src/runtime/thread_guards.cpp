@@ -10,31 +10,41 @@ void ThreadGuards::create(lua_State* L) {
   lua_pushliteral(L, "k");
   lua_setfield(L, -2, "__mode");
   lua_setmetatable(L, -2);
-  exposed_table_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  guarded_table_ = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 bool ThreadGuards::is_guarded(lua_State* L, lua_State* co, int co_index) {
   if (parked_.contains(co)) return true;
-  if (!any_exposed_) return false;
+  if (!any_guarded_) return false;
   co_index = lua_absindex(L, co_index);
   luaL_checkstack(L, 2, nullptr);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, exposed_table_);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, guarded_table_);
   lua_pushvalue(L, co_index);
-  const bool exposed = lua_rawget(L, -2) != LUA_TNIL;
+  const bool guarded = lua_rawget(L, -2) != LUA_TNIL;
   lua_pop(L, 2);
-  return exposed;
+  return guarded;
+}
+
+void ThreadGuards::own(lua_State* L) {
+  luaL_checkstack(L, 3, nullptr);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, guarded_table_);
+  lua_pushvalue(L, -2);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);  // may raise (the table grows): the thread is garbage then
+  lua_pop(L, 1);
+  any_guarded_ = true;
 }
 
 void ThreadGuards::expose(lua_State* L, Fiber& f) {
   if (f.thread_exposed) return;
   luaL_checkstack(L, 3, nullptr);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, exposed_table_);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, guarded_table_);
   lua_pushthread(L);
   lua_pushboolean(L, 1);
   lua_rawset(L, -3);  // may raise (the table grows): nothing is recorded yet
   lua_pop(L, 1);
   f.thread_exposed = true;
-  any_exposed_ = true;
+  any_guarded_ = true;
 }
 
 int ThreadGuards::reset_thread(lua_State* co) {
@@ -46,6 +56,16 @@ int ThreadGuards::reset_thread(lua_State* co) {
   const int status = lua_resetthread(co);
 #endif
   closing_ = node.outer;
+  return status;
+}
+
+int ThreadGuards::resume_closing(lua_State* co, lua_State* from) {
+  Closing node{co, closing_};
+  closing_ = &node;
+  int nresults = 0;
+  const int status = lua_resume(co, from, 0, &nresults);
+  closing_ = node.outer;
+  if (status == LUA_YIELD) lua_pop(co, nresults);
   return status;
 }
 

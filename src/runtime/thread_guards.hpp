@@ -2,11 +2,14 @@
 // of, one of its own coroutines parked inside a task's suspension, and a
 // thread whose __close handlers an abort or reset is running.
 //
-// Parked coroutines sit in a set for as long as they are parked. A fiber
-// thread the script can reach only through coroutine.running (short of
-// the debug library), which records it in a weak-keyed table: the entry
-// goes when the thread does, so no task needs a finalizer to take it out,
-// and spawns pay nothing.
+// Parked coroutines sit in a set for as long as they are parked. Fiber
+// threads sit in a weak-keyed table: every thread the runtime makes for a
+// task or scope body is recorded as it is made (the script can reach it
+// through the debug library: it is the user value of the handle or scope
+// object), and the main chunk's once coroutine.running gives it out. An
+// entry goes when its thread does, so no task needs a finalizer to take it
+// out, and a spawn that reuses a pooled thread (already recorded) pays
+// nothing.
 #pragma once
 
 #include <lua.hpp>
@@ -19,7 +22,7 @@ struct Fiber;
 
 class ThreadGuards {
  public:
-  /// [-0, +0, m] Creates the weak-keyed table of exposed threads; once.
+  /// [-0, +0, m] Creates the weak-keyed table of guarded threads; once.
   void create(lua_State* L);
 
   /// [-0, +0, m] Whether `co`, at `co_index` of L, is guarded.
@@ -27,6 +30,9 @@ class ThreadGuards {
   /// [-0, +0, m] Records that the script holds f's thread, L: it is never
   /// reused for another fiber.
   void expose(lua_State* L, Fiber& f);
+  /// [-0, +0, m] Records the thread on top of L's stack, one the runtime
+  /// has just made for a fiber, as guarded for its whole life.
+  void own(lua_State* L);
 
   /// Makes room so that the next park() cannot fail. May throw std::bad_alloc.
   void reserve_park() { parked_.reserve_one(); }
@@ -37,6 +43,9 @@ class ThreadGuards {
   /// lua_closethread with the thread marked as closing, so that its
   /// __close handlers cannot suspend. Returns Lua's status.
   int reset_thread(lua_State* co);
+  /// lua_resume(co, from, 0) with the thread marked as closing (a
+  /// __close handler that had started finishes: Runtime::close_threads).
+  int resume_closing(lua_State* co, lua_State* from);
   /// Inline: every suspension asks (Runtime::suspendable_fiber).
   bool is_closing(lua_State* co) const {
     for (const Closing* c = closing_; c; c = c->outer)
@@ -46,8 +55,8 @@ class ThreadGuards {
 
  private:
   PointerSet parked_;
-  int exposed_table_ = LUA_NOREF;  // registry reference, for the state's lifetime
-  bool any_exposed_ = false;       // expose() has recorded a thread
+  int guarded_table_ = LUA_NOREF;  // registry reference, for the state's lifetime
+  bool any_guarded_ = false;       // expose() or own() has recorded a thread
   // Threads being reset, innermost first: nodes on reset_thread's stack,
   // so marking a thread needs no memory.
   struct Closing {

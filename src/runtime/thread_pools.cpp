@@ -62,12 +62,14 @@ void ThreadPools::make_room(lua_State* L, std::size_t live_tasks) {
     grow(L, spare_);
 }
 
-lua_State* ThreadPools::push_fiber_thread(lua_State* L, std::size_t live_tasks) {
+lua_State* ThreadPools::push_fiber_thread(lua_State* L, std::size_t live_tasks, bool& made) {
   make_room(L, live_tasks);
   lua_State* co = take_idle(L);
-  if (!co) return lua_newthread(L);
-  // A reused thread was never exposed, so it is not guarded. It takes its
-  // creator's hook, as a new thread would.
+  made = co == nullptr;
+  if (made) return lua_newthread(L);
+  // A reused thread was never given out by coroutine.running (see
+  // Runtime::recycle_thread). It takes its creator's hook, as a new thread
+  // would.
   lua_sethook(co, lua_gethook(L), lua_gethookmask(L), lua_gethookcount(L));
   return co;
 }

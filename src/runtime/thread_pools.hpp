@@ -39,8 +39,8 @@ class ThreadPools {
   /// null and pushes nothing.
   lua_State* take_idle(lua_State* L);
   /// [-0, +1, m] make_room, then an idle thread or a new one, with L's
-  /// debug hook (as lua_newthread would give it).
-  lua_State* push_fiber_thread(lua_State* L, std::size_t live_tasks);
+  /// debug hook (as lua_newthread would give it). `made` says which.
+  lua_State* push_fiber_thread(lua_State* L, std::size_t live_tasks, bool& made);
   /// Keeps `co`, a finished thread with an empty stack, if there is room;
   /// S is a thread with stack space to borrow. Never raises.
   bool recycle(lua_State* S, lua_State* co);

@@ -19,6 +19,11 @@
 // left on the suspended function's own stack does that, as that stack
 // lives until the fiber resumes or is torn down (after interrupt).
 //
+// A wait that must not allocate (a channel's, an event's, a semaphore's)
+// uses the fiber's own SiteWait instead: its site is a static one per kind
+// of wait, whose interrupt finds the waiter's node in f.site_wait.node, and
+// the node is the fiber's place in the primitive's WaitQueue.
+//
 // The task dump (std.task.dump, dump.cpp) shows a waiting fiber as
 // "waiting on <what>", or with the text `describe` pushes when the site
 // has one ("channel c3 (receive)").
@@ -26,6 +31,7 @@
 
 #include <lua.hpp>
 
+#include "core/wait_queue.hpp"
 #include "lua_batteries/task.hpp"
 
 namespace lua_batteries::detail {
@@ -43,8 +49,8 @@ struct WaitSite {
   /// (no wake-ups, no Lua calls) and allocate nothing but Lua strings.
   using DescribeFn = void (*)(lua_State* L, const WaitSite& site, const Fiber& f);
 
-  explicit WaitSite(InterruptFn on_interrupt, bool completes_externally = false, const char* what_text = "a wait site",
-                    DescribeFn describe_fn = nullptr)
+  constexpr explicit WaitSite(InterruptFn on_interrupt, bool completes_externally = false,
+                              const char* what_text = "a wait site", DescribeFn describe_fn = nullptr)
       : interrupt(on_interrupt), external(completes_externally), what(what_text), describe(describe_fn) {}
 
   InterruptFn interrupt;
@@ -56,6 +62,14 @@ struct WaitSite {
   /// no `describe`.
   const char* what;
   DescribeFn describe;
+};
+
+/// A waiter in a WaitQueue: the site it waits on (what kind of wait the
+/// node belongs to, for a queue that holds several kinds) and its node.
+/// Fiber::site_wait is one; task.select keeps one per channel.
+struct SiteWait {
+  WaitSite* site;  // Fiber::site_wait: from wait_on to finish_wait or interrupt
+  WaitNode node;   // the fiber's place in a queue, if its site uses one
 };
 
 }  // namespace lua_batteries::detail

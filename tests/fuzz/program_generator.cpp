@@ -105,6 +105,70 @@ local function SC(k, rethrow, ok, err)
   closes_done("s" .. k)
   if rethrow and not ok then error(err, 0) end
 end
+-- Coordination. Every value sent is fresh (F.sent[v]: "pending" while the
+-- send may still happen, then "ok" or "failed"); each received value is
+-- checked: sent on that channel, not by a failed send, received once.
+-- The final checks drain the channels and want every "ok" value
+-- received. Permits held never exceed a semaphore's size and balance at
+-- the end. Every wait is bounded by a move_on (W), so nothing deadlocks.
+local CH = {task.channel(), task.channel(1), task.channel(3), task.channel(math.huge)}
+local SEM, SEMN = {task.semaphore(1), task.semaphore(2)}, {1, 2}
+local EV = {task.event(), task.event()}
+local VAR = task.var(0)
+F.sent, F.vch, F.recvd, F.held = {}, {}, {}, {0, 0}
+F.CH, F.SEM, F.SEMN = CH, SEM, SEMN
+local NV = 0
+local function W(ms, fn) pcall(task.move_on, ms, fn) end
+local function RV(i, v)
+  if v == nil then return end  -- closed and drained
+  if F.vch[v] ~= i then bad("value " .. tostring(v) .. " received on channel " .. i .. ", sent on " .. tostring(F.vch[v])) end
+  if F.recvd[v] then bad("value " .. v .. " received twice") end
+  if F.sent[v] == "failed" then bad("value " .. v .. " of a send that raised was received") end
+  F.recvd[v] = true
+end
+F.RV = RV
+local function SEND(i, try)
+  NV = NV + 1
+  local v = NV
+  F.sent[v], F.vch[v] = "pending", i
+  local ok, r = pcall(try and CH[i].try_send or CH[i].send, CH[i], v)
+  F.sent[v] = (ok and (r ~= false)) and "ok" or "failed"
+  if F.sent[v] == "failed" and F.recvd[v] then bad("value " .. v .. " was received but its send failed") end
+end
+local function RECV(i)
+  local ok, v = pcall(CH[i].recv, CH[i])
+  if ok then RV(i, v) end
+end
+local function SEL(a, b)
+  local ok, i, v = pcall(task.select, {CH[a], CH[b]})
+  if ok then RV(i == 1 and a or b, v) end
+end
+local function EWAIT(i)
+  local ok = pcall(EV[i].wait, EV[i])
+  if ok and not EV[i]:is_set() then bad("event " .. i .. " wait returned while not set") end
+end
+-- a permit of SEM[i] (acquire bounded by ms), released by the returned
+-- value's __close; nil if none was had
+local function ACQ(ms, i)
+  local p
+  W(ms, function() p = SEM[i]:acquire() end)
+  if not p then return nil end
+  F.held[i] = F.held[i] + 1
+  if F.held[i] > SEMN[i] then bad("semaphore " .. i .. ": " .. F.held[i] .. " permits held") end
+  return setmetatable({}, {__close = function() F.held[i] = F.held[i] - 1; p:release() end})
+end
+local function GA(n, ok, r)
+  if ok and (r.n ~= n or #r ~= n) then bad("gather returned " .. tostring(r.n) .. " results of " .. n) end
+  if ok then for i = 1, n do if r[i] ~= i then bad("gather result " .. i .. " is " .. tostring(r[i])) end end end
+end
+local function RA(ok, i, v)
+  if ok and v ~= i then bad("race winner " .. tostring(i) .. " returned " .. tostring(v)) end
+end
+-- a spawned task sees the spawner's value, and its own sets stay its own
+local function VS(n)
+  VAR:set(n)
+  if VAR:get() ~= n then bad("var set to " .. n .. " reads " .. tostring(VAR:get())) end
+end
 -- runs fn on a coroutine of the script's own to its end, then closes it
 local function CO(fn)
   local co = coroutine.create(fn)
@@ -176,7 +240,7 @@ class Generator {
   /// Emits one statement; false if it always raises.
   bool statement(Context& c, int indent) {
     const bool can_nest = c.depth < kMaxDepth;
-    switch (pick(16)) {
+    switch (pick(17)) {
       case 0:
       case 1:
         line(indent, std::string("task.sleep(") + pick_of(kDurations) + ")");
@@ -203,7 +267,7 @@ class Generator {
       case 6:
       case 7:
         if (can_nest) {
-          scope(c, indent, pick(2) == 1);
+          scope(c, indent, pick(4));
           return true;
         }
         line(indent, "task.sleep(2)");
@@ -266,6 +330,8 @@ class Generator {
           line(indent, "error(\"X\", 0)");
         }
         return false;
+      case 15:
+        return coordination(c, indent);
       case 14:
         if (!c.handles.empty()) {
           const int t = c.handles[pick(static_cast<int>(c.handles.size()))];
@@ -278,6 +344,104 @@ class Generator {
         line(indent, "task.sleep(0)");
         return true;
     }
+  }
+
+  /// Emits a statement on channels, events, semaphores, shields, gather,
+  /// race or task variables; false if it always raises.
+  bool coordination(Context& c, int indent) {
+    const bool can_nest = c.depth < kMaxDepth;
+    const std::string ch = std::to_string(1 + pick(4));
+    switch (pick(14)) {
+      case 0:
+      case 1:
+        line(indent, std::string("W(") + pick_of(kDurations) + ", function() SEND(" + ch + ") end)");
+        return true;
+      case 2:
+      case 3:
+        line(indent, std::string("W(") + pick_of(kDurations) + ", function() RECV(" + ch + ") end)");
+        return true;
+      case 4:
+        line(indent, pick(2) ? "SEND(" + ch + ", true)" : "RV(" + ch + ", CH[" + ch + "]:try_recv())");
+        return true;
+      case 5:
+        line(indent, std::string("W(") + pick_of(kDurations) + ", function() SEL(" + ch + ", " +
+                         std::to_string(1 + pick(4)) + ") end)");
+        return true;
+      case 6:
+        if (pick(4) == 0) {  // rare: a closed channel stays closed
+          line(indent, "CH[" + ch + "]:close()");
+          return true;
+        }
+        line(indent, "EV[" + std::to_string(1 + pick(2)) + "]:set()");
+        return true;
+      case 7:
+        line(indent, std::string("W(") + pick_of(kDurations) + ", function() EWAIT(" + std::to_string(1 + pick(2)) +
+                         ") end)");
+        return true;
+      case 8:
+      case 9:
+        if (can_nest) {
+          const int id = ++permits_;
+          line(indent, "do");
+          line(indent + 1, "local p" + std::to_string(id) + " <close> = ACQ(" + pick_of(kDurations) + ", " +
+                               std::to_string(1 + pick(2)) + ")");
+          Context inner = c;
+          inner.depth++;
+          inner.task_top = false;
+          block(inner, indent + 1);
+          line(indent, "end");
+          return true;
+        }
+        line(indent, "task.yield()");
+        return true;
+      case 10:
+        if (can_nest) {
+          line(indent, "pcall(task.shield, function()");
+          Context inner = c;
+          inner.depth++;
+          inner.task_top = false;
+          block(inner, indent + 1);
+          line(indent, "end)");
+          return true;
+        }
+        line(indent, "task.yield()");
+        return true;
+      case 11:
+      case 12:
+        if (can_nest && tasks_ < kMaxTasks) {
+          combinator(c, indent, pick(2) == 1);
+          return true;
+        }
+        line(indent, "task.yield()");
+        return true;
+      default:
+        line(indent, "VS(" + std::to_string(pick(100)) + ")");
+        return true;
+    }
+  }
+
+  /// gather (with or without a bound) or race over 1-3 generated functions,
+  /// each returning its index; each runs in a task of its own.
+  void combinator(Context& c, int indent, bool race) {
+    const int n = 1 + pick(3);
+    const int id = ++combinators_;
+    tasks_ += n;
+    line(indent, std::string(race ? "RA(pcall(task.race, {" : "GA(" + std::to_string(n) + ", pcall(task.gather, {"));
+    for (int i = 1; i <= n; ++i) {
+      line(indent + 1, "function()");
+      Context inner;
+      inner.depth = c.depth + 1;
+      inner.owner = "g" + std::to_string(id);
+      inner.scopes = c.scopes;
+      inner.handles = c.handles;
+      block(inner, indent + 2);
+      line(indent + 2, "return " + std::to_string(i));
+      line(indent + 1, "end,");
+    }
+    if (race || pick(2) == 0)
+      line(indent, "}))");
+    else
+      line(indent, "}, {concurrency = " + std::to_string(1 + pick(2)) + "}))");
   }
 
   void spawn(Context& c, int indent) {
@@ -303,16 +467,19 @@ class Generator {
     c.handles.push_back(t);
   }
 
-  void scope(Context& c, int indent, bool with_timeout) {
+  /// variant: 0 task.scope, 1 task.with_timeout, 2 task.move_on,
+  /// 3 a fail-fast task.scope.
+  void scope(Context& c, int indent, int variant) {
     const int k = ++scopes_;
     const std::string ks = std::to_string(k);
     const bool rethrow = pick(4) == 0;
     const std::string head = "SC(" + ks + ", " + (rethrow ? "true" : "false") + ", pcall(";
     const char* grace = nullptr;
-    if (with_timeout) {
+    if (variant == 1 || variant == 2) {
       const char* ms = pick_of(kDurations);
       grace = pick_of(kGraces);
-      line(indent, head + "task.with_timeout, " + ms + ", function(" + scope_var(k) + ")");
+      line(indent, head + (variant == 1 ? "task.with_timeout, " : "task.move_on, ") + ms + ", function(" +
+                       scope_var(k) + ")");
     } else {
       line(indent, head + "task.scope, function(" + scope_var(k) + ")");
     }
@@ -324,7 +491,10 @@ class Generator {
     inner.owner = "s" + ks;
     inner.scopes.push_back(k);
     block(inner, indent + 1);
-    line(indent, grace ? std::string("end, {grace_ms = ") + grace + "}))" : std::string("end))"));
+    if (grace)
+      line(indent, std::string("end, {grace_ms = ") + grace + "}))");
+    else
+      line(indent, variant == 3 ? "end, {fail_fast = true}))" : "end))");
   }
 
   const std::uint8_t* data_;
@@ -335,6 +505,8 @@ class Generator {
   int tasks_ = 0;
   int scopes_ = 0;
   int closes_ = 0;
+  int permits_ = 0;
+  int combinators_ = 0;
 };
 
 }  // namespace
@@ -349,6 +521,23 @@ for t, h in pairs(F.handles) do
   local want = (F.out[t] == "ok" or F.joined[t]) and "returned" or F.out[t] == "err" and "failed" or nil
   if want and outcome ~= want then
     F.bad[#F.bad + 1] = "task " .. t .. " (" .. h.id .. ") finished " .. tostring(outcome) .. ", expected " .. want
+  end
+end
+-- coordination: drain every channel, then no value sent is lost and the
+-- permits balance
+for i, ch in ipairs(F.CH) do
+  for _ = 1, 100000 do
+    local v = ch:try_recv()
+    if v == nil then break end
+    F.RV(i, v)
+  end
+end
+for v, state in pairs(F.sent) do
+  if state == "ok" and not F.recvd[v] then F.bad[#F.bad + 1] = "value " .. v .. " was sent and never received" end
+end
+for i, sem in ipairs(F.SEM) do
+  if sem:available() ~= F.SEMN[i] or F.held[i] ~= 0 then
+    F.bad[#F.bad + 1] = "semaphore " .. i .. ": " .. sem:available() .. " available, " .. F.held[i] .. " held at the end"
   end
 end
 for id, n in pairs(F.made) do

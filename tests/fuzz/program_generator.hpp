@@ -13,6 +13,16 @@
 //   done      scope id -> true once the call that opened it returned
 //   handles   task id -> Handle, for the final "every task finished" check
 //   made/closes  to-be-closed id -> times created / times its __close ran
+//   sent/vch/recvd  value -> "pending"/"ok"/"failed", its channel, received
+//   held      semaphore -> permits held now
+// Coordination statements (channels, events, semaphores, select, shield,
+// move_on, fail-fast scopes, gather, race, task.var) bound every wait by
+// a move_on, so that no program deadlocks. Their invariants: a value is
+// received at most once, only on its channel, never after its send
+// raised, and (once the final checks drained the channels) every send
+// that returned was received; permits held never exceed the semaphore's
+// size and balance at the end; gather and race return what the functions
+// returned; an event wait that returned saw the event set.
 // Checks made inside the program: no task statement runs after its scope
 // ended; a join returns or raises what the task recorded as its outcome; a
 // successful join happens once; once a task or scope is observed finished,

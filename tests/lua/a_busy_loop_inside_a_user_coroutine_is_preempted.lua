@@ -2,6 +2,8 @@
 -- the script's own coroutine, inside a task, lets other tasks run, and the
 -- coroutine's resume/yield results are exactly what they would be without
 -- preemption.
+-- Time slicing (--slice-ms) is what this is about.
+-- args: --slice-ms 10
 local task = std.task
 local stop = false
 local other_ran = 0

@@ -1,6 +1,8 @@
 -- A hard abort of a task preempted while busy inside the script's own
 -- coroutine closes that coroutine (its __close handlers run, innermost
 -- first) and then the task's thread.
+-- Time slicing (--slice-ms) is what this is about.
+-- args: --slice-ms 10
 local task = std.task
 local log = {}
 local function closer(name)

@@ -1,6 +1,8 @@
 -- Code inside a C call that cannot yield (a table.sort comparator) is not
 -- preempted there: nothing else runs until the sort returns. The task is
 -- preempted at the first point after it where it can yield.
+-- Time slicing (--slice-ms) is what this is about.
+-- args: --slice-ms 10
 local task = std.task
 local monotonic = std.time.monotonic
 local other_ran = false

@@ -2,6 +2,8 @@
 -- task's timer by more than about a slice (10 ms). The bound here is
 -- generous (a loaded machine gives this process a fraction of a CPU), and
 -- far below the busy task's 5 s.
+-- Time slicing (--slice-ms) is what this is about.
+-- args: --slice-ms 10
 local task = std.task
 local monotonic = std.time.monotonic
 local stop = false

@@ -2,6 +2,8 @@
 -- suspended and continued without the async_fn driver's "coroutine.yield
 -- outside a coroutine" error and without a turn the coroutine driver's
 -- script could see.
+-- Time slicing (--slice-ms) is what this is about.
+-- args: --slice-ms 10
 local task = std.task
 local stop = false
 local progress = { async_fn = 0, coroutine = 0 }

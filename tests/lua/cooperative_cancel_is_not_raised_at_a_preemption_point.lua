@@ -1,6 +1,8 @@
 -- Preemption is not a suspension point: a task cancelled while it computes
 -- keeps computing (no error at the preemption points), and gets `task
 -- cancelled` at its next real suspension point.
+-- Time slicing (--slice-ms) is what this is about.
+-- args: --slice-ms 10
 local task = std.task
 local saw_cancel_while_busy, cancel_raised = false, nil
 task.scope(function(s)

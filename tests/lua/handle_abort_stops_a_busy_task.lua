@@ -1,5 +1,7 @@
 -- A hard abort reaches a task that never suspends: it takes effect at the
 -- task's next preemption point, and its __close handlers run.
+-- Time slicing (--slice-ms) is what this is about.
+-- args: --slice-ms 10
 local task = std.task
 local closed = false
 local h = task.spawn(function()

@@ -1,6 +1,8 @@
 -- A task preempted inside pcall (and xpcall) continues inside it: errors
 -- raised after the preemption are still caught there, results come back
 -- unchanged, and the message handler still runs.
+-- Time slicing (--slice-ms) is what this is about.
+-- args: --slice-ms 10
 local task = std.task
 local other_ran = 0
 -- Computes until another task has run (or 5 s of CPU time have passed).

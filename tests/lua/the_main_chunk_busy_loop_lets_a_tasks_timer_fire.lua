@@ -1,5 +1,7 @@
 -- Preemption applies to the main chunk too: while it spins, a task's
 -- sleep ends and the task runs.
+-- Time slicing (--slice-ms) is what this is about.
+-- args: --slice-ms 10
 local task = std.task
 local monotonic = std.time.monotonic
 local woke_at

@@ -8,6 +8,7 @@
 #     [STDIN text]              text (and a newline) on stdin; default /dev/null
 #     [TTY]                     stdin is a terminal (through script(1))
 #     [INTERRUPT_AFTER line...] send SIGINT once stdout has each line, in order
+#     [TERMINATE_AFTER line...] the same with SIGTERM
 #     [SIGNAL_AFTER SIG:line...] send SIG<SIG> once stdout or stderr has each
 #                               line, in order (not mixed with INTERRUPT_AFTER)
 #     [EXIT n]                  exit status, default 0
@@ -162,12 +163,14 @@ runner_case(max_tasks_needs_a_value
 
 # --- preemption (real time: these are about time slices) --------------------
 
-runner_case(busy_tasks_interleave_by_default
+# The default (the watchdog) never interleaves Lua code between suspension
+# points; neither does --no-watchdog; --slice-ms does.
+runner_case(busy_tasks_run_one_at_a_time_by_default
   ARGS busy_pair.lua
-  STDOUT_IS "a starts\nb starts\na ends\nb ends")
+  STDOUT_IS "a starts\na ends\nb starts\nb ends")
 
-runner_case(slice_ms_zero_turns_preemption_off
-  ARGS --slice-ms 0 busy_pair.lua
+runner_case(no_watchdog_runs_busy_tasks_one_at_a_time
+  ARGS --no-watchdog busy_pair.lua
   STDOUT_IS "a starts\na ends\nb starts\nb ends")
 
 runner_case(slice_ms_sets_the_slice
@@ -251,12 +254,46 @@ runner_case(an_unjoined_error_whose_tostring_raises_is_still_a_warning
   STDOUT_IS "ok"
   STDERR_HAS "failed and was never joined: (error while converting an error to text:")
 
+runner_case(a_root_task_failure_is_reported_once_its_handle_is_collected
+  ARGS dropped_failed_handle.lua
+  STDERR_MATCHES "^lua-batteries: warning: task t1 failed and was never joined: .*dropped-handle-failure-53"
+  STDERR_HAS "main chunk ends")
+
+# A report never hangs the run: a conversion to text has a budget
+# (runtime/report.hpp) and a placeholder when it runs out.
+runner_case(an_unjoined_error_whose_tostring_never_returns_is_reported_with_a_placeholder
+  ARGS unobserved_error_with_endless_tostring.lua
+  STDOUT_IS "ok"
+  STDERR_HAS "(plain) failed and was never joined: (an error value whose conversion to text did not finish)"
+    "(defiant) failed and was never joined: (an error value whose conversion to text did not finish)"
+  TIMEOUT 10)
+
+runner_case(a_main_chunk_error_whose_tostring_never_returns_exits_1_with_a_placeholder
+  ARGS main_error_with_endless_tostring.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: (an error value whose conversion to text did not finish)"
+  STDOUT_HAS "task cleaned up"
+  TIMEOUT 10)
+
+runner_case(an_end_of_run_report_whose_tostring_never_returns_has_a_placeholder
+  ARGS root_task_error_with_endless_tostring.lua
+  STDOUT_IS "main done"
+  STDERR_HAS "failed and was never joined: (an error value whose conversion to text did not finish)"
+  TIMEOUT 10)
+
 # --- Ctrl-C -----------------------------------------------------------------
 
 runner_case(sigint_cancels_a_sleeping_task_and_runs_its_close
   ARGS sleeper.lua
   INTERRUPT_AFTER "ready"
   EXIT 130
+  STDOUT_HAS "task saw: task cancelled" "task closed"
+  TIMEOUT 10)
+
+runner_case(sigterm_shuts_down_like_the_first_ctrl_c_and_exits_143
+  ARGS sleeper.lua
+  TERMINATE_AFTER "ready"
+  EXIT 143
   STDOUT_HAS "task saw: task cancelled" "task closed"
   TIMEOUT 10)
 

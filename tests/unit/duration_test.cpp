@@ -171,3 +171,17 @@ TEST(DurationTest, ErrorTextFollowsTheCheckOfTheValue) {
 }
 
 }  // namespace
+
+namespace {
+
+using lua_batteries::detail::saturating_add;
+
+TEST(DurationTest, SaturatingAddStopsAtTheLargestValueInsteadOfWrapping) {
+  EXPECT_EQ(saturating_add(1, 2), 3u);
+  EXPECT_EQ(saturating_add(UINT64_MAX - 1, 1), UINT64_MAX);
+  EXPECT_EQ(saturating_add(UINT64_MAX - 1, 2), UINT64_MAX);
+  EXPECT_EQ(saturating_add(1'000'000'000, duration_ns(kMaxDurationMs - 1)), UINT64_MAX);
+  EXPECT_EQ(saturating_add(UINT64_MAX, UINT64_MAX), UINT64_MAX);
+}
+
+}  // namespace

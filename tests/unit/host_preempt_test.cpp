@@ -35,9 +35,10 @@ void host_handler(int) {}
 
 class HostPreemptTest : public HostTest {};
 
-TEST_F(HostPreemptTest, SliceZeroInstallsNothingAndBusyTasksRunToTheEndInTurn) {
+TEST_F(HostPreemptTest, PreemptionOffInstallsNothingAndBusyTasksRunToTheEndInTurn) {
   lb::Config config;
   config.slice_ms = 0;
+  config.watchdog = false;
   install(config);
   EXPECT_TRUE(is_default(default_signal()));
   const lb::RunResult r = run(R"(
@@ -58,9 +59,37 @@ TEST_F(HostPreemptTest, SliceZeroInstallsNothingAndBusyTasksRunToTheEndInTurn) {
   EXPECT_EQ(global_string("result"), "a starts,a ends,b starts,b ends");
 }
 
-TEST_F(HostPreemptTest, TheDefaultSignalHandlerIsInstalledAndRemovedWithTheState) {
+TEST_F(HostPreemptTest, TheDefaultWatchdogInstallsItsHandlerAndRunsBusyTasksInTurn) {
   ASSERT_TRUE(is_default(default_signal()));
   install();
+  EXPECT_TRUE(has_our_handler(default_signal()));
+  const lb::RunResult r = run(R"(
+    local order = {}
+    local function busy(name, seconds)
+      return function()
+        order[#order + 1] = name .. " starts"
+        local t0 = std.time.monotonic()
+        while std.time.monotonic() - t0 < seconds do end
+        order[#order + 1] = name .. " ends"
+      end
+    end
+    local a = std.task.spawn(busy("a", 0.1))
+    local b = std.task.spawn(busy("b", 0.1))
+    a:join(); b:join()
+    result = table.concat(order, ",")
+  )");
+  EXPECT_EQ(r.status, Status::ok) << r.message;
+  EXPECT_EQ(global_string("result"), "a starts,a ends,b starts,b ends");
+  lua_close(L_);
+  L_ = nullptr;
+  EXPECT_TRUE(is_default(default_signal()));
+}
+
+TEST_F(HostPreemptTest, TimeSlicingInstallsItsHandlerAndRemovesItWithTheState) {
+  ASSERT_TRUE(is_default(default_signal()));
+  lb::Config slicing;
+  slicing.slice_ms = 10;
+  install(slicing);
   EXPECT_TRUE(has_our_handler(default_signal()));
   const lb::RunResult r = run(R"(
     local order = {}
@@ -86,10 +115,12 @@ TEST_F(HostPreemptTest, TheDefaultSignalHandlerIsInstalledAndRemovedWithTheState
 }
 
 TEST_F(HostPreemptTest, TwoStatesShareTheHandlerUntilTheLastCloses) {
-  install();
+  lb::Config slicing;
+  slicing.slice_ms = 10;
+  install(slicing);
   lua_State* second = luaL_newstate();
   luaL_openlibs(second);
-  lb::register_task(second, &loop_);
+  lb::register_with(second, &loop_, slicing);
   EXPECT_TRUE(has_our_handler(default_signal()));
   lua_close(L_);
   L_ = nullptr;
@@ -131,6 +162,7 @@ TEST_F(HostPreemptTest, AConfiguredSignalIsUsedInsteadOfTheDefault) {
   const int chosen = SIGRTMIN + 6;
   lb::Config config;
   config.preempt_signal = chosen;
+  config.slice_ms = 10;
   install(config);
   EXPECT_TRUE(has_our_handler(chosen));
   EXPECT_TRUE(is_default(default_signal()));

@@ -132,5 +132,59 @@ TEST_F(HostTaskThreadTest, ATaskSpawnedUnderADebugHookGetsTheHookOnItsThread) {
   ASSERT_EQ(r.status, lb::RunResult::Status::ok) << r.message;
 }
 
+/// Fails Lua's allocations from the moment task t<number> is reported
+/// started until any task is reported finished.
+class StarvingNumberObserver : public RecordingObserver {
+ public:
+  StarvingNumberObserver(FailingAllocator& allocator, std::uint64_t number) : allocator_(allocator), number_(number) {}
+  void task_started(const lb::TaskEvent& e) override {
+    RecordingObserver::task_started(e);
+    if (e.number == number_) allocator_.failing = true;
+  }
+  void task_finished(const lb::TaskEvent& e, lb::Outcome outcome, std::string_view error) override {
+    allocator_.failing = false;
+    RecordingObserver::task_finished(e, outcome, error);
+  }
+
+ private:
+  FailingAllocator& allocator_;
+  std::uint64_t number_;
+};
+
+// gather and race run on a fail-fast scope: a task that fails before its
+// function could run (no thread) fails the call like any other error,
+// instead of leaving a hole in the results.
+TEST_F(HostTaskThreadTest, GatherAndRaceRaiseTheFailureOfATaskThatGotNoThread) {
+  FailingAllocator allocator;
+  StarvingNumberObserver starving(allocator, 2);
+  lb::Config config;
+  config.observer = &starving;
+  config.virtual_time = true;
+  install(config, false);
+  allocator.base = lua_getallocf(L_, &allocator.base_ud);
+  lua_setallocf(L_, &FailingAllocator::alloc, &allocator);
+
+  const lb::RunResult r = run(R"(
+    local t = std.task
+    local sibling_cancelled = false
+    local t0 = std.time.monotonic()
+    local ok, err = pcall(t.gather, {
+      function()
+        local ok2, e2 = pcall(t.sleep, 1000)
+        sibling_cancelled = not ok2 and t.is_cancelled(e2)
+        return 1
+      end,
+      function() return 2 end,  -- t2: starved
+    })
+    assert(not ok and err == "not enough memory", "gather: " .. tostring(err))
+    assert(sibling_cancelled, "the other function was cancelled")
+    assert(std.time.monotonic() - t0 < 1, "and not waited for")
+  )");
+  lua_setallocf(L_, allocator.base, allocator.base_ud);
+  ASSERT_EQ(r.status, lb::RunResult::Status::ok) << r.message;
+  EXPECT_GE(allocator.refused, 1) << "the failure was never reached";
+  EXPECT_TRUE(starving.unobserved.empty()) << "the failure gather raised is not reported again";
+}
+
 }  // namespace
 }  // namespace host_test

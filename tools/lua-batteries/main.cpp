@@ -13,15 +13,28 @@
 // Exit status: 0 when every run ended ok; 1 on an uncaught error, a
 // deadlock or a usage error; 130 when interrupted by SIGINT (the first
 // Ctrl-C cancels the root scope and starts the grace window, the second
-// hard-aborts everything at once).
+// hard-aborts everything at once); 143 when ended by SIGTERM, which shuts
+// down as the first Ctrl-C does.
+//
+// The runner makes itself a child subreaper (Linux), so that what a child
+// process leaves behind in its process group when it dies is reparented
+// here, where std.process reaps it, rather than to an init that may not.
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <initializer_list>
+#include <new>
+#include <iterator>
 #include <exception>
 #include <optional>
 #include <string>
@@ -53,8 +66,12 @@ constexpr const char* kUsage =
     "  --grace-ms N      grace window in ms before a shutdown hard-aborts\n"
     "                    (also with_timeout's default; default 1000)\n"
     "  --driver NAME     default task driver: async_fn (default) or coroutine\n"
-    "  --slice-ms N      preempt Lua code that runs N ms without suspending\n"
-    "                    (default 10; 0 turns preemption off)\n"
+    "  --slice-ms N      time slicing: Lua code that runs N ms without\n"
+    "                    suspending lets other tasks run in the middle of it\n"
+    "                    (default 0: no slicing, code between two suspension\n"
+    "                    points runs alone)\n"
+    "  --no-watchdog     with no slicing, nothing stops a busy loop: deadlines,\n"
+    "                    hard aborts and Ctrl-C wait until it suspends\n"
     "  --max-tasks N     most tasks alive at once (default 0: no limit)\n"
     "  --virtual-time    run on a virtual clock: sleeps and timeouts take no\n"
     "                    wall time (time jumps when every task is blocked)\n"
@@ -64,8 +81,9 @@ constexpr const char* kUsage =
     "  -                 stop handling options and execute stdin\n"
     "With no script and no -e, standard input is executed unless it is a terminal.\n"
     "Ctrl-C cancels every task (grace window, then hard abort); a second\n"
-    "Ctrl-C hard-aborts at once. Ctrl-\\ (SIGQUIT) or SIGUSR1 prints what every\n"
-    "task is doing and goes on. Exit status: 0 ok, 1 error, 130 interrupted.\n";
+    "Ctrl-C hard-aborts at once; SIGTERM acts as the first Ctrl-C. Ctrl-\\ (SIGQUIT)\n"
+    "or SIGUSR1 prints what every task is doing and goes on.\n"
+    "Exit status: 0 ok, 1 error, 130 interrupted, 143 terminated.\n";
 
 // ---------------------------------------------------------------------------
 // Command line
@@ -245,6 +263,10 @@ std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine&
       cmd.config.virtual_time = true;
       continue;
     }
+    if (arg == "--no-watchdog") {
+      cmd.config.watchdog = false;
+      continue;
+    }
     std::optional<UsageError> error;
     if (parse_valued_option(argc, argv, i, cmd, error)) {
       if (error) return error;
@@ -265,14 +287,31 @@ void print_version() {
   std::printf("%s %s (%s, libuv %s)\n", kProgram, kVersion, LUA_RELEASE, uv_version_string());
 }
 
-/// Writes "lua-batteries: <text>\n" to stderr in one call, so that lines
-/// do not interleave with other writers.
-void print_message(std::string_view text) {
-  std::string line = std::string(kProgram) + ": ";
-  line.append(text);
-  if (line.back() != '\n') line += '\n';
-  std::fwrite(line.data(), 1, line.size(), stderr);
+/// Writes "lua-batteries: " and the parts, then a newline unless the last
+/// part ends with one, to stderr in one call (so that lines do not
+/// interleave with other writers) and without allocating: the warnings
+/// are printed from the loop, also when memory has run out.
+void print_parts(std::initializer_list<std::string_view> parts) {
+  constexpr std::size_t kMaxParts = 12;
+  struct iovec iov[kMaxParts + 2];
+  std::size_t n = 0;
+  auto add = [&](std::string_view part) {
+    if (!part.empty() && n < std::size(iov)) iov[n++] = {const_cast<char*>(part.data()), part.size()};
+  };
+  add(kProgram);
+  add(": ");
+  std::string_view last;
+  for (std::string_view part : parts) {
+    if (n == kMaxParts + 1) break;
+    add(part);
+    if (!part.empty()) last = part;
+  }
+  if (last.empty() || last.back() != '\n') add("\n");
+  ssize_t ignored = writev(STDERR_FILENO, iov, static_cast<int>(n));
+  (void)ignored;
 }
+
+void print_message(std::string_view text) { print_parts({text}); }
 
 // ---------------------------------------------------------------------------
 // Warnings
@@ -298,21 +337,25 @@ class WarningObserver final : public lua_batteries::Observer {
 
   void unobserved_error(const lua_batteries::TaskEvent& task, std::string_view error_text,
                         std::string_view traceback) override {
-    std::string text = "task " + label(task) + " failed and was never joined: ";
-    text.append(error_text);
-    if (!traceback.empty()) {
-      text += '\n';
-      text.append(traceback);
-    }
-    warn(text);
+    if (!warns()) return;
+    const Label label(task);
+    print_parts({"warning: task ", label.number(), label.name(), label.close(), " failed and was never joined: ",
+                 error_text, traceback.empty() ? "" : "\n", traceback});
   }
 
   /// Kept for grace_expired, which follows with the count.
   void grace_expiring(const lua_batteries::GraceExpiry& expiry) override {
+    expiring_ = Expiring{};
     expiring_.grace_ms = expiry.grace_ms;
-    expiring_.who = expiry.who;
-    expiring_.dump = expiry.scope ? std::string_view() : expiry.dump;
-    expiring_.where = expiry.scope ? scope_label(*expiry.scope) : std::string();
+    try {
+      expiring_.who = expiry.who;
+      expiring_.dump = expiry.scope ? std::string_view() : expiry.dump;
+      expiring_.where = expiry.scope ? scope_label(*expiry.scope) : std::string();
+    } catch (const std::bad_alloc&) {
+      expiring_.who.clear();  // grace_expired falls back to the count alone
+      expiring_.dump.clear();
+      expiring_.where.clear();
+    }
   }
 
   /// Names who was hard-aborted and where each was; with grace_ms = 0 the
@@ -320,60 +363,62 @@ class WarningObserver final : public lua_batteries::Observer {
   void grace_expired(const lua_batteries::ScopeEvent* scope, std::size_t hard_aborted) override {
     const Expiring expiring = std::move(expiring_);
     expiring_ = Expiring{};
-    if (expiring.grace_ms <= 0) return;
-    std::string text = "grace window expired: " + std::to_string(hard_aborted) + " task(s) hard-aborted (";
-    text += scope ? expiring.where : std::string("shutdown");
-    text += ", grace " + format_ms(expiring.grace_ms) + ")";
-    if (!expiring.who.empty()) {
-      text += ":\n";
-      text += expiring.who;
-    }
-    warn(text);
-    if (!expiring.dump.empty() && lua_batteries::LogLevel::warn >= log_level_)
-      print_message("what the grace window left, as it was when it expired:\n" + expiring.dump);
+    if (expiring.grace_ms <= 0 || !warns()) return;
+    char count[24];
+    const int len = std::snprintf(count, sizeof count, "%zu", hard_aborted);
+    char grace[48];
+    const int grace_len = std::snprintf(grace, sizeof grace, ", grace %g ms)", expiring.grace_ms);
+    print_parts({"warning: grace window expired: ", std::string_view(count, len > 0 ? len : 0),
+                 " task(s) hard-aborted (", scope ? std::string_view(expiring.where) : "shutdown",
+                 std::string_view(grace, grace_len > 0 ? grace_len : 0), expiring.who.empty() ? "" : ":\n",
+                 expiring.who});
+    if (!expiring.dump.empty())
+      print_parts({"what the grace window left, as it was when it expired:\n", expiring.dump});
   }
 
   void close_error(const lua_batteries::TaskEvent* task, std::string_view error_text) override {
-    std::string text = "__close handler failed during abort";
-    if (task != nullptr) text += " of task " + label(*task);
-    text += ": ";
-    text.append(error_text);
-    warn(text);
+    if (!warns()) return;
+    if (task == nullptr) {
+      print_parts({"warning: __close handler failed during abort: ", error_text});
+      return;
+    }
+    const Label label(*task);
+    print_parts({"warning: __close handler failed during abort of task ", label.number(), label.name(),
+                 label.close(), ": ", error_text});
   }
 
  private:
-  /// "t3 (name)", or "t3" for a task without a name.
-  static std::string label(const lua_batteries::TaskEvent& task) {
-    std::string text = "t" + std::to_string(task.number);
-    if (task.has_name) {
-      text += " (";
-      text.append(task.name);
-      text += ')';
+  /// "t3 (name)", or "t3" for a task without a name, in three parts made
+  /// without allocating (a warning may come when memory has run out).
+  class Label {
+   public:
+    explicit Label(const lua_batteries::TaskEvent& task) : task_(task) {
+      const int len = std::snprintf(number_, sizeof number_, "t%llu%s",
+                                    static_cast<unsigned long long>(task.number), task.has_name ? " (" : "");
+      number_len_ = len > 0 ? static_cast<std::size_t>(len) : 0;
     }
-    return text;
-  }
+    std::string_view number() const { return {number_, number_len_}; }
+    std::string_view name() const { return task_.has_name ? task_.name : std::string_view(); }
+    std::string_view close() const { return task_.has_name ? ")" : ""; }
 
-  /// A runner warning is a record of its own target, written in lua's
-  /// "progname: warning: ..." form; a std.log record with its context.
-  void warn(std::string_view text) const {
-    lua_batteries::LogRecord record;
-    record.level = lua_batteries::LogLevel::warn;
-    record.message = text;
-    record.target = kProgram;
-    if (record.level >= log_level_) write(record);
-  }
+   private:
+    const lua_batteries::TaskEvent& task_;
+    char number_[32];
+    std::size_t number_len_ = 0;
+  };
 
+  /// Runner warnings and std.log records go through one filter, --log-level.
+  bool warns() const { return lua_batteries::LogLevel::warn >= log_level_; }
+
+  /// A std.log record with its context, on one line of stderr.
   static void write(const lua_batteries::LogRecord& record) {
-    if (record.target == kProgram) {
-      print_message(std::string(lua_batteries::log_level_name(record.level) == std::string_view("warn")
-                                    ? "warning"
-                                    : lua_batteries::log_level_name(record.level)) +
-                    ": " + std::string(record.message));
-      return;
+    try {
+      std::string line = lua_batteries::format_log_record(record);
+      line += '\n';
+      std::fwrite(line.data(), 1, line.size(), stderr);
+    } catch (const std::bad_alloc&) {
+      print_parts({"warning: a std.log record was dropped: not enough memory"});
     }
-    std::string line = lua_batteries::format_log_record(record);
-    line += '\n';
-    std::fwrite(line.data(), 1, line.size(), stderr);
   }
 
   /// `with_timeout "name"`, `scope` ...: how the dump names a scope.
@@ -384,12 +429,6 @@ class WarningObserver final : public lua_batteries::Observer {
       text.append(scope.name);
       text += '"';
     }
-    return text;
-  }
-
-  static std::string format_ms(double ms) {
-    char text[64];
-    std::snprintf(text, sizeof text, "%g ms", ms);
     return text;
   }
 
@@ -409,29 +448,63 @@ class WarningObserver final : public lua_batteries::Observer {
 // ---------------------------------------------------------------------------
 // Ctrl-C
 
-/// What the SIGINT handler needs; reached through the handle's data so that
-/// there is no global state.
+/// What the SIGINT/SIGTERM handler and the loop's side of it share. A signal
+/// handler has no argument to reach it by: one Session at a time publishes
+/// its own (t_interrupts).
 struct Interrupts {
   lua_State* L = nullptr;  ///< null once the state is closed
-  int count = 0;
-  /// Where every fiber was at the first Ctrl-C (DumpForm::brief), for the
-  /// "interrupted" message: a hung program says where it hung.
+  lua_batteries::InterruptHandle handle;
+  pthread_t loop_thread{};
+  std::atomic<int> count{0};  ///< SIGINTs and SIGTERMs received
+  std::atomic<bool> terminated{false};  ///< a SIGTERM came
+  int handled = 0;            ///< of which the loop has acted on
+  /// Where every fiber was at the first Ctrl-C or SIGTERM (DumpForm::brief),
+  /// for the "interrupted" message: a hung program says where it hung.
   std::string where;
+  uv_async_t async{};
 };
 
-/// SIGINT: the first one shuts the runtime down gracefully (cancel the root
-/// scope, grace window, hard abort); every later one skips what is left of
-/// the grace window.
-void on_sigint(uv_signal_t* handle, int /*signum*/) {
-  auto* interrupts = static_cast<Interrupts*>(handle->data);
-  ++interrupts->count;
-  if (interrupts->L == nullptr) return;
-  if (interrupts->count == 1) {
-    interrupts->where = lua_batteries::dump(interrupts->L, lua_batteries::DumpForm::brief);
-    lua_batteries::request_shutdown(interrupts->L);
-  } else {
-    lua_batteries::abort_all(interrupts->L);
+std::atomic<Interrupts*> g_interrupts{nullptr};
+
+/// SIGINT or SIGTERM, in the signal handler: counts it and wakes the loop, which acts
+/// on it (on_sigint_async). From the second on it also stops the Lua code
+/// running now (lua_batteries::interrupt: async-signal-safe), which may
+/// never return to the loop (a busy table.sort comparator), as lua.c does.
+/// Only the loop thread may touch the Lua state: a signal that landed on
+/// another thread is passed on to it.
+void on_sigint_signal(int signum) {
+  const int saved_errno = errno;
+  Interrupts* interrupts = g_interrupts.load(std::memory_order_acquire);
+  if (interrupts != nullptr) {
+    if (!pthread_equal(pthread_self(), interrupts->loop_thread)) {
+      pthread_kill(interrupts->loop_thread, signum);
+    } else {
+      if (signum == SIGTERM) interrupts->terminated.store(true, std::memory_order_relaxed);
+      const int n = interrupts->count.fetch_add(1, std::memory_order_relaxed) + 1;
+      if (n >= 2) lua_batteries::interrupt(interrupts->handle);
+      uv_async_send(&interrupts->async);
+    }
   }
+  errno = saved_errno;
+}
+
+/// SIGINT, on the loop: the first one shuts the runtime down gracefully
+/// (cancel the root scope, grace window, hard abort); every later one
+/// skips what is left of the grace window.
+void on_sigint_async(uv_async_t* async) {
+  auto* interrupts = static_cast<Interrupts*>(async->data);
+  const int count = interrupts->count.load(std::memory_order_relaxed);
+  if (interrupts->L == nullptr || count == interrupts->handled) return;
+  if (interrupts->handled == 0) {
+    try {
+      interrupts->where = lua_batteries::dump(interrupts->L, lua_batteries::DumpForm::brief);
+    } catch (const std::bad_alloc&) {
+      interrupts->where.clear();  // "interrupted" alone
+    }
+    lua_batteries::request_shutdown(interrupts->L);
+  }
+  if (count >= 2) lua_batteries::abort_all(interrupts->L);
+  interrupts->handled = count;
 }
 
 // ---------------------------------------------------------------------------
@@ -449,12 +522,14 @@ class Session {
 
   ~Session() {
     dump_signals_.close();
+    if (sigterm_installed_) sigaction(SIGTERM, &previous_sigterm_, nullptr);
+    stop_sigint();
     if (L_ != nullptr) {
       lua_close(L_);
       L_ = nullptr;
       interrupts_.L = nullptr;
     }
-    if (sigint_open_) uv_close(reinterpret_cast<uv_handle_t*>(&sigint_), nullptr);
+    if (async_open_) uv_close(reinterpret_cast<uv_handle_t*>(&interrupts_.async), nullptr);
     if (loop_open_) {
       uv_run(&loop_, UV_RUN_NOWAIT);
       if (uv_loop_close(&loop_) != 0) print_message("warning: libuv handles still open at exit");
@@ -479,31 +554,52 @@ class Session {
 
   lua_State* state() const { return L_; }
   uv_loop_t* loop() { return &loop_; }
-  /// The prompt handles Ctrl-C itself.
+  /// The prompt handles Ctrl-C itself: the previous disposition comes back.
   void stop_sigint() {
-    if (sigint_open_) uv_signal_stop(&sigint_);
+    if (!sigint_installed_) return;
+    sigaction(SIGINT, &previous_sigint_, nullptr);
+    g_interrupts.store(nullptr, std::memory_order_release);
+    sigint_installed_ = false;
   }
-  int interrupt_count() const { return interrupts_.count; }
+  int interrupt_count() const { return interrupts_.count.load(std::memory_order_relaxed); }
+  bool terminated() const { return interrupts_.terminated.load(std::memory_order_relaxed); }
   const std::string& where_interrupted() const { return interrupts_.where; }
   bool main_error_printed() const { return observer_.main_error_printed(); }
 
  private:
-  /// Handles SIGINT on the loop; unreferenced, so that waiting for a Ctrl-C
-  /// never keeps a finished run alive.
+  /// Handles SIGINT and SIGTERM with a handler of its own (on_sigint_signal) that
+  /// wakes the loop through an async handle; unreferenced, so that waiting
+  /// for a Ctrl-C never keeps a finished run alive.
   std::optional<std::string> start_sigint() {
-    if (uv_signal_init(&loop_, &sigint_) != 0) return "cannot create the SIGINT handle";
-    sigint_open_ = true;
+    if (uv_async_init(&loop_, &interrupts_.async, on_sigint_async) != 0) return "cannot create the SIGINT handle";
+    async_open_ = true;
+    uv_unref(reinterpret_cast<uv_handle_t*>(&interrupts_.async));
+    interrupts_.async.data = &interrupts_;
     interrupts_.L = L_;
-    sigint_.data = &interrupts_;
-    if (uv_signal_start(&sigint_, on_sigint, SIGINT) != 0) return "cannot handle SIGINT";
-    uv_unref(reinterpret_cast<uv_handle_t*>(&sigint_));
+    interrupts_.handle = lua_batteries::interrupt_handle(L_);
+    interrupts_.loop_thread = pthread_self();
+    g_interrupts.store(&interrupts_, std::memory_order_release);
+    struct sigaction action {};
+    action.sa_handler = on_sigint_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    if (sigaction(SIGINT, &action, &previous_sigint_) != 0) {
+      g_interrupts.store(nullptr, std::memory_order_release);
+      return "cannot handle SIGINT";
+    }
+    sigint_installed_ = true;
+    if (sigaction(SIGTERM, &action, &previous_sigterm_) != 0) return "cannot handle SIGTERM";
+    sigterm_installed_ = true;
     return std::nullopt;
   }
 
   uv_loop_t loop_{};
-  uv_signal_t sigint_{};
+  struct sigaction previous_sigint_ {};
+  struct sigaction previous_sigterm_ {};
   bool loop_open_ = false;
-  bool sigint_open_ = false;
+  bool async_open_ = false;
+  bool sigint_installed_ = false;
+  bool sigterm_installed_ = false;
   WarningObserver observer_;  // outlives L_: lua_close may still report
   Interrupts interrupts_;
   lua_batteries::runner::DumpSignals dump_signals_;
@@ -572,7 +668,7 @@ int call_protected(lua_State* L, lua_CFunction fn, ArgvView* view, std::string& 
 /// error was printed by the observer as it happened. An interrupted run
 /// says where each fiber was at the Ctrl-C (`where`), a deadlock prints
 /// the task dump taken before the waiting fibers were torn down.
-void report(const RunResult& result, bool error_already_printed, const std::string& where) {
+void report(const RunResult& result, bool error_already_printed, const std::string& where, bool terminated) {
   switch (result.status) {
     case RunResult::Status::ok:
       return;
@@ -582,7 +678,7 @@ void report(const RunResult& result, bool error_already_printed, const std::stri
       else if (where.empty())
         print_message("interrupted");
       else
-        print_message("interrupted. At the Ctrl-C:\n" + where);
+        print_parts({"interrupted. At the ", terminated ? "SIGTERM" : "Ctrl-C", ":\n", where});
       return;
     case RunResult::Status::error:
       if (!error_already_printed) print_message(result.message);
@@ -606,9 +702,11 @@ int run_program(Session& session, const CommandLine& cmd, int argc, char** argv)
     return 1;
   }
   // Reports how the last run ended and picks the exit status: a Ctrl-C that
-  // arrived during a run makes it 130, whatever the run's own outcome.
+  // arrived during a run makes it 130, a SIGTERM 143, whatever the run's
+  // own outcome.
   auto finish = [&session](const RunResult& result) {
-    report(result, session.main_error_printed(), session.where_interrupted());
+    report(result, session.main_error_printed(), session.where_interrupted(), session.terminated());
+    if (session.terminated()) return 143;
     return session.interrupt_count() > 0 ? 130 : result.exit_code();
   };
   for (const char* chunk : cmd.chunks) {
@@ -655,6 +753,7 @@ int main(int argc, char** argv) {
     cmd.script_is_stdin = true;
   }
   std::fflush(stdout);
+  prctl(PR_SET_CHILD_SUBREAPER, 1);  // best effort: see the top of this file
   try {
     Session session;
     if (auto error = session.open(cmd.config)) {

@@ -28,7 +28,7 @@ constexpr std::size_t kEofMarkLength = sizeof kEofMark - 1;
 /// The driver: arguments are the C functions below and std.task.spawn,
 /// taken before any line runs (a line may change the globals).
 constexpr const char kDriver[] = R"lua(
-local read_line, compile, report, wait_interrupt, finish, msghandler, spawn = ...
+local read_line, compile, report, wait_interrupt, finish, msghandler, set_line, spawn = ...
 local pack, unpack, pcall, xpcall, tostring = table.pack, table.unpack, pcall, xpcall, tostring
 
 -- Runs one statement as a task and prints its values or its error.
@@ -40,7 +40,9 @@ local function run_line(fn)
     interrupted = true
     line:abort()
   end, { name = "prompt: ctrl-c" })
+  set_line(line)
   local joined, r = pcall(line.join, line)
+  if set_line(nil) then interrupted = true end
   watcher:abort()
   if not joined then return report(interrupted and "interrupted (the line was aborted)" or tostring(r)) end
   if not r[1] then return report(r[2]) end
@@ -81,6 +83,12 @@ struct Prompt {
   /// A Ctrl-C that came while nothing waited for one: the next watcher
   /// takes it at once. A new prompt forgets it.
   bool pending_interrupt = false;
+  /// The running line's handle (a registry reference), so that Ctrl-C
+  /// reaches a line that never suspends: by default no other task (the
+  /// watcher) runs while it is busy, but the watchdog still gives the loop
+  /// its turns, and an abort from here stops the line at once.
+  int line_ref = LUA_NOREF;
+  bool line_interrupted = false;
 };
 
 Prompt& prompt_of(lua_State* L) { return *static_cast<Prompt*>(lua_touserdata(L, lua_upvalueindex(1))); }
@@ -130,6 +138,45 @@ int read_line(lua_State* L) {
   Awaiter& waiter = prompt.reader.start(text != nullptr ? text : (first ? "> " : ">> "));
   lua_pop(L, 1);
   return await(L, waiter, "prompt", read_done, reinterpret_cast<lua_KContext>(&prompt));
+}
+
+/// [-1, +1, m] set_line(handle | nil): the line Ctrl-C aborts from now on
+/// (nil: none). Returns whether Ctrl-C aborted the previous one.
+int set_line(lua_State* L) {
+  Prompt& prompt = prompt_of(L);
+  const bool interrupted = prompt.line_interrupted;
+  prompt.line_interrupted = false;
+  luaL_unref(L, LUA_REGISTRYINDEX, prompt.line_ref);
+  prompt.line_ref = LUA_NOREF;
+  if (!lua_isnoneornil(L, 1)) {
+    lua_settop(L, 1);
+    prompt.line_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
+  lua_pushboolean(L, interrupted);
+  return 1;
+}
+
+/// [-1, +0, -] Protected: handle:abort() for the handle at index 1.
+int abort_handle(lua_State* L) {
+  lua_getfield(L, 1, "abort");
+  lua_pushvalue(L, 1);
+  lua_call(L, 1, 0);
+  return 0;
+}
+
+/// Hard-aborts the running line, if any. Called from the loop, never
+/// from inside a fiber's code.
+void abort_line(Prompt& prompt) {
+  if (prompt.line_ref == LUA_NOREF) return;
+  lua_State* L = prompt.L;
+  if (!lua_checkstack(L, 3)) return;
+  lua_pushcfunction(L, abort_handle);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, prompt.line_ref);
+  if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+    lua_pop(L, 1);
+    return;
+  }
+  prompt.line_interrupted = true;
 }
 
 /// [-2, +(1|3), m] compile(text, first): the statement's function; or nil,
@@ -215,6 +262,7 @@ int msghandler(lua_State* L) {
 void on_sigint(uv_signal_t* handle, int) {
   auto* prompt = static_cast<Prompt*>(handle->data);
   if (prompt->reader.interrupt()) return;
+  abort_line(*prompt);
   if (prompt->interrupt && prompt->interrupt->is_waiting()) {
     prompt->interrupt->complete();
   } else {
@@ -222,12 +270,12 @@ void on_sigint(uv_signal_t* handle, int) {
   }
 }
 
-/// [-0, +8, m] Protected: pushes the driver and its arguments.
+/// [-0, +9, m] Protected: pushes the driver and its arguments.
 int push_driver(lua_State* L) {
   auto* prompt = static_cast<Prompt*>(lua_touserdata(L, 1));
   lua_pop(L, 1);
   if (luaL_loadbuffer(L, kDriver, sizeof kDriver - 1, "=prompt") != LUA_OK) return lua_error(L);
-  for (lua_CFunction fn : {read_line, compile, report, wait_interrupt, finish, msghandler}) {
+  for (lua_CFunction fn : {read_line, compile, report, wait_interrupt, finish, msghandler, set_line}) {
     lua_pushlightuserdata(L, prompt);
     lua_pushcclosure(L, fn, 1);
   }
@@ -237,7 +285,7 @@ int push_driver(lua_State* L) {
   lua_getfield(L, -1, "spawn");
   lua_replace(L, -3);
   lua_pop(L, 1);
-  return 8;
+  return 9;
 }
 
 }  // namespace
@@ -253,8 +301,8 @@ int run(lua_State* L, uv_loop_t* loop) {
 
     lua_pushcfunction(L, push_driver);
     lua_pushlightuserdata(L, &prompt);
-    if (lua_pcall(L, 1, 8, 0) == LUA_OK) {
-      const RunResult result = run_function(L, 7);
+    if (lua_pcall(L, 1, 9, 0) == LUA_OK) {
+      const RunResult result = run_function(L, 8);
       status = result.status == RunResult::Status::error || result.status == RunResult::Status::deadlock ? 1 : 0;
       if (status != 0) write_message(result.message.data(), result.message.size());
     } else {
@@ -264,6 +312,7 @@ int run(lua_State* L, uv_loop_t* loop) {
       lua_pop(L, 1);
     }
   }
+  luaL_unref(L, LUA_REGISTRYINDEX, prompt.line_ref);
   prompt.reader.close();
   if (prompt.sigint_open) uv_close(reinterpret_cast<uv_handle_t*>(&prompt.sigint), nullptr);
   uv_run(loop, UV_RUN_NOWAIT);  // the handles' close callbacks, before `prompt` goes

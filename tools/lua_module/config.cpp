@@ -1,9 +1,10 @@
 // lb.run's configuration table:
 //   { grace_ms = N, driver = "async_fn" | "coroutine", slice_ms = N,
-//     max_tasks = N, virtual_time = bool, preempt_signal = N }
-// The same settings as the runner's options. Preemption is off unless
-// slice_ms asks for it: the interpreter is not ours, and preemption
-// installs a signal handler for the runtime's lifetime.
+//     max_tasks = N, virtual_time = bool, watchdog = bool, preempt_signal = N }
+// The same settings as the runner's options. Preemption (the watchdog or
+// time slicing) is off unless the table asks for it: the interpreter is
+// not ours, and preemption installs a signal handler for the runtime's
+// lifetime.
 #include <cmath>
 #include <cstring>
 
@@ -45,6 +46,9 @@ void read_field(lua_State* L, const char* name, Config& config) {
   } else if (std::strcmp(name, "virtual_time") == 0) {
     if (!lua_isboolean(L, -1)) luaL_error(L, "lua_batteries.run: config.virtual_time must be a boolean");
     config.virtual_time = lua_toboolean(L, -1) != 0;
+  } else if (std::strcmp(name, "watchdog") == 0) {
+    if (!lua_isboolean(L, -1)) luaL_error(L, "lua_batteries.run: config.watchdog must be a boolean");
+    config.watchdog = lua_toboolean(L, -1) != 0;
   } else if (std::strcmp(name, "preempt_signal") == 0) {
     if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0 || lua_tointeger(L, -1) > SIGRTMAX)
       luaL_error(L, "lua_batteries.run: config.preempt_signal must be 0 or a real-time signal number");
@@ -69,7 +73,8 @@ void read_config(lua_State* L, int index, Config& config) {
 
 bool same_config(const Config& a, const Config& b) {
   return a.default_driver == b.default_driver && a.grace_ms == b.grace_ms && a.slice_ms == b.slice_ms &&
-         a.preempt_signal == b.preempt_signal && a.max_tasks == b.max_tasks && a.virtual_time == b.virtual_time;
+         a.preempt_signal == b.preempt_signal && a.max_tasks == b.max_tasks && a.virtual_time == b.virtual_time &&
+         a.watchdog == b.watchdog;
 }
 
 }  // namespace lua_batteries::module

@@ -63,7 +63,10 @@ int run(lua_State* L) {
   if (!state.loop_open) return luaL_error(L, "lua_batteries.run: the libuv loop could not be initialised");
 
   Config config;
-  config.slice_ms = 0;  // module mode: no preemption unless asked for
+  // Module mode: no preemption signal unless the config asks for it (the
+  // interpreter, and its signal handling, are not ours).
+  config.slice_ms = 0;
+  config.watchdog = false;
   const bool has_config = is_config(L, 1);
   if (has_config) {
     read_config(L, 1, config);

@@ -2,7 +2,8 @@
 
     python3 workloads.py WORKLOAD [SIZES...]
 
-WORKLOAD is one of empty, w1..w7 (see ../../../../shared/bench/WORKLOADS.md);
+WORKLOAD is one of empty, w1..w7 (see ../../../../shared/bench/WORKLOADS.md), w8, w8b,
+w9 (docs/performance.md);
 prints "RESULT seconds=..." for the measured part.
 """
 import asyncio
@@ -122,6 +123,66 @@ async def w7_sleep_precision(n):
     return seconds, {"p50_ms": percentile(0.50), "p99_ms": percentile(0.99), "max_ms": lateness_ms[-1]}
 
 
+async def w8_channel_pingpong(n):
+    # asyncio has no rendezvous queue: Queue(maxsize=1) is the closest (in
+    # a ping-pong each side waits for the reply anyway).
+    ping, pong = asyncio.Queue(maxsize=1), asyncio.Queue(maxsize=1)
+    rounds = n // 2
+
+    async def echo():
+        for _ in range(rounds):
+            await pong.put(await ping.get() + 1)
+
+    async def driver():
+        v = 0
+        for _ in range(rounds):
+            await ping.put(v)
+            v = await pong.get()
+        assert v == rounds
+
+    start = time.perf_counter()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(echo())
+        group.create_task(driver())
+    return time.perf_counter() - start, {}
+
+
+async def w8b_channel_buffered(n):
+    queue = asyncio.Queue(maxsize=64)
+    done = object()
+
+    async def producer():
+        for i in range(1, n + 1):
+            await queue.put(i)
+        await queue.put(done)
+
+    async def consumer():
+        total = 0
+        while (v := await queue.get()) is not done:
+            total += v
+        assert total == n * (n + 1) // 2
+
+    start = time.perf_counter()
+    async with asyncio.TaskGroup() as group:
+        group.create_task(producer())
+        group.create_task(consumer())
+    return time.perf_counter() - start, {}
+
+
+async def w9_limited_fanout(n):
+    sem = asyncio.Semaphore(100)
+
+    async def limited():
+        async with sem:
+            await asyncio.sleep(0)
+
+    start = time.perf_counter()
+    async with asyncio.TaskGroup() as group:
+        for _ in range(n):
+            group.create_task(limited())
+    return time.perf_counter() - start, {}
+
+
 async def empty():
     return 0.0, {}
 
@@ -135,6 +196,9 @@ WORKLOADS = {
     "w5": w5_timeout_churn,
     "w6": w6_nested_scopes,
     "w7": w7_sleep_precision,
+    "w8": w8_channel_pingpong,
+    "w8b": w8b_channel_buffered,
+    "w9": w9_limited_fanout,
 }
 
 

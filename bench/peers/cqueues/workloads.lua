@@ -2,7 +2,8 @@
 --
 --   lua5.4 workloads.lua WORKLOAD [SIZES...]
 --
--- WORKLOAD is one of empty, w1..w4, w6, w7 (see shared/bench/WORKLOADS.md);
+-- WORKLOAD is one of empty, w1..w4, w6, w7 (see shared/bench/WORKLOADS.md), w8,
+-- w8b, w9 (docs/performance.md);
 -- prints "RESULT seconds=..." for the measured part. cqueues cannot stop a
 -- running coroutine, so there is no with_timeout (W5); W4 cancels through a
 -- condition variable every sleeper waits on, W6 nests one controller per
@@ -29,8 +30,7 @@ function workloads.w1(n)
   run(function()
     local start = now()
     local scope = cqueues.new()
-    local function nothing() end
-    for _ = 1, n do scope:wrap(nothing) end
+    for i = 1, n do scope:wrap(function() return i end) end
     assert(scope:loop())
     seconds = now() - start
   end)
@@ -114,9 +114,91 @@ function workloads.w7(n)
     percentile(0.50), percentile(0.99), lateness_ms[n])
 end
 
+-- A queue of values with a condition variable its receivers wait on
+-- (W8, W8B): cqueues has no channel. `capacity` bounds it (senders wait on
+-- a second condition); nil: unbounded.
+local function new_queue(capacity)
+  local q = {first = 1, last = 0, readable = condition.new(), writable = condition.new()}
+  function q.send(v)
+    while capacity and q.last - q.first + 1 >= capacity do q.writable:wait() end
+    q.last = q.last + 1
+    q[q.last] = v
+    q.readable:signal(1)
+  end
+  function q.recv()
+    while q.last < q.first do q.readable:wait() end
+    local v = q[q.first]
+    q[q.first] = nil
+    q.first = q.first + 1
+    q.writable:signal(1)
+    return v
+  end
+  return q
+end
+
+-- W8: a ping-pong needs no rendezvous (each side waits for the reply).
+function workloads.w8(n)
+  local ping, pong = new_queue(), new_queue()
+  local rounds = n // 2
+  local cq = cqueues.new()
+  local start = now()
+  cq:wrap(function()
+    for _ = 1, rounds do pong.send(ping.recv() + 1) end
+  end)
+  cq:wrap(function()
+    local v = 0
+    for _ = 1, rounds do
+      ping.send(v)
+      v = pong.recv()
+    end
+    assert(v == rounds)
+  end)
+  assert(cq:loop())
+  return now() - start
+end
+
+function workloads.w8b(n)
+  local q = new_queue(64)
+  local cq = cqueues.new()
+  local start = now()
+  cq:wrap(function()
+    for i = 1, n do q.send(i) end
+    q.send(false)
+  end)
+  cq:wrap(function()
+    local total = 0
+    while true do
+      local v = q.recv()
+      if not v then break end
+      total = total + v
+    end
+    assert(total == n * (n + 1) // 2)
+  end)
+  assert(cq:loop())
+  return now() - start
+end
+
+-- W9: a counter and a condition variable; a release wakes one waiter.
+function workloads.w9(n)
+  local available, freed = 100, condition.new()
+  local function limited()
+    while available == 0 do freed:wait() end
+    available = available - 1
+    poll()
+    available = available + 1
+    freed:signal(1)
+  end
+  local cq = cqueues.new()
+  local start = now()
+  for _ = 1, n do cq:wrap(limited) end
+  assert(cq:loop())
+  assert(available == 100)
+  return now() - start
+end
+
 local name = arg[1]
 if not workloads[name] then
-  io.stderr:write("usage: workloads.lua {empty|w1|w2|w3|w4|w6|w7} [SIZES...]\n")
+  io.stderr:write("usage: workloads.lua {empty|w1|w2|w3|w4|w6|w7|w8|w8b|w9} [SIZES...]\n")
   os.exit(2)
 end
 local sizes = {}

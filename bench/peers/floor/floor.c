@@ -5,6 +5,7 @@
  *   bench_floor w1_one N     create, resume to completion, drop; N times
  *   bench_floor w1_alive N   create N coroutines (all alive), then resume each
  *   bench_floor w2 N         two coroutines each yield N times, resumed in turn
+ *   bench_floor w8 N         N resume/yield pairs passing an integer in and out
  *   bench_floor w3 N MS      W3 with no runtime: N coroutines each run to a
  *                            yield (as a task goes to sleep), then each is
  *                            resumed to completion MS ms after its yield
@@ -133,6 +134,34 @@ static double w2(lua_State *L, long n) {
   return now_seconds() - start;
 }
 
+/* W8: the floor of a hand-off: one coroutine gets an integer by
+ * resume and gives the next back by yield, N times; one resume/yield
+ * pair per hand-off. */
+static double w8(lua_State *L, long n) {
+  push_function(L,
+                "return function(v) local yield = coroutine.yield "
+                "while true do v = yield(v + 1) end end");
+  lua_State *co = new_coroutine(L, 1);
+  lua_Integer v = 0;
+  double start = now_seconds();
+  for (long i = 0; i < n; i++) {
+    lua_pushinteger(co, v);
+    int nresults;
+    if (lua_resume(co, L, 1, &nresults) != LUA_YIELD || nresults != 1) {
+      fprintf(stderr, "floor: the w8 coroutine did not yield a value\n");
+      exit(1);
+    }
+    v = lua_tointeger(co, -1);
+    lua_pop(co, 1);
+  }
+  double seconds = now_seconds() - start;
+  if (v != n) {
+    fprintf(stderr, "floor: w8 passed %lld, not %ld\n", (long long)v, n);
+    exit(1);
+  }
+  return seconds;
+}
+
 /* W3: what sleeping coroutines cost with nothing around them. Each
  * coroutine calls a C function that yields (as task.sleep does), so that
  * it keeps the same call frames as a sleeping task. Deadlines are set in
@@ -191,10 +220,12 @@ int main(int argc, char **argv) {
     seconds = w1_alive(L, n);
   } else if (strcmp(mode, "w2") == 0 && n > 0) {
     seconds = w2(L, n);
+  } else if (strcmp(mode, "w8") == 0 && n > 0) {
+    seconds = w8(L, n);
   } else if (strcmp(mode, "w3") == 0 && n > 0 && argc >= 4 && atol(argv[3]) >= 0) {
     seconds = w3(L, n, atol(argv[3]));
   } else {
-    fprintf(stderr, "usage: bench_floor empty | w1_one N | w1_alive N | w2 N | w3 N MS | --version\n");
+    fprintf(stderr, "usage: bench_floor empty | w1_one N | w1_alive N | w2 N | w3 N MS | w8 N | --version\n");
     return 2;
   }
   printf("RESULT seconds=%.9f\n", seconds);

@@ -3,7 +3,8 @@
 //
 //   node workloads.mjs WORKLOAD [SIZES...]
 //
-// WORKLOAD is one of empty, w1..w7 (see shared/bench/WORKLOADS.md); prints
+// WORKLOAD is one of empty, w1..w7 (see shared/bench/WORKLOADS.md), w8, w8b, w9
+// (docs/performance.md); prints
 // "RESULT seconds=..." for the measured part.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
@@ -118,6 +119,124 @@ async function w7SleepPrecision(n) {
   return [seconds, { p50_ms: percentile(0.5), p99_ms: percentile(0.99), max_ms: latenessMs[n - 1] }];
 }
 
+// The simplest idiomatic promise-based channel: a buffer of `capacity`
+// values (0: rendezvous), waiting receivers' resolvers, waiting senders.
+class Channel {
+  constructor(capacity) {
+    this.capacity = capacity;
+    this.values = [];
+    this.receivers = [];
+    this.senders = [];
+  }
+  send(v) {
+    if (this.receivers.length) {
+      this.receivers.shift()(v);
+      return Promise.resolve();
+    }
+    if (this.values.length < this.capacity) {
+      this.values.push(v);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.senders.push([v, resolve]));
+  }
+  recv() {
+    if (this.values.length) {
+      const v = this.values.shift();
+      if (this.senders.length) {
+        const [sv, resolve] = this.senders.shift();
+        this.values.push(sv);
+        resolve();
+      }
+      return Promise.resolve(v);
+    }
+    if (this.senders.length) {
+      const [sv, resolve] = this.senders.shift();
+      resolve();
+      return Promise.resolve(sv);
+    }
+    return new Promise((resolve) => this.receivers.push(resolve));
+  }
+}
+
+async function w8ChannelPingpong(n) {
+  const ping = new Channel(0);
+  const pong = new Channel(0);
+  const rounds = Math.floor(n / 2);
+  const echo = async () => {
+    for (let i = 0; i < rounds; i++) await pong.send((await ping.recv()) + 1);
+  };
+  const driver = async () => {
+    let v = 0;
+    for (let i = 0; i < rounds; i++) {
+      await ping.send(v);
+      v = await pong.recv();
+    }
+    if (v !== rounds) throw new Error(`passed ${v}`);
+  };
+  const start = now();
+  await Promise.all([echo(), driver()]);
+  return [now() - start, {}];
+}
+
+async function w8bChannelBuffered(n) {
+  const ch = new Channel(64);
+  const producer = async () => {
+    for (let i = 1; i <= n; i++) await ch.send(i);
+    await ch.send(0);  // the end
+  };
+  const consumer = async () => {
+    let total = 0;
+    for (let v; (v = await ch.recv()) !== 0;) total += v;
+    if (total !== n * (n + 1) / 2) throw new Error(`sum ${total}`);
+  };
+  const start = now();
+  await Promise.all([producer(), consumer()]);
+  return [now() - start, {}];
+}
+
+// p-limit's shape: a counter and a FIFO of waiting resolvers (a linked
+// list, as p-limit's yocto-queue, so that 100 000 waiters stay O(1)).
+async function w9LimitedFanout(n) {
+  const limit = 100;
+  let active = 0;
+  let head = null;
+  let tail = null;
+  const acquire = () => {
+    if (active < limit) {
+      active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const node = { resolve, next: null };
+      if (tail) tail.next = node; else head = node;
+      tail = node;
+    });
+  };
+  const release = () => {
+    if (head) {
+      const { resolve } = head;
+      head = head.next;
+      if (!head) tail = null;
+      resolve();  // the permit goes straight to the next waiter
+    } else {
+      active--;
+    }
+  };
+  const limited = async () => {
+    await acquire();
+    try {
+      await yieldTurn();
+    } finally {
+      release();
+    }
+  };
+  const start = now();
+  const tasks = [];
+  for (let i = 0; i < n; i++) tasks.push(limited());
+  await Promise.all(tasks);
+  return [now() - start, {}];
+}
+
 const workloads = {
   empty: async () => [0, {}],
   w1: w1SpawnJoin,
@@ -127,6 +246,9 @@ const workloads = {
   w5: w5TimeoutChurn,
   w6: w6NestedScopes,
   w7: w7SleepPrecision,
+  w8: w8ChannelPingpong,
+  w8b: w8bChannelBuffered,
+  w9: w9LimitedFanout,
 };
 
 const [name, ...sizes] = process.argv.slice(2);

@@ -1,0 +1,282 @@
+// std.net.connect / connect_unix (spec std-io.md section 3).
+//
+// One ConnectOp per call: the name lookup on the threadpool (skipped for a
+// literal address), then one attempt per address in order, each on a
+// fresh handle. The op frees itself once no libuv request of its own is in
+// flight and its Lua box is gone. Cancelled: the lookup is cancelled
+// (uv_cancel; a lookup already running finishes and is discarded) and an
+// attempt in progress is closed, so nothing is left open.
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "io/io_context.hpp"
+#include "io/io_error.hpp"
+#include "io/net_address.hpp"
+#include "io/net_module.hpp"
+#include "io/stream.hpp"
+
+namespace lua_batteries::io {
+namespace {
+
+constexpr const char* kConnectMetatable = "std.net.ConnectOp";
+
+struct ConnectOp {
+  ConnectOp();
+  ~ConnectOp() {
+    if (addresses) uv_freeaddrinfo(addresses);
+  }
+  void try_next();
+  void fail(int status);
+  void maybe_free();
+
+  uv_loop_t* loop = nullptr;
+  uv_getaddrinfo_t lookup{};
+  uv_connect_t connect_req{};
+  Awaiter awaiter;
+  addrinfo* addresses = nullptr;
+  addrinfo* next = nullptr;
+  sockaddr_storage literal{};
+  bool has_literal = false;
+  StreamCore* attempt = nullptr;  // the handle being connected
+  StreamCore* result = nullptr;   // connected, not yet handed to Lua
+  std::string path;               // Unix
+  bool is_unix = false;
+  bool unix_tried = false;  // a path has one address
+  bool nodelay = true;
+  int status = 0;                 // the last error
+  int in_flight = 0;              // lookup or connect request
+  bool interrupted = false;
+  bool lua_gone = false;
+};
+
+void ConnectOp::maybe_free() {
+  if (in_flight == 0 && lua_gone) delete this;
+}
+
+void drop_core(StreamCore*& core) {
+  if (!core) return;
+  StreamCore* c = core;
+  core = nullptr;
+  c->drop_lua_object();
+}
+
+void ConnectOp::fail(int s) {
+  status = s;
+  if (!interrupted) awaiter.complete();
+}
+
+void on_connected(uv_connect_t* req, int s) {
+  auto& op = *static_cast<ConnectOp*>(req->data);
+  --op.in_flight;
+  if (op.interrupted || s == UV_ECANCELED) {
+    drop_core(op.attempt);
+    op.maybe_free();
+    return;
+  }
+  if (s < 0) {
+    op.status = s;
+    drop_core(op.attempt);
+    op.try_next();
+    return;
+  }
+  op.result = op.attempt;
+  op.attempt = nullptr;
+  op.awaiter.complete();
+}
+
+void ConnectOp::try_next() {
+  const sockaddr* addr = nullptr;
+  if (is_unix) {
+    if (unix_tried) {
+      fail(status ? status : UV_ECONNREFUSED);
+      return;
+    }
+    unix_tried = true;
+  } else {
+    if (has_literal) {
+      addr = reinterpret_cast<const sockaddr*>(&literal);
+      has_literal = false;
+    } else {
+      while (next && next->ai_socktype != SOCK_STREAM) next = next->ai_next;
+      if (next) {
+        addr = next->ai_addr;
+        next = next->ai_next;
+      }
+    }
+    if (!addr) {
+      fail(status ? status : UV_ECONNREFUSED);
+      return;
+    }
+  }
+  auto* core = new (std::nothrow) StreamCore;
+  if (!core) {
+    fail(UV_ENOMEM);
+    return;
+  }
+  core->lua_gone = false;
+  int r = 0;
+  if (is_unix) {
+    uv_pipe_init(loop, &core->h.pipe, 0);
+  } else {
+    uv_tcp_init(loop, &core->h.tcp);
+    core->is_tcp = true;
+  }
+  core->h.handle.data = core;
+  core->initialized = true;
+  attempt = core;
+  connect_req.data = this;
+  if (is_unix) {
+    uv_pipe_connect(&connect_req, &core->h.pipe, path.c_str(), &on_connected);
+  } else {
+    r = uv_tcp_connect(&connect_req, &core->h.tcp, addr, &on_connected);
+  }
+  if (r < 0) {
+    status = r;
+    drop_core(attempt);
+    try_next();
+    return;
+  }
+  ++in_flight;
+}
+
+void on_resolved(uv_getaddrinfo_t* req, int s, addrinfo* res) {
+  auto& op = *static_cast<ConnectOp*>(req->data);
+  --op.in_flight;
+  op.addresses = res;
+  op.next = res;
+  if (op.interrupted) {
+    op.maybe_free();
+    return;
+  }
+  if (s < 0) {
+    op.fail(s);
+    return;
+  }
+  op.try_next();
+}
+
+void on_interrupt(Awaiter& a, Interruption) {
+  auto& op = *static_cast<ConnectOp*>(a.user_data());
+  op.interrupted = true;
+  if (op.in_flight > 0) uv_cancel(reinterpret_cast<uv_req_t*>(&op.lookup));  // fails harmlessly if not a lookup
+  drop_core(op.attempt);  // its connect request ends with ECANCELED
+  drop_core(op.result);
+}
+
+ConnectOp::ConnectOp() : awaiter(&on_interrupt, this) {}
+
+int connect_gc(lua_State* L) {
+  auto** slot = static_cast<ConnectOp**>(lua_touserdata(L, 1));
+  ConnectOp* op = *slot;
+  *slot = nullptr;
+  if (!op) return 0;
+  op->interrupted = true;
+  drop_core(op->attempt);
+  drop_core(op->result);
+  if (op->addresses) uv_freeaddrinfo(op->addresses);
+  op->addresses = nullptr;
+  op->lua_gone = true;
+  op->maybe_free();
+  return 0;
+}
+
+// [-0, +1, e] A ConnectOp in a box at the top of the stack.
+ConnectOp& push_op(lua_State* L) {
+  auto** slot = static_cast<ConnectOp**>(lua_newuserdatauv(L, sizeof(ConnectOp*), 0));
+  *slot = nullptr;
+  luaL_setmetatable(L, kConnectMetatable);
+  auto* op = new (std::nothrow) ConnectOp;
+  if (!op) luaL_error(L, "not enough memory");
+  *slot = op;
+  op->loop = context(L).loop;
+  return *op;
+}
+
+// Stack: 1 target text, 2 op name, 3 the op's box, 4 the Stream.
+int k_connect(lua_State* L, int, lua_KContext) {
+  ConnectOp& op = **static_cast<ConnectOp**>(lua_touserdata(L, 3));
+  const char* fname = lua_tostring(L, 2);
+  if (!op.result) raise_uv_error(L, fname, "cannot connect to", lua_tostring(L, 1), op.status);
+  StreamCore* core = op.result;
+  op.result = nullptr;
+  if (core->is_tcp) {
+    if (op.nodelay) uv_tcp_nodelay(&core->h.tcp, 1);
+    describe_tcp(&core->h.tcp, core->peer, core->local_address);
+  }
+  try {
+    core->label = lua_tostring(L, 1);
+  } catch (const std::bad_alloc&) {
+  }
+  attach_stream(L, 4, core);
+  attach_stream_to_scope(L, core);
+  lua_settop(L, 4);
+  return 1;
+}
+
+// std.net.connect(host, port, opts?) -> Stream
+int l_connect(lua_State* L) {
+  const char* host = luaL_checkstring(L, 1);
+  const lua_Integer port = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, port > 0 && port <= 65535, 2, "port must be in 1..65535");
+  const bool nodelay = opt_field_boolean(L, 3, "nodelay", true, "std.net.connect");
+  const bool literal_v6 = std::strchr(host, ':') != nullptr;
+  lua_settop(L, 0);
+  lua_pushfstring(L, literal_v6 ? "[%s]:%d" : "%s:%d", host, static_cast<int>(port));
+  lua_pushliteral(L, "std.net.connect");
+  ConnectOp& op = push_op(L);
+  push_stream(L);
+  op.nodelay = nodelay;
+  if (parse_ip(host, static_cast<int>(port), op.literal)) {
+    op.has_literal = true;
+    op.try_next();
+  } else {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    char service[8];
+    snprintf(service, sizeof service, "%d", static_cast<int>(port));
+    op.lookup.data = &op;
+    const int r = uv_getaddrinfo(op.loop, &op.lookup, &on_resolved, host, service, &hints);
+    if (r < 0) raise_uv_error(L, "std.net.connect", "cannot resolve", host, r);
+    ++op.in_flight;
+  }
+  if (op.status && !op.attempt) raise_uv_error(L, "std.net.connect", "cannot connect to", lua_tostring(L, 1), op.status);
+  return await(L, op.awaiter, "std.net.connect", &k_connect, 0);
+}
+
+// std.net.connect_unix(path) -> Stream
+int l_connect_unix(lua_State* L) {
+  const char* path = luaL_checkstring(L, 1);
+  lua_settop(L, 1);
+  lua_pushliteral(L, "std.net.connect_unix");
+  ConnectOp& op = push_op(L);
+  push_stream(L);
+  op.is_unix = true;
+  try {
+    op.path = path;
+  } catch (const std::bad_alloc&) {
+    return luaL_error(L, "not enough memory");
+  }
+  op.try_next();
+  if (op.status && !op.attempt) raise_uv_error(L, "std.net.connect_unix", "cannot connect to", path, op.status);
+  return await(L, op.awaiter, "std.net.connect_unix", &k_connect, 0);
+}
+
+}  // namespace
+
+void init_connect(lua_State* L) {
+  luaL_newmetatable(L, kConnectMetatable);
+  lua_pushcfunction(L, connect_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+}
+
+void set_connect_functions(lua_State* L) {
+  lua_pushcfunction(L, l_connect);
+  lua_setfield(L, -2, "connect");
+  lua_pushcfunction(L, l_connect_unix);
+  lua_setfield(L, -2, "connect_unix");
+}
+
+}  // namespace lua_batteries::io

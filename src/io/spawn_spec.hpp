@@ -1,0 +1,66 @@
+// What std.process.run and std.process.spawn were asked to start (spec
+// std-io.md section 2): the command, its options, and how each standard
+// descriptor is connected; and the one function that starts it.
+#pragma once
+
+#include <lua.hpp>
+#include <uv.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace lua_batteries::io {
+
+/// How a child's standard descriptor is connected.
+enum class Stdio : unsigned char {
+  pipe,       ///< a pipe to this process ("capture" of run, "pipe" of spawn)
+  inherit,    ///< this process's own descriptor
+  null,       ///< /dev/null
+  to_stdout,  ///< stderr only: wherever stdout goes
+};
+
+constexpr std::size_t kDefaultMaxOutput = 64u * 1024 * 1024;
+
+struct SpawnSpec {
+  std::vector<std::string> args;  // args[0] is the program
+  std::string cwd;
+  std::vector<std::string> env;  // "NAME=value"
+  bool has_cwd = false;
+  bool has_env = false;
+  Stdio stdio[3] = {Stdio::null, Stdio::pipe, Stdio::pipe};
+  std::string input;  // run's opts.stdin
+  bool has_input = false;
+  std::size_t max_output = kDefaultMaxOutput;
+  bool check = false;
+  double kill_grace_ms = 0;
+
+  std::string command;  // a string cmd, as given
+
+  /// The program as error messages name it (a string cmd: the command).
+  const char* program() const { return !command.empty() ? command.c_str() : args.empty() ? "" : args[0].c_str(); }
+};
+
+/// [-0, +0, v] Reads `cmd` (index `cmd_index`) and the options table (at
+/// `opts_index`, may be none) into `spec`. `for_run` selects run's options
+/// (stdin a string; "capture") rather than spawn's ("pipe"). Raises plain
+/// errors naming `fname` for bad arguments. `spec` must be reachable from
+/// a Lua object that frees it, since this may raise half-way.
+void parse_spawn(lua_State* L, int cmd_index, int opts_index, bool for_run, double default_grace_ms,
+                 const char* fname, SpawnSpec& spec);
+
+/// Starts the program in a process group of its own. For each descriptor
+/// connected by a pipe, `parent_fds[i]` receives this process's end
+/// (non-blocking, close-on-exec); the others get -1. Returns a libuv error
+/// or 0; on error nothing is left open but the process handle. handle_open
+/// says whether the handle was initialised (uv_spawn was called, even if
+/// it failed): then the caller must uv_close it.
+int start_process(uv_loop_t* loop, uv_process_t* process, const SpawnSpec& spec, uv_exit_cb on_exit,
+                  int parent_fds[3], bool& handle_open);
+
+/// "KILL" -> 9 and back, for the names Lua sees ("SIGKILL").
+const char* signal_name(int sig);
+/// 0 when `name` is no signal name.
+int signal_number(const char* name);
+
+}  // namespace lua_batteries::io
