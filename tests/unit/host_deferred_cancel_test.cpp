@@ -196,9 +196,9 @@ TEST_F(HostDeferredCancelTest, AHardAbortDuringTheDeferredWaitEndsItAtOnce) {
     local waiting = false
     local h = t.spawn(function()
       local c <close> = setmetatable({}, {__close = function() closed() end})
-      waiting = true
       t.scope(function(s)
         s:cancel()  -- the wait below starts deferred-cancelled ...
+        waiting = true  -- nothing suspends between here and the wait
         deferred_wait(3600000, 3600000)  -- ... and its bridge never completes
       end)
     end)
