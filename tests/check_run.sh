@@ -10,6 +10,7 @@
 #   --stdout-has TEXT    stdout contains TEXT (plain text)
 #   --stderr-has TEXT    stderr contains TEXT (plain text)
 #   --stdout-lacks TEXT  stdout does not contain TEXT
+#   --stderr-lacks TEXT  stderr does not contain TEXT
 #   --stdout-matches RE  a line of stdout matches the extended regex RE
 #   --stderr-matches RE  a line of stderr matches RE
 #   --stdout-empty, --stderr-empty
@@ -21,6 +22,10 @@
 #                        several are handled in order (Ctrl-C cases)
 #   --terminate-after LINE
 #                        the same with SIGTERM
+#   --signal-after SIG:LINE
+#                        once stdout or stderr has a line equal to LINE,
+#                        send SIGSIG (USR1, QUIT, INT ...); in order with
+#                        --interrupt-after
 #   --timeout SECONDS    kill the command after SECONDS (default 60); the
 #                        test's CTest TIMEOUT is set a little above, so a
 #                        hang still ends here and prints its output
@@ -35,13 +40,14 @@ while [ $# -gt 0 ]; do
   case $1 in
     --exit) want_exit=$2; shift 2 ;;
     --stdout-is) stdout_is=$2; has_stdout_is=1; shift 2 ;;
-    --stdout-has | --stderr-has | --stdout-lacks | --stdout-matches | --stderr-matches)
+    --stdout-has | --stderr-has | --stdout-lacks | --stderr-lacks | --stdout-matches | --stderr-matches)
       checks+=("$1" "$2"); shift 2 ;;
     --stdout-empty) stdout_empty=1; shift ;;
     --stderr-empty) stderr_empty=1; shift ;;
     --last-line-ok) last_line_ok=1; shift ;;
     --stdin) stdin=$2; has_stdin=1; shift 2 ;;
     --interrupt-after) interrupts+=("INT:$2"); shift 2 ;;
+    --signal-after) interrupts+=("$2"); shift 2 ;;
     --terminate-after) interrupts+=("TERM:$2"); shift 2 ;;
     --timeout) limit=$2; shift 2 ;;
     --) shift; break ;;
@@ -70,15 +76,15 @@ is_running() {
   read -r _ _ state _ 2>/dev/null <"/proc/$pid/stat" && [ "$state" != Z ]
 }
 
-# wait_for_line LINE DEADLINE: polls stdout until a line is LINE; false if
-# the command exits or DEADLINE (epoch seconds) passes first.
+# wait_for_line LINE DEADLINE: polls stdout and stderr until a line is
+# LINE; false if the command exits or DEADLINE (epoch seconds) passes first.
 wait_for_line() {
   while [ "$(date +%s)" -lt "$2" ]; do
-    grep -qxF -- "$1" "$out" && return 0
+    grep -qxF -- "$1" "$out" "$err" && return 0
     is_running || break
     sleep 0.05
   done
-  grep -qxF -- "$1" "$out"
+  grep -qxF -- "$1" "$out" "$err"
 }
 
 if [ ${#interrupts[@]} -eq 0 ]; then
@@ -96,8 +102,8 @@ else
   deadline=$(($(date +%s) + limit))
   "$@" >"$out" 2>"$err" </dev/null &
   pid=$!
-  for signal_line in "${interrupts[@]}"; do
-    signal=${signal_line%%:*} line=${signal_line#*:}
+  for entry in "${interrupts[@]}"; do
+    signal=${entry%%:*} line=${entry#*:}
     if ! wait_for_line "$line" "$deadline"; then problem "never printed the line: $line"; break; fi
     kill -"$signal" "$pid" 2>/dev/null || { problem "exited before SIG$signal"; break; }
   done
@@ -124,6 +130,7 @@ while [ $# -gt 0 ]; do
     --stdout-has) grep -qF -- "$2" "$out" || problem "stdout lacks: $2" ;;
     --stderr-has) grep -qF -- "$2" "$err" || problem "stderr lacks: $2" ;;
     --stdout-lacks) grep -qF -- "$2" "$out" && problem "stdout has: $2" ;;
+    --stderr-lacks) grep -qF -- "$2" "$err" && problem "stderr has: $2" ;;
     --stdout-matches) grep -qE -- "$2" "$out" || problem "no line of stdout matches: $2" ;;
     --stderr-matches) grep -qE -- "$2" "$err" || problem "no line of stderr matches: $2" ;;
   esac

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "lua_batteries/task.hpp"
@@ -35,6 +36,44 @@ struct ScopeEvent {
   std::uint64_t opener_task = 0;
 };
 
+/// A grace window that ran out, just before what is left is hard-aborted.
+struct GraceExpiry {
+  /// The with_timeout (or failed scope) whose window ran out; null for a
+  /// runtime shutdown (Ctrl-C, a main chunk error).
+  const ScopeEvent* scope = nullptr;
+  /// The window that was given, in ms; 0 when none was (grace_ms = 0: the
+  /// hard abort was the promise, not a failure to finish in time).
+  double grace_ms = 0;
+  /// Who is about to be hard-aborted and where: one line per fiber, as
+  /// DumpForm::brief ("t3 (slow): sleeping, 900.0 ms left, at slow.lua:7").
+  std::string_view who;
+  /// The task-tree dump (DumpForm::full) of what is about to be aborted.
+  std::string_view dump;
+};
+
+/// One std.log record, with the context of the code that logged it.
+struct LogRecord {
+  LogLevel level = LogLevel::info;
+  /// The formatted message (fmt and its arguments, then " key=value" for a
+  /// trailing data table).
+  std::string_view message;
+  /// Milliseconds since the runtime started (virtual under
+  /// Config::virtual_time).
+  double time_ms = 0;
+  /// The task whose code logged (also inside scope bodies and coroutines
+  /// it runs); null in the main chunk and outside any run.
+  const TaskEvent* task = nullptr;
+  /// The innermost scope that code runs in; null outside any run.
+  const ScopeEvent* scope = nullptr;
+  /// Where the record comes from: "lua" for std.log (the reference's log
+  /// target); a host logging through the same sink may use its own.
+  std::string_view target = "lua";
+};
+
+/// "[  12.3 ms t7 fetch] info: message" (the main chunk is "main"): the
+/// runner's format, for hosts that want the same.
+std::string format_log_record(const LogRecord& record);
+
 /// Lifecycle events of a runtime. Called on the loop thread from inside the
 /// scheduler (and unobserved_error also from a finalizer, at any
 /// allocation): a method must not throw, call into the Lua state, or
@@ -61,6 +100,10 @@ class Observer {
   /// A grace window ran out and `hard_aborted` tasks (and bodies) were
   /// hard-aborted. `scope` is null for a runtime shutdown.
   virtual void grace_expired(const ScopeEvent* scope, std::size_t hard_aborted) {}
+  /// A grace window ran out and something is still running: called
+  /// before the hard abort (then grace_expired follows), so that a report
+  /// can say what was left and where it was.
+  virtual void grace_expiring(const GraceExpiry&) {}
   /// A task failed with an error other than a cancellation or an abort and
   /// nobody had joined it when its scope ended (for a root-scope task: when
   /// its handle became garbage, at the end of the run, or at once with
@@ -75,6 +118,10 @@ class Observer {
   /// A __close handler raised while a task or body was being hard-aborted;
   /// the remaining handlers still ran. `task` is null outside any task.
   virtual void close_error(const TaskEvent* task, std::string_view error_text) {}
+  /// A std.log record at or above Config::log_level. Unlike the other
+  /// events it is made while the logging Lua code runs (inside the
+  /// std.log call); like them it must not call into the Lua state.
+  virtual void log(const LogRecord&) {}
 };
 
 }  // namespace lua_batteries

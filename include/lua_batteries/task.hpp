@@ -50,6 +50,15 @@ const char* driver_name(Driver driver);
 /// other name.
 std::optional<Driver> parse_driver(std::string_view name);
 
+/// Severity of a log record (std.log), least severe first; `off` as a
+/// threshold lets nothing through.
+enum class LogLevel { trace, debug, info, warn, error, off };
+
+/// "trace", "debug", "info", "warn", "error" or "off".
+const char* log_level_name(LogLevel level);
+/// The level a name stands for (as above); nullopt for any other name.
+std::optional<LogLevel> parse_log_level(std::string_view name);
+
 /// Runtime configuration. The library reads no environment variables; the
 /// host maps its own settings onto this.
 struct Config {
@@ -108,6 +117,9 @@ struct Config {
   /// it. While a host await is outstanding the clock does not jump: the
   /// next deadline is waited for in real time, then the clock moves to it.
   bool virtual_time = false;
+  /// Least severe std.log record that is made and handed to the
+  /// observer (Observer::log); calls below it cost a comparison.
+  LogLevel log_level = LogLevel::info;
   /// A root-scope task that fails while nobody waits in its join is
   /// reported (Observer::unobserved_error) once it is known to be
   /// unobserved: when its handle is garbage, or at the end of the run if
@@ -137,6 +149,9 @@ struct RunResult {
   };
   Status status = Status::ok;
   std::string message;
+  /// When the run ended in a deadlock: the task-tree dump (dump()) taken
+  /// before the waiting fibers were torn down; empty otherwise.
+  std::string dump;
   /// Process exit status a command-line runner uses: 0, 1 or 130.
   int exit_code() const;
 };
@@ -208,6 +223,25 @@ class CancelTokenRef {
 /// token"): the innermost scope around the running task or body, the root
 /// scope's token elsewhere. Empty if std.task is not installed.
 CancelTokenRef effective_token(lua_State* L);
+
+/// How much a task-tree dump says.
+enum class DumpForm {
+  /// Counts, then the tree of scopes (name, kind, deadline and time left,
+  /// cancelled, grace running) and of tasks (id, name, state, age) with
+  /// the traceback of where each is suspended. std.task.dump() gives it.
+  full,
+  /// One line per live fiber: who, what it does or waits for, and the
+  /// top Lua frame of where it is.
+  brief,
+};
+
+/// The task tree of L's runtime as text. Resumes nothing and allocates
+/// only Lua strings while it walks (then copies the text), so it is safe
+/// while the program is wedged: call it from a signal watcher or a
+/// debugger. Call it from the loop thread, outside running Lua code (or
+/// from a C function that code called). Empty if std.task is not
+/// installed or Lua runs out of memory.
+std::string dump(lua_State* L, DumpForm form = DumpForm::full);
 
 /// Identity of a task, for logs and observers.
 struct TaskInfo {
@@ -297,6 +331,11 @@ class Awaiter {
   /// True from await() until k runs or on_interrupt returns.
   bool is_waiting() const { return fiber_ != nullptr; }
   void* user_data() const { return user_data_; }
+  /// What this particular operation is, for the task dump and the
+  /// timeline: shown after await()'s `what`, as in `process.run 'make'
+  /// (pid 4121)`. Set it before or during the wait, from the loop thread.
+  void set_detail(std::string_view detail) { detail_.assign(detail); }
+  const std::string& detail() const { return detail_; }
   CancelMode cancel_mode() const { return cancel_mode_; }
   /// Whether on_interrupt(cancel_requested) was called during this await.
   bool cancel_requested() const { return cancel_requested_; }
@@ -318,6 +357,7 @@ class Awaiter {
   friend int await(lua_State*, Awaiter&, const char*, lua_KFunction, lua_KContext);
   InterruptFn on_interrupt_;
   void* user_data_;
+  std::string detail_;
   detail::Fiber* fiber_ = nullptr;
   CancelMode cancel_mode_;
   bool completed_ = false;  // complete() was called (before or during the wait)

@@ -11,6 +11,7 @@
 #include "lua/bindings.hpp"
 #include "lua_batteries/observer.hpp"
 #include "lua_batteries/task.hpp"
+#include "runtime/dump.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries {
@@ -221,6 +222,11 @@ CancelTokenRef effective_token(lua_State* L) {
   Fiber* f = rt->running();
   ref.token_ = detail::TokenRef::share(f ? f->token() : rt->root_scope().token.get()).release();
   return ref;
+}
+
+std::string dump(lua_State* L, DumpForm form) {
+  Runtime* rt = runtime_or_null(L);
+  return rt ? detail::dump_text(L, *rt, form) : std::string();
 }
 
 std::optional<TaskInfo> current_task(lua_State* L) {

@@ -7,9 +7,11 @@
 // SIGKILL; the child is then reaped in the background (the runtime owns
 // the operation until then).
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <new>
 
+#include "core/out_of_memory.hpp"
 #include "io/io_context.hpp"
 #include "io/io_error.hpp"
 #include "io/process_core.hpp"
@@ -273,6 +275,11 @@ int l_run(lua_State* L) {
       uv_read_start(reinterpret_cast<uv_stream_t*>(&c.pipe), &on_alloc, &on_read);
     }
   }
+  // For the task dump: process.run 'make' (pid 4121). Without memory for
+  // it the wait simply has no detail.
+  char detail[160];
+  std::snprintf(detail, sizeof detail, "'%.120s' (pid %d)", op->spec.program(), op->core.pid);
+  (void)lua_batteries::detail::allocation_succeeded([&] { op->core.awaiter.set_detail(detail); });
   return await(L, op->core.awaiter, kFname, &k_run, 0);
 }
 

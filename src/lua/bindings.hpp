@@ -88,6 +88,8 @@ int init_scope_metatable(lua_State* L, Runtime& rt);
 int init_token_metatable(lua_State* L, Runtime& rt);
 /// [-0, +1, e] Pushes the std.task table.
 void push_task_module(lua_State* L, Runtime& rt);
+/// [-0, +1, e] Pushes the std.log table (log_module.cpp).
+void push_log_module(lua_State* L, Runtime& rt);
 /// [-0, +0, e] Replaces coroutine.resume/wrap/yield/status/close/isyieldable/running.
 void install_coroutine_library(lua_State* L, Runtime& rt);
 /// [-0, +0, e] Installs std.task, std.time and the coroutine replacements

@@ -26,7 +26,8 @@ struct Channel;
 /// The site of a node in a channel's receivers queue.
 struct ReceiverSite : WaitSite {
   using DeliverFn = void (*)(Channel& c, WaitNode& node, lua_State* from, bool has_value);
-  constexpr ReceiverSite(InterruptFn on_interrupt, DeliverFn on_deliver) : WaitSite(on_interrupt), deliver(on_deliver) {}
+  constexpr ReceiverSite(InterruptFn on_interrupt, DeliverFn on_deliver, const char* what_text)
+      : WaitSite(on_interrupt, false, what_text), deliver(on_deliver) {}
   /// Completes the waiter, which the channel already took off its queue:
   /// with the value on top of `from` (popped) when has_value, else with
   /// the channel's end (closed and drained). Never raises.

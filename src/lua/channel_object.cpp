@@ -163,7 +163,7 @@ void recv_interrupt(WaitSite&, Fiber& f, Interruption) {
   node.data = kInterrupted;
 }
 
-ReceiverSite recv_site{&recv_interrupt, &recv_deliver};
+ReceiverSite recv_site{&recv_interrupt, &recv_deliver, "channel recv"};
 
 void send_interrupt(WaitSite&, Fiber& f, Interruption) {
   WaitNode& node = f.site_wait.node;
@@ -175,7 +175,7 @@ void send_interrupt(WaitSite&, Fiber& f, Interruption) {
   if (node.data == kWaiting) node.data = kInterrupted;
 }
 
-WaitSite send_site{&send_interrupt};
+WaitSite send_site{&send_interrupt, false, "channel send"};
 
 int after_send(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);

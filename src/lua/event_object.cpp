@@ -24,7 +24,7 @@ void wait_interrupt(WaitSite&, Fiber& f, Interruption) {
     static_cast<Event*>(lua_touserdata(f.innermost(), 1))->waiters.remove(node);  // wait's frame: (event)
 }
 
-WaitSite wait_site{&wait_interrupt};
+WaitSite wait_site{&wait_interrupt, false, "event wait"};
 
 int after_wait(lua_State* L, int, lua_KContext ctx) {
   finish_queued_wait(L, *reinterpret_cast<Fiber*>(ctx));

@@ -1,5 +1,5 @@
-// The Lua side of an installation: the object types, std.task, std.time
-// and the coroutine replacements, for a runtime that open() has set up.
+// The Lua side of an installation: the object types, std.task, std.time,
+// std.log and the coroutine replacements, for a runtime that open() has set up.
 #include "lua/bindings.hpp"
 #include "lua/coordination.hpp"
 #include "lua/time_module.hpp"
@@ -27,6 +27,8 @@ void open_libraries(lua_State* L, Runtime& rt) {
   lua_setfield(L, -2, "task");
   open_time_module(L, &rt.clock());
   lua_setfield(L, -2, "time");
+  push_log_module(L, rt);
+  lua_setfield(L, -2, "log");
 
   // require("std.task") / require("std.time") where package is loaded.
   const int std_table = lua_gettop(L);
@@ -35,6 +37,8 @@ void open_libraries(lua_State* L, Runtime& rt) {
     lua_setfield(L, -2, "std.task");
     lua_getfield(L, std_table, "time");
     lua_setfield(L, -2, "std.time");
+    lua_getfield(L, std_table, "log");
+    lua_setfield(L, -2, "std.log");
   }
   lua_settop(L, std_table - 1);
   install_coroutine_library(L, rt);

@@ -58,7 +58,7 @@ void node_deliver(Channel&, WaitNode& node, lua_State* from, bool has_value) {
 // A node is only ever interrupted through its select's own site.
 void node_interrupt(WaitSite&, Fiber&, Interruption) {}
 
-ReceiverSite node_site{&node_interrupt, &node_deliver};
+ReceiverSite node_site{&node_interrupt, &node_deliver, "channel select"};
 
 void select_interrupt(WaitSite&, Fiber& f, Interruption) {
   SelectWait& sel = *reinterpret_cast<SelectWait*>(f.site_wait.node.data);
@@ -78,7 +78,7 @@ void select_interrupt(WaitSite&, Fiber& f, Interruption) {
   sel.state = kInterrupted;
 }
 
-WaitSite select_site{&select_interrupt};
+WaitSite select_site{&select_interrupt, false, "channel select"};
 
 int after_select(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);

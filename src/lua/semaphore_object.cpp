@@ -74,7 +74,7 @@ void acquire_interrupt(WaitSite&, Fiber& f, Interruption) {
   node.data = kInterrupted;
 }
 
-WaitSite acquire_site{&acquire_interrupt};
+WaitSite acquire_site{&acquire_interrupt, false, "semaphore acquire"};
 
 int after_acquire(lua_State* L, int, lua_KContext ctx) {
   finish_queued_wait(L, *reinterpret_cast<Fiber*>(ctx));

@@ -8,6 +8,7 @@
 #include "core/out_of_memory.hpp"
 #include "lua/bindings.hpp"
 #include "lua/coordination.hpp"
+#include "runtime/dump.hpp"
 #include "runtime/runtime.hpp"
 
 namespace lua_batteries::detail {
@@ -126,6 +127,8 @@ int after_scope(lua_State* L, int, lua_KContext ctx) {
   if (s.deadline_hit) {
     rt.release_scope(s);
     push_timeout_error(L, s.timeout_ms);
+    lua_getiuservalue(L, -2, 5);  // where the body was (deadline_site.cpp)
+    set_timeout_where(L, -2);
     return lua_error(L);
   }
   if (s.first_failure != FirstFailure::none) {
@@ -169,7 +172,9 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
   // The pin is taken before the Scope exists: nothing between construction
   // and the start of the body may raise, or the pinned scope would never
   // close.
-  void* memory = lua_newuserdatauv(L, sizeof(Scope), 4);
+  // User values: the body thread, the name, the token object, the first
+  // failure of a fail-fast scope, where the body was when a deadline passed.
+  void* memory = lua_newuserdatauv(L, sizeof(Scope), 5);
   ScopeSpec spec{req.kind, rt.pins().pin(L, -1), body, nullptr, 0, req.timeout_ms, req.grace_ms, req.detached, req.fail_fast, req.linked};
   if (req.name_index) spec.name = lua_tolstring(L, req.name_index, &spec.name_len);
   Scope* s = nullptr;
@@ -306,6 +311,14 @@ int l_current(lua_State* L) {
   return 1;
 }
 
+// std.task.dump([form]): "full" (default) or "brief".
+int l_dump(lua_State* L) {
+  static const char* const forms[] = {"full", "brief", nullptr};
+  const int form = luaL_checkoption(L, 1, "full", forms);
+  push_dump(L, runtime_of(L), form == 0 ? DumpForm::full : DumpForm::brief);
+  return 1;
+}
+
 int l_is_cancelled(lua_State* L) {
   lua_pushboolean(L, runtime_of(L).errors().kind_of(L, 1) == ErrorKind::cancelled);
   return 1;
@@ -410,8 +423,9 @@ void push_task_module(lua_State* L, Runtime& rt) {
                                 {"cancel_token", l_cancel_token},
                                 {"current", l_current},
                                 {"is_cancelled", l_is_cancelled},
+                                {"dump", l_dump},
                                 {nullptr, nullptr}};
-  lua_createtable(L, 0, 9);
+  lua_createtable(L, 0, 10);
   luaL_setfuncs(L, functions, 0);
 }
 

@@ -41,7 +41,7 @@ int token_child(lua_State* L) {
 // A wait for a token: its site and the waiter registered on the token, in
 // a userdata on the waiting task's stack (index 2).
 struct TokenWait {
-  explicit TokenWait(Fiber& f) : site(&TokenWait::interrupted), waiter(&TokenWait::on_cancelled), fiber(&f) {}
+  explicit TokenWait(Fiber& f) : site(&TokenWait::interrupted, false, "cancel token wait"), waiter(&TokenWait::on_cancelled), fiber(&f) {}
   static void on_cancelled(CancelWaiter& w) {
     TokenWait& t = container_of(w, &TokenWait::waiter);
     t.fiber->rt.complete_wait(*t.fiber);

@@ -26,6 +26,9 @@ class Clock {
   /// cannot be read (never on virtual time).
   bool wall_clock_us(std::int64_t& us) const;
 
+  /// now_ns() when the clock was made: "time since start" in reports and
+  /// logs is measured from here, on either clock.
+  std::uint64_t start_ns() const { return virtual_origin_ns_; }
   /// The virtual clock's reading (not meaningful on real time).
   std::uint64_t virtual_now_ns() const { return virtual_now_ns_; }
   /// Moves the virtual clock forward to `ns`; it never goes back.

@@ -53,6 +53,8 @@ int error_index(lua_State* L) {
     push_message(L, 1);
   } else if (k == "ms" && e->kind == ErrorKind::timeout) {
     lua_pushnumber(L, e->ms);
+  } else if (k == "where" && e->kind == ErrorKind::timeout) {
+    lua_getiuservalue(L, 1, 2);
   } else {
     lua_pushnil(L);
   }
@@ -84,7 +86,8 @@ int error_concat(lua_State* L) {
 
 // [-0, +1, m] A new error object with its message.
 void new_error(lua_State* L, ErrorKind kind, double ms, const char* message) {
-  auto* e = static_cast<ErrorObject*>(lua_newuserdatauv(L, sizeof(ErrorObject), 1));
+  // A timeout error has room for where the body was (set_timeout_where).
+  auto* e = static_cast<ErrorObject*>(lua_newuserdatauv(L, sizeof(ErrorObject), kind == ErrorKind::timeout ? 2 : 1));
   e->kind = kind;
   e->ms = ms;
   luaL_setmetatable(L, kErrorMetatable);
@@ -146,6 +149,21 @@ void push_timeout_error(lua_State* L, double ms) {
   new_error(L, ErrorKind::timeout, ms, message);
 }
 
+void set_timeout_where(lua_State* L, int index) {
+  index = lua_absindex(L, index);
+  if (lua_type(L, -1) == LUA_TSTRING) {
+    lua_setiuservalue(L, index, 2);
+  } else {
+    lua_pop(L, 1);
+  }
+}
+
+bool ErrorValues::push_timeout_where(lua_State* L, int index) const {
+  if (kind_of(L, index) != ErrorKind::timeout) return false;
+  if (lua_getiuservalue(L, index, 2) == LUA_TSTRING) return true;
+  lua_pop(L, 1);
+  return false;
+}
 void push_new_error(lua_State* L, ErrorKind kind, const char* message) { new_error(L, kind, 0, message); }
 
 void raise_out_of_memory(lua_State* L) {

@@ -21,6 +21,9 @@ class ErrorValues {
   [[noreturn]] void raise(lua_State* L, ErrorKind kind) const;
   /// [-0, +0, -] The kind of the value at `index`; none for other values.
   ErrorKind kind_of(lua_State* L, int index) const;
+  /// [-0, +(1|0), -] Pushes where the body of the with_timeout was when its
+  /// deadline passed, if the value at `index` is a timeout error that knows.
+  bool push_timeout_where(lua_State* L, int index) const;
 
  private:
   const void* metatable_ = nullptr;  // pinned by the registry for the state's lifetime
@@ -32,6 +35,10 @@ class ErrorValues {
 
 /// [-0, +1, m] Pushes a timeout error: "task.with_timeout: exceeded <ms> ms".
 void push_timeout_error(lua_State* L, double ms);
+/// [-1, +0, -] Pops a string (anything else is dropped) and keeps it as
+/// the `where` of the timeout error at `index`: the traceback of the body
+/// when the deadline passed.
+void set_timeout_where(lua_State* L, int index);
 /// [-0, +1, m] Pushes a new error value of `kind` with `message` (the kinds
 /// without a singleton: closed).
 void push_new_error(lua_State* L, ErrorKind kind, const char* message);

@@ -303,6 +303,7 @@ struct Scope {
   Outcome body_outcome = Outcome::returned;
   int body_nresults = 0;
   int pin;                  // the scope object's pin slot while open (PinTable)
+  std::uint64_t opened_ns = 0;  // when its body was queued (start_scope)
 
   // task.scope's options: the first failed child cancels the scope, which
   // raises its error (fail_fast); a token whose cancel cancels the scope's

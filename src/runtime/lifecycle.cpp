@@ -32,6 +32,7 @@ bool Runtime::start_scope(Scope& s, Fiber& opener) {
     release_scope(s);
     return false;
   }
+  s.opened_ns = now_ns();
   if (CancelToken* linked = s.linked.get()) {
     if (linked->is_cancelled())
       s.token->cancel();
@@ -68,10 +69,15 @@ void Runtime::finish_failed(Fiber& f) {
   // (whatever uses that thread meanwhile leaves it balanced).
   std::string traceback;
   bool task_traceback = false;
-  if (f.kind == FiberKind::main)
-    traceback = traceback_text(service_, f.thread);
-  else if (f.kind == FiberKind::task && observer() && errors_.kind_of(f.thread, -1) == ErrorKind::none)
+  if (f.kind == FiberKind::main && push_traceback(service_, f.thread)) {
+    append_deadline_site(f.thread);
+    allocation_succeeded([&] { traceback = lua_tostring(service_, -1); });
+    lua_pop(service_, 1);
+  } else if (f.kind == FiberKind::task && observer() && errors_.kind_of(f.thread, -1) != ErrorKind::cancelled &&
+             errors_.kind_of(f.thread, -1) != ErrorKind::aborted) {
     task_traceback = push_traceback(service_, f.thread);
+    if (task_traceback) append_deadline_site(f.thread);
+  }
   guards_.reset_thread(f.thread);
   lua_settop(f.thread, 1);
   const ErrorKind kind = errors_.kind_of(f.thread, 1);
@@ -257,6 +263,7 @@ void Runtime::on_deadline_due(DeadlineEntry& entry) {
   Scope& s = container_of(entry, &Scope::deadline_entry);
   Runtime& rt = s.rt;
   s.deadline_hit = true;
+  rt.note_deadline_site(s);
   if (rt.observer()) rt.observer()->deadline_hit(s.event(), s.timeout_ms);
   rt.start_grace(s);
 }
@@ -282,6 +289,7 @@ void Runtime::expire_grace(Scope& s) {
   if (s.closed) return;
   // Stage 3: nothing in the scope runs again, and cleanups cannot start
   // new work in it. The scope settles after the report, not during it.
+  report_grace_expiring(&s, s.grace_ms);
   s.aborting = true;
   s.expiring = true;
   AbortWalk walk;

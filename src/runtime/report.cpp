@@ -101,20 +101,6 @@ std::string describe_value(lua_State* service, lua_State* from, int index) {
   return text;
 }
 
-std::string traceback_text(lua_State* service, lua_State* thread) {
-  lua_State* S = service;
-  std::string text;
-  if (!lua_checkstack(S, 3)) return text;
-  lua_pushcfunction(S, &traceback_protected);
-  lua_pushlightuserdata(S, thread);
-  const bool taken = allocation_succeeded([&] {
-    if (lua_pcall(S, 1, 1, 0) == LUA_OK) text = lua_tostring(S, -1);
-  });
-  if (!taken) text.clear();
-  lua_pop(S, 1);
-  return text;
-}
-
 bool push_traceback(lua_State* service, lua_State* thread) {
   lua_State* S = service;
   if (!lua_checkstack(S, 3)) return false;

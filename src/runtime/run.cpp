@@ -4,6 +4,7 @@
 
 #include "core/duration.hpp"
 #include "core/out_of_memory.hpp"
+#include "runtime/dump.hpp"
 #include "runtime/registry_ref.hpp"
 #include "runtime/runtime.hpp"
 
@@ -78,9 +79,12 @@ RunResult Runtime::run(lua_State* L, int nargs) {
       state.result.status = RunResult::Status::deadlock;
       // Without memory for the message the status still says it.
       allocation_succeeded([&] {
+        std::string who = dump_text(service_, *this, DumpForm::brief);
+        if (!who.empty() && who.back() == '\n') who.pop_back();
         state.result.message = "std.task: deadlock: " +
                                std::to_string(root_->live_count + (main->state != FiberState::done)) +
-                               " fiber(s) wait for each other and nothing can wake them";
+                               " fiber(s) wait for each other and nothing can wake them:\n" + who;
+        state.result.dump = dump_text(service_, *this, DumpForm::full);
       });
       abort_everything();
       break;
@@ -164,6 +168,7 @@ void Runtime::on_shutdown_grace_due(DeadlineEntry& entry) {
 }
 
 void Runtime::shutdown_grace_expired() {
+  report_grace_expiring(nullptr, config_.grace_ms);
   const std::size_t aborted = abort_everything();
   if (observer() && aborted > 0) observer()->grace_expired(nullptr, aborted);
 }

@@ -185,6 +185,8 @@ class Runtime {
 
   // --- fibers, tasks and scopes
   Scope& root_scope() { return *root_; }
+  /// The main chunk of the blocking run in progress, or null.
+  const Fiber* main_fiber() const { return run_ ? run_->main : nullptr; }
   /// Tasks spawned and not yet finished, in every scope (Config::max_tasks).
   std::size_t live_tasks() const { return live_tasks_; }
   /// Constructs a task in `memory` (a handle's), links it into `scope`
@@ -322,6 +324,16 @@ class Runtime {
   void start_grace(Scope& s);
   void expire_grace(Scope& s);
   void report_unjoined(Scope& s);
+  /// Tells the observer who a grace expiry of `s` (null: the shutdown's)
+  /// is about to hard-abort, and where each is (dump.cpp).
+  void report_grace_expiring(const Scope* s, double grace_ms);
+  /// Keeps where the body of `s` is as its deadline passes
+  /// (deadline_site.cpp).
+  void note_deadline_site(Scope& s);
+  /// [-1, +1 on service, -] If the error at the top of `thread` is a
+  /// timeout error that knows where its body was, replaces the traceback
+  /// string at the top of the service thread with one that says so.
+  void append_deadline_site(lua_State* thread);
 
   // unjoined failures of root tasks (unobserved.cpp)
  public:

@@ -23,7 +23,13 @@
 // uses the fiber's own SiteWait instead: its site is a static one per kind
 // of wait, whose interrupt finds the waiter's node in f.site_wait.node, and
 // the node is the fiber's place in the primitive's WaitQueue.
+//
+// The task dump (std.task.dump, dump.cpp) shows a waiting fiber as
+// "waiting on <what>", or with the text `describe` pushes when the site
+// has one ("channel c3 (receive)").
 #pragma once
+
+#include <lua.hpp>
 
 #include "core/wait_queue.hpp"
 #include "lua_batteries/task.hpp"
@@ -38,14 +44,24 @@ struct WaitSite {
   /// call into Lua; may destroy the site. `f` is the fiber that waited.
   using InterruptFn = void (*)(WaitSite& site, Fiber& f, Interruption why);
 
-  constexpr explicit WaitSite(InterruptFn on_interrupt, bool completes_externally = false)
-      : interrupt(on_interrupt), external(completes_externally) {}
+  /// [-0, +1, m] Pushes what `f` waits for, as one line of text, for the
+  /// task dump. Runs while the program may be wedged: it must only read
+  /// (no wake-ups, no Lua calls) and allocate nothing but Lua strings.
+  using DescribeFn = void (*)(lua_State* L, const WaitSite& site, const Fiber& f);
+
+  constexpr explicit WaitSite(InterruptFn on_interrupt, bool completes_externally = false,
+                              const char* what_text = "a wait site", DescribeFn describe_fn = nullptr)
+      : interrupt(on_interrupt), external(completes_externally), what(what_text), describe(describe_fn) {}
 
   InterruptFn interrupt;
   /// Completed by something other than the runtime's own deadlines and
   /// fibers (I/O, another thread): on virtual time the clock does not jump
   /// while such a wait is pending.
   bool external;
+  /// A static name of the wait ("semaphore acquire"), shown when there is
+  /// no `describe`.
+  const char* what;
+  DescribeFn describe;
 };
 
 /// A waiter in a WaitQueue: the site it waits on (what kind of wait the

@@ -9,9 +9,11 @@
 #     [TTY]                     stdin is a terminal (through script(1))
 #     [INTERRUPT_AFTER line...] send SIGINT once stdout has each line, in order
 #     [TERMINATE_AFTER line...] the same with SIGTERM
+#     [SIGNAL_AFTER SIG:line...] send SIG<SIG> once stdout or stderr has each
+#                               line, in order (not mixed with INTERRUPT_AFTER)
 #     [EXIT n]                  exit status, default 0
 #     [STDOUT_IS text]          the whole of stdout (trailing newlines aside)
-#     [STDOUT_HAS text...] [STDERR_HAS text...] [STDOUT_LACKS text...]
+#     [STDOUT_HAS text...] [STDERR_HAS text...] [STDOUT_LACKS text...] [STDERR_LACKS text...]
 #     [STDOUT_MATCHES regex...] [STDERR_MATCHES regex...]
 #     [STDOUT_EMPTY] [STDERR_EMPTY]
 #     [TIMEOUT seconds])        default 20
@@ -325,3 +327,109 @@ runner_case(sigint_stops_a_busy_main_chunk_after_the_grace_window
   EXIT 130
   STDOUT_HAS "main closed"
   TIMEOUT 10)
+
+# --- what every task is doing: dumps and messages that name names ------------
+
+# The dump goes to stderr and the run goes on: the Ctrl-C that follows
+# finds the worker still asleep, and the exit status is Ctrl-C's, not the
+# signal's.
+runner_case(sigusr1_prints_the_task_dump_and_the_run_goes_on
+  ARGS worker_sleeps.lua
+  SIGNAL_AFTER "USR1:ready" "INT:lua-batteries: task dump (SIGUSR1):"
+  EXIT 130
+  STDERR_HAS "task(s) alive (0 running, 0 runnable, 1 sleeping"
+             "  t1 (worker): sleeping until +"
+             "      worker_sleeps.lua:3: in function <worker_sleeps.lua:3>"
+  STDOUT_HAS "worker saw: task cancelled"
+  TIMEOUT 10)
+
+runner_case(sigquit_prints_the_task_dump_and_the_run_goes_on
+  ARGS worker_sleeps.lua
+  SIGNAL_AFTER "QUIT:ready" "INT:lua-batteries: task dump (SIGQUIT):"
+  EXIT 130
+  STDERR_HAS "  t1 (worker): sleeping until +"
+  STDOUT_HAS "worker saw: task cancelled"
+  TIMEOUT 10)
+
+runner_case(ctrl_c_says_where_every_task_was
+  ARGS worker_sleeps.lua
+  INTERRUPT_AFTER "ready"
+  EXIT 130
+  STDERR_HAS "lua-batteries: interrupted. At the Ctrl-C:"
+  STDERR_MATCHES "^  t1 \\(worker\\): sleeping until \\+[0-9.]+ ms \\([0-9.]+ ms left\\), age [0-9.]+ ms, at worker_sleeps.lua:3$"
+  TIMEOUT 10)
+
+runner_case(ctrl_c_on_a_busy_main_chunk_says_where_it_was
+  ARGS --grace-ms 100 busy_main.lua
+  INTERRUPT_AFTER "ready"
+  EXIT 130
+  STDERR_HAS "lua-batteries: interrupted. At the Ctrl-C:" "  main chunk: runnable, at busy_main.lua:"
+  TIMEOUT 10)
+
+runner_case(a_deadlock_says_which_task_waits_for_which_and_prints_the_dump
+  ARGS deadlock.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: std.task: deadlock: 2 fiber(s) wait for each other and nothing can wake them:"
+             "lua-batteries: task dump at the deadlock:"
+             "      [C]: in method 'join'"
+  STDERR_MATCHES "^  t1 \\(left\\): joining t2 \\(right\\), age [0-9.]+ ms, at deadlock.lua:4$"
+                 "^  t2 \\(right\\): joining t1 \\(left\\), age [0-9.]+ ms, at deadlock.lua:5$")
+
+runner_case(a_shutdown_grace_expiry_names_what_it_aborts_and_prints_the_dump
+  ARGS --grace-ms 100 main_error_with_stubborn_task.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: warning: grace window expired: 1 task(s) hard-aborted (shutdown, grace 100 ms):"
+             "lua-batteries: what the grace window left, as it was when it expired:"
+             "      main_error_with_stubborn_task.lua:9: in function <main_error_with_stubborn_task.lua:4>"
+  STDERR_MATCHES "^  t1: runnable, age [0-9.]+ ms, at main_error_with_stubborn_task.lua:9$")
+
+runner_case(no_grace_warning_when_the_grace_window_is_zero
+  ARGS --grace-ms 0 main_error_with_stubborn_task.lua
+  EXIT 1
+  STDOUT_IS "closed-by-hard-abort"
+  STDERR_LACKS "grace window" "what the grace window left")
+
+runner_case(a_with_timeout_grace_expiry_names_the_task_and_where_it_was
+  ARGS timeout_grace_stubborn.lua 50
+  STDOUT_IS "task.with_timeout: exceeded 20 ms"
+  STDERR_HAS "lua-batteries: warning: grace window expired: 1 task(s) hard-aborted (with_timeout, grace 50 ms):"
+  STDERR_MATCHES "^  t1 \\(stubborn\\): runnable, age [0-9.]+ ms, at timeout_grace_stubborn.lua:6$"
+  STDERR_LACKS "what the grace window left")
+
+runner_case(no_with_timeout_grace_warning_when_its_grace_is_zero
+  ARGS timeout_grace_stubborn.lua 0
+  STDOUT_IS "task.with_timeout: exceeded 20 ms"
+  STDERR_EMPTY)
+
+runner_case(a_with_timeout_error_shows_where_the_body_was_at_the_deadline
+  ARGS timeout_in_main.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: task.with_timeout: exceeded 20 ms"
+             "timeout_in_main.lua:5: in main chunk"
+             "when the deadline passed, the with_timeout body was at:"
+             "timeout_in_main.lua:4: in upvalue 'fetch'")
+
+# --- std.log ----------------------------------------------------------------
+
+runner_case(log_records_carry_time_task_and_name
+  ARGS --virtual-time log_context.lua
+  STDERR_HAS "[   0.0 ms main] info: starting 1 workers"
+             "[  12.3 ms t1 fetch] warn: slow source ms=12 source=db"
+  STDERR_LACKS "details")
+
+runner_case(log_level_debug_shows_debug_records
+  ARGS --virtual-time --log-level debug log_context.lua
+  STDERR_HAS "[  12.3 ms t1 fetch] debug: details")
+
+runner_case(log_level_error_hides_records_and_runner_warnings
+  ARGS --log-level=error --grace-ms 100 main_error_with_stubborn_task.lua
+  EXIT 1
+  STDOUT_IS "closed-by-hard-abort"
+  STDERR_HAS "main fails while a stubborn task runs"
+  STDERR_LACKS "warning" "grace window")
+
+runner_case(bad_log_level_is_rejected
+  ARGS --log-level loud log_context.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: unknown level 'loud' for --log-level (expected trace, debug, info, warn, error or off)"
+  STDOUT_EMPTY)

@@ -227,6 +227,7 @@ TEST_F(HostDeferredCancelTest, AHardAbortDuringTheDeferredWaitEndsItAtOnce) {
       local c <close> = setmetatable({}, {__close = function() closed() end})
       t.scope(function(s)
         s:cancel()  -- the wait below starts deferred-cancelled ...
+        waiting = true  -- nothing suspends between here and the wait
         deferred_wait(3600000, 3600000)  -- ... and its bridge never completes
       end)
     end)

@@ -22,10 +22,12 @@ struct Event;
 Event* g_event = nullptr;  // the running test's event
 
 struct EventWait {  // one waiting fiber, in a userdata on its own stack
-  d::WaitSite site{&EventWait::interrupted};
+  d::WaitSite site{&EventWait::interrupted, false, "event", &EventWait::describe};
   d::ListHook hook;
   d::Fiber* fiber = nullptr;
   static void interrupted(d::WaitSite& site, d::Fiber& f, lb::Interruption why);
+  // [-0, +1, m] What the dump shows after "waiting on ".
+  static void describe(lua_State* L, const d::WaitSite&, const d::Fiber&) { lua_pushliteral(L, "event e1 (set())"); }
 };
 
 struct Event {
@@ -147,6 +149,26 @@ TEST_F(WaitSiteTest, AShutdownInterruptsAPendingSiteWait) {
   EXPECT_EQ(r.status, Status::error);
   ASSERT_EQ(event_.interrupts.size(), 1u);
   EXPECT_EQ(event_.interrupts[0], lb::Interruption::cancelled);
+}
+
+}  // namespace
+}  // namespace host_test
+
+namespace host_test {
+namespace {
+
+TEST_F(WaitSiteTest, TheDumpSaysWhatASiteWaitIsWaitingOn) {
+  const lb::RunResult r = run(R"lua(
+    local t = std.task
+    local a = t.spawn(function() return ev_wait() end, { name = "listener" })
+    t.yield()
+    dump = t.dump("brief")
+    ev_set()
+    a:join()
+  )lua");
+  ASSERT_EQ(r.status, Status::ok) << r.message;
+  EXPECT_NE(global_string("dump").find("  t1 (listener): waiting on event e1 (set()), age "), std::string::npos)
+      << global_string("dump");
 }
 
 }  // namespace

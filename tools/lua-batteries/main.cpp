@@ -33,6 +33,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <initializer_list>
+#include <new>
 #include <iterator>
 #include <exception>
 #include <optional>
@@ -44,6 +45,7 @@
 #include "lua_batteries/sql.hpp"
 #include "lua_batteries/task.hpp"
 #include "lua_batteries/version.hpp"
+#include "dump_signals.hpp"
 #include "prompt.hpp"
 
 namespace {
@@ -76,11 +78,14 @@ constexpr const char* kUsage =
     "                    wall time (time jumps when every task is blocked)\n"
     "  --db PATH         open the SQLite database of std.sql and std.kv\n"
     "  --db-timeout-ms N per-statement timeout of std.sql (default 5000; 0: none)\n"
+    "  --log-level L     least severe std.log record and runner warning shown:\n"
+    "                    trace, debug, info (default), warn, error or off\n"
     "  --                stop handling options\n"
     "  -                 stop handling options and execute stdin\n"
     "With no script and no -e, standard input is executed unless it is a terminal.\n"
     "Ctrl-C cancels every task (grace window, then hard abort); a second\n"
-    "Ctrl-C hard-aborts at once; SIGTERM acts as the first Ctrl-C.\n"
+    "Ctrl-C hard-aborts at once; SIGTERM acts as the first Ctrl-C. Ctrl-\\ (SIGQUIT)\n"
+    "or SIGUSR1 prints what every task is doing and goes on.\n"
     "Exit status: 0 ok, 1 error, 130 interrupted, 143 terminated.\n";
 
 // ---------------------------------------------------------------------------
@@ -227,6 +232,18 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
     }
     return true;
   }
+  if (match_valued_option(argc, argv, i, "--log-level", value)) {
+    const auto level = value != nullptr ? lua_batteries::parse_log_level(value) : std::nullopt;
+    if (value == nullptr) {
+      error = UsageError{"'--log-level' needs argument", true};
+    } else if (!level) {
+      error = UsageError{std::string("unknown level '") + value +
+                         "' for --log-level (expected trace, debug, info, warn, error or off)"};
+    } else {
+      cmd.config.log_level = *level;
+    }
+    return true;
+  }
   if (match_valued_option(argc, argv, i, "--driver", value)) {
     const auto driver = value != nullptr ? lua_batteries::parse_driver(value) : std::nullopt;
     if (value == nullptr) {
@@ -325,10 +342,15 @@ void print_message(std::string_view text) { print_parts({text}); }
 // Warnings
 
 /// The observer of the runner: prints the events a user must not miss
-/// (spec section 5) to stderr as warnings and ignores the rest.
+/// (spec section 5) to stderr as warnings, and std.log records, both
+/// through one sink filtered by --log-level; ignores the rest.
 class WarningObserver final : public lua_batteries::Observer {
  public:
   bool wants_lifecycle_events() const override { return false; }
+  void set_log_level(lua_batteries::LogLevel level) { log_level_ = level; }
+
+  /// Records reach here already filtered by Config::log_level.
+  void log(const lua_batteries::LogRecord& record) override { write(record); }
 
   /// Printed when it happens, before the grace window of the shutdown it
   /// starts; report() then does not print it again.
@@ -340,20 +362,47 @@ class WarningObserver final : public lua_batteries::Observer {
 
   void unobserved_error(const lua_batteries::TaskEvent& task, std::string_view error_text,
                         std::string_view traceback) override {
+    if (!warns()) return;
     const Label label(task);
     print_parts({"warning: task ", label.number(), label.name(), label.close(), " failed and was never joined: ",
                  error_text, traceback.empty() ? "" : "\n", traceback});
   }
 
-  void grace_expired(const lua_batteries::ScopeEvent* /*scope*/,
-                     std::size_t hard_aborted) override {
+  /// Kept for grace_expired, which follows with the count.
+  void grace_expiring(const lua_batteries::GraceExpiry& expiry) override {
+    expiring_ = Expiring{};
+    expiring_.grace_ms = expiry.grace_ms;
+    try {
+      expiring_.who = expiry.who;
+      expiring_.dump = expiry.scope ? std::string_view() : expiry.dump;
+      expiring_.where = expiry.scope ? scope_label(*expiry.scope) : std::string();
+    } catch (const std::bad_alloc&) {
+      expiring_.who.clear();  // grace_expired falls back to the count alone
+      expiring_.dump.clear();
+      expiring_.where.clear();
+    }
+  }
+
+  /// Names who was hard-aborted and where each was; with grace_ms = 0 the
+  /// hard abort was what the script asked for, so nothing is printed.
+  void grace_expired(const lua_batteries::ScopeEvent* scope, std::size_t hard_aborted) override {
+    const Expiring expiring = std::move(expiring_);
+    expiring_ = Expiring{};
+    if (expiring.grace_ms <= 0 || !warns()) return;
     char count[24];
     const int len = std::snprintf(count, sizeof count, "%zu", hard_aborted);
+    char grace[48];
+    const int grace_len = std::snprintf(grace, sizeof grace, ", grace %g ms)", expiring.grace_ms);
     print_parts({"warning: grace window expired: ", std::string_view(count, len > 0 ? len : 0),
-                 " task(s) hard-aborted"});
+                 " task(s) hard-aborted (", scope ? std::string_view(expiring.where) : "shutdown",
+                 std::string_view(grace, grace_len > 0 ? grace_len : 0), expiring.who.empty() ? "" : ":\n",
+                 expiring.who});
+    if (!expiring.dump.empty())
+      print_parts({"what the grace window left, as it was when it expired:\n", expiring.dump});
   }
 
   void close_error(const lua_batteries::TaskEvent* task, std::string_view error_text) override {
+    if (!warns()) return;
     if (task == nullptr) {
       print_parts({"warning: __close handler failed during abort: ", error_text});
       return;
@@ -383,7 +432,42 @@ class WarningObserver final : public lua_batteries::Observer {
     std::size_t number_len_ = 0;
   };
 
+  /// Runner warnings and std.log records go through one filter, --log-level.
+  bool warns() const { return lua_batteries::LogLevel::warn >= log_level_; }
+
+  /// A std.log record with its context, on one line of stderr.
+  static void write(const lua_batteries::LogRecord& record) {
+    try {
+      std::string line = lua_batteries::format_log_record(record);
+      line += '\n';
+      std::fwrite(line.data(), 1, line.size(), stderr);
+    } catch (const std::bad_alloc&) {
+      print_parts({"warning: a std.log record was dropped: not enough memory"});
+    }
+  }
+
+  /// `with_timeout "name"`, `scope` ...: how the dump names a scope.
+  static std::string scope_label(const lua_batteries::ScopeEvent& scope) {
+    std::string text = scope.kind == lua_batteries::ScopeEvent::Kind::with_timeout ? "with_timeout" : "scope";
+    if (!scope.name.empty()) {
+      text += " \"";
+      text.append(scope.name);
+      text += '"';
+    }
+    return text;
+  }
+
+  /// What grace_expiring said, until grace_expired.
+  struct Expiring {
+    double grace_ms = 0;
+    std::string who;
+    std::string dump;  // the shutdown's only
+    std::string where;
+  };
+
   bool main_error_printed_ = false;
+  Expiring expiring_;
+  lua_batteries::LogLevel log_level_ = lua_batteries::LogLevel::info;
 };
 
 // ---------------------------------------------------------------------------
@@ -399,6 +483,9 @@ struct Interrupts {
   std::atomic<int> count{0};  ///< SIGINTs and SIGTERMs received
   std::atomic<bool> terminated{false};  ///< a SIGTERM came
   int handled = 0;            ///< of which the loop has acted on
+  /// Where every fiber was at the first Ctrl-C or SIGTERM (DumpForm::brief),
+  /// for the "interrupted" message: a hung program says where it hung.
+  std::string where;
   uv_async_t async{};
 };
 
@@ -433,7 +520,14 @@ void on_sigint_async(uv_async_t* async) {
   auto* interrupts = static_cast<Interrupts*>(async->data);
   const int count = interrupts->count.load(std::memory_order_relaxed);
   if (interrupts->L == nullptr || count == interrupts->handled) return;
-  if (interrupts->handled == 0) lua_batteries::request_shutdown(interrupts->L);
+  if (interrupts->handled == 0) {
+    try {
+      interrupts->where = lua_batteries::dump(interrupts->L, lua_batteries::DumpForm::brief);
+    } catch (const std::bad_alloc&) {
+      interrupts->where.clear();  // "interrupted" alone
+    }
+    lua_batteries::request_shutdown(interrupts->L);
+  }
   if (count >= 2) lua_batteries::abort_all(interrupts->L);
   interrupts->handled = count;
 }
@@ -452,6 +546,7 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   ~Session() {
+    dump_signals_.close();
     if (sigterm_installed_) sigaction(SIGTERM, &previous_sigterm_, nullptr);
     stop_sigint();
     if (L_ != nullptr) {
@@ -480,8 +575,10 @@ class Session {
     luaL_openlibs(L_);
     Config with_observer = config;
     with_observer.observer = &observer_;
+    observer_.set_log_level(config.log_level);
     lua_batteries::register_with(L_, &loop_, with_observer);  // throws on failure
     if (db_path != nullptr) lua_batteries::use_sql_database(L_, db_path, sql);  // throws on failure
+    if (auto error = dump_signals_.start(&loop_, L_)) return error;
     return start_sigint();
   }
 
@@ -496,6 +593,7 @@ class Session {
   }
   int interrupt_count() const { return interrupts_.count.load(std::memory_order_relaxed); }
   bool terminated() const { return interrupts_.terminated.load(std::memory_order_relaxed); }
+  const std::string& where_interrupted() const { return interrupts_.where; }
   bool main_error_printed() const { return observer_.main_error_printed(); }
 
  private:
@@ -534,6 +632,7 @@ class Session {
   bool sigterm_installed_ = false;
   WarningObserver observer_;  // outlives L_: lua_close may still report
   Interrupts interrupts_;
+  lua_batteries::runner::DumpSignals dump_signals_;
   lua_State* L_ = nullptr;
 };
 
@@ -596,19 +695,27 @@ int call_protected(lua_State* L, lua_CFunction fn, ArgvView* view, std::string& 
 
 /// Prints why a run did not end ok, in lua.c's "progname: message" form.
 /// The message of an error already holds its traceback; a main chunk's
-/// error was printed by the observer as it happened.
-void report(const RunResult& result, bool error_already_printed) {
+/// error was printed by the observer as it happened. An interrupted run
+/// says where each fiber was at the Ctrl-C (`where`), a deadlock prints
+/// the task dump taken before the waiting fibers were torn down.
+void report(const RunResult& result, bool error_already_printed, const std::string& where, bool terminated) {
   switch (result.status) {
     case RunResult::Status::ok:
       return;
     case RunResult::Status::interrupted:
-      print_message(result.message.empty() ? "interrupted" : result.message);
+      if (!result.message.empty())
+        print_message(result.message);
+      else if (where.empty())
+        print_message("interrupted");
+      else
+        print_parts({"interrupted. At the ", terminated ? "SIGTERM" : "Ctrl-C", ":\n", where});
       return;
     case RunResult::Status::error:
       if (!error_already_printed) print_message(result.message);
       return;
     case RunResult::Status::deadlock:
       print_message(result.message);
+      if (!result.dump.empty()) print_message("task dump at the deadlock:\n" + result.dump);
       return;
   }
 }
@@ -628,7 +735,7 @@ int run_program(Session& session, const CommandLine& cmd, int argc, char** argv)
   // arrived during a run makes it 130, a SIGTERM 143, whatever the run's
   // own outcome.
   auto finish = [&session](const RunResult& result) {
-    report(result, session.main_error_printed());
+    report(result, session.main_error_printed(), session.where_interrupted(), session.terminated());
     if (session.terminated()) return 143;
     return session.interrupt_count() > 0 ? 130 : result.exit_code();
   };

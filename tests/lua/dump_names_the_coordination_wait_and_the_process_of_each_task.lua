@@ -1,0 +1,27 @@
+-- The task dump says what each coordination wait is and which process a
+-- process.run waits for (its program and pid).
+local task = std.task
+local ch = task.channel()
+local full = task.channel(1)
+full:send(0)
+local ev = task.event()
+local sem = task.semaphore(1)
+local permit = sem:acquire()
+task.scope(function(s)
+  s:spawn(function() ch:recv() end, { name = "rx" })
+  s:spawn(function() full:send(1) end, { name = "tx" })
+  s:spawn(function() ev:wait() end, { name = "ev" })
+  s:spawn(function() sem:acquire() end, { name = "sem" })
+  s:spawn(function() std.process.run({ "sleep", "30" }) end, { name = "proc" })
+  task.sleep(50)
+  local dump = task.dump("brief")
+  local function has(text) assert(dump:find(text, 1, true), text .. " not in:\n" .. dump) end
+  has("(rx): waiting on channel recv,")
+  has("(tx): waiting on channel send,")
+  has("(ev): waiting on event wait,")
+  has("(sem): waiting on semaphore acquire,")
+  assert(dump:find("%(proc%): in bridge op std%.process%.run 'sleep' %(pid %d+%),"), dump)
+  s:cancel()
+end)
+permit:release()
+print("ok")
