@@ -76,6 +76,23 @@ check(ok, "a later run with the same config")
 local kept = lb.run(function() return lb.task.spawn(function() return "kept" end) end)
 check(lb.run(function() return kept:join() end) == "kept", "a handle from an earlier run")
 
+-- The I/O modules come with it: a process and a loopback socket.
+local out, echoed = lb.run(function()
+  local r = lb.process.run({ "echo", "from a process" })
+  local listener <close> = lb.net.listen("127.0.0.1", 0)
+  local server = lb.task.spawn(function()
+    local s <close> = listener:accept()
+    s:write(s:read_line() .. "\n")
+  end)
+  local c <close> = lb.net.connect("127.0.0.1", listener.port)
+  c:write("over loopback\n")
+  local line = c:read_line()
+  server:join()
+  return r.stdout, line
+end)
+check(out == "from a process\n", "lb.process.run", out)
+check(echoed == "over loopback", "lb.net echo", echoed)
+
 -- Tasks cannot suspend outside a run.
 ok, err = pcall(lb.task.sleep, 1)
 check(not ok, "sleep outside a run")
