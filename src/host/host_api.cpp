@@ -6,8 +6,7 @@
 
 #include "core/cancel_token.hpp"
 #include "core/out_of_memory.hpp"
-#include "data/modules.hpp"
-#include "io/open_io.hpp"
+#include "host/install.hpp"
 #include "lua/bindings.hpp"
 #include "lua_batteries/observer.hpp"
 #include "lua_batteries/task.hpp"
@@ -70,11 +69,6 @@ int install(lua_State* L) {
   lua_pop(L, 1);
   if (const char* error = rt->start_preemption()) return luaL_error(L, "%s", error);
   detail::open_libraries(L, *rt);
-  // The I/O and data modules are bridges on the public host API (src/io/,
-  // src/data/, src/http/), so they are installed here rather than among
-  // the Lua bindings.
-  io::open_io(L, inst.loop, inst.config->grace_ms);
-  data::open_data_modules(L, inst.loop);  // std.json, std.sql, std.kv, std.http
   return 0;
 }
 
@@ -82,9 +76,9 @@ Runtime* runtime_or_null(lua_State* L) { return L ? Runtime::from(L) : nullptr; 
 
 }  // namespace
 
-void register_task(lua_State* L, uv_loop_t* loop) { register_with(L, loop, Config{}); }
+namespace detail {
 
-void register_with(lua_State* L, uv_loop_t* loop, const Config& config) {
+void install_runtime(lua_State* L, uv_loop_t* loop, const Config& config) {
   Installation inst{loop, &config};
   lua_pushcfunction(L, install);
   lua_pushlightuserdata(L, &inst);
@@ -94,6 +88,8 @@ void register_with(lua_State* L, uv_loop_t* loop, const Config& config) {
     throw std::runtime_error(message);
   }
 }
+
+}  // namespace detail
 
 RunResult run_function(lua_State* L, int nargs) {
   Runtime* rt = runtime_or_null(L);

@@ -6,7 +6,8 @@
 #    and with pkg-config, and runs both;
 #  - runs the installed runner;
 #  - runs Debian's lua5.4 with LUA_CPATH at the prefix on module_check.lua
-#    (require, tasks, a timeout, errors, nested runs) and on
+#    (require, tasks, a timeout, errors, nested runs, a process and a
+#    loopback socket) and on
 #    module_sigint.lua (Ctrl-C during lb.run, and lua.c's handling after);
 #  - formats the man page with `man -l`, which must warn about nothing.
 # Prints "PASS name" or "FAIL name: why" per case; exits 1 if one failed.
