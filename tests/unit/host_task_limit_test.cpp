@@ -78,7 +78,10 @@ TEST_F(HostTaskLimitTest, TheLimitCountsTasksOfEveryScope) {
   install(limited_to(2));
   const lb::RunResult r = run(R"(
     local task = std.task
-    task.spawn(function() task.sleep(1) end)
+    -- The root task stays alive until the nested spawn has been tried,
+    -- however slow the machine.
+    local done = task.event()
+    task.spawn(function() done:wait() end)
     task.scope(function(outer)
       outer:spawn(function()
         task.scope(function(inner)
@@ -88,6 +91,7 @@ TEST_F(HostTaskLimitTest, TheLimitCountsTasksOfEveryScope) {
         end)
       end)
     end)
+    done:set()
   )");
   EXPECT_EQ(r.status, lb::RunResult::Status::ok) << r.message;
   EXPECT_EQ(global_string("nested_error"), "std.task: task limit reached (2)");
