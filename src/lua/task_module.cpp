@@ -32,14 +32,6 @@ struct SpawnOptions {
   Driver driver;
 };
 
-// [-0, +1, m] The string at `index` as a string_view, with its length: a
-// name with an embedded "\0" is not the name before it.
-std::string_view lua_string_view(lua_State* L, int index) {
-  size_t len = 0;
-  const char* s = lua_tolstring(L, index, &len);
-  return std::string_view(s, len);
-}
-
 // [-0, +0, v] Raises "<where>before<the string at index>after", the
 // string whole (%s of luaL_error would stop at an embedded "\0").
 [[noreturn]] void raise_quoting(lua_State* L, const char* before, int index, const char* after) {
@@ -58,7 +50,7 @@ std::string_view lua_string_view(lua_State* L, int index) {
 Driver check_driver(lua_State* L, int index) {
   if (lua_type(L, index) != LUA_TSTRING)
     luaL_error(L, "std.task: opts.driver: expected string, got %s", value_type_name(L, index));
-  const std::optional<Driver> driver = parse_driver(lua_string_view(L, index));
+  const std::optional<Driver> driver = parse_driver(string_key(L, index));
   if (!driver) raise_quoting(L, "std.task: unknown driver '", index, "' (expected 'async_fn' or 'coroutine')");
   return *driver;
 }
@@ -72,7 +64,7 @@ SpawnOptions parse_spawn_options(lua_State* L, Runtime& rt, int opts_index) {
   while (lua_next(L, opts_index)) {
     if (lua_type(L, -2) != LUA_TSTRING)
       luaL_error(L, "std.task: opts keys must be strings, got %s", value_type_name(L, -2));
-    const std::string_view key = lua_string_view(L, -2);
+    const std::string_view key = string_key(L, -2);
     if (key == "name") {
       if (lua_type(L, -1) != LUA_TSTRING)
         luaL_error(L, "std.task: opts.name: expected string, got %s", value_type_name(L, -1));
@@ -256,7 +248,7 @@ double read_grace_option(lua_State* L, Runtime& rt, int index, const char* fn) {
   lua_pushnil(L);
   while (lua_next(L, index)) {
     if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "%s: opts keys must be strings, got %s", fn, value_type_name(L, -2));
-    if (lua_string_view(L, -2) != "grace_ms") {
+    if (string_key(L, -2) != "grace_ms") {
       lua_pushfstring(L, "%s: unknown opts key '", fn);
       raise_quoting(L, lua_tostring(L, -1), -3, "' (expected 'grace_ms')");
     }
