@@ -49,7 +49,7 @@ sqlite3* SqlConnection::open_now(const char* path, std::string& error) {
     error = "not enough memory";
     return nullptr;
   }
-  run_sql_job(job, nullptr);
+  run_sql_job(job, nullptr, nullptr);
   if (job.failed()) error = job.error.empty() ? "not enough memory" : job.error;
   return job.opened;
 }
@@ -210,7 +210,7 @@ void SqlConnection::start(SqlJob& job) {
 void SqlConnection::work_cb(uv_work_t* work) {
   auto* job = static_cast<SqlJob*>(work->data);
   SqlConnection* c = job->conn;
-  run_sql_job(*job, c->db_);
+  run_sql_job(*job, c->db_, &c->cache_);
   {
     std::lock_guard<std::mutex> lock(c->worker_mutex_);
     c->worker_busy_ = false;
@@ -273,6 +273,7 @@ void SqlConnection::maybe_close() {
   closing_ = true;
   drop_spare();
   if (db_ == nullptr || !owns_db_) {
+    cache_.clear();  // nothing runs: the loop thread may
     if (db_ != nullptr) sqlite3_progress_handler(db_, 0, nullptr, nullptr);  // the host's handle
     db_ = nullptr;
     close_timer();
@@ -281,6 +282,7 @@ void SqlConnection::maybe_close() {
   // The handle is closed on the threadpool: a WAL checkpoint may run.
   SqlJob* job = new_job(SqlJobKind::close);
   if (job == nullptr) {
+    cache_.clear();
     sqlite3_close_v2(db_);
     db_ = nullptr;
     close_timer();
@@ -290,6 +292,7 @@ void SqlConnection::maybe_close() {
     queue_.push_back(job);
   } catch (const std::bad_alloc&) {
     delete_job(*job);
+    cache_.clear();
     sqlite3_close_v2(db_);
     db_ = nullptr;
     close_timer();
@@ -355,6 +358,7 @@ void SqlConnection::on_shutdown(OwnedResource& owned) {
     }
     if (c->running_->kind == SqlJobKind::close) c->db_ = nullptr;  // the worker closed it
   }
+  c->cache_.clear();  // no statement runs any more
   if (c->db_ != nullptr && c->owns_db_) sqlite3_close_v2(c->db_);
   else if (c->db_ != nullptr) sqlite3_progress_handler(c->db_, 0, nullptr, nullptr);  // the host's handle
   c->db_ = nullptr;

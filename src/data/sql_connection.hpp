@@ -27,6 +27,7 @@
 #include <string>
 
 #include "data/sql_job.hpp"
+#include "data/sql_statement_cache.hpp"
 #include "data/try_new.hpp"
 #include "lua_batteries/resource.hpp"
 
@@ -130,6 +131,7 @@ class SqlConnection {
   OwnedResource owned_;
 
   // Shared with the worker thread.
+  SqlStatementCache cache_;  // used by whoever runs the statements
   std::atomic<bool> stop_{false};  // the running statement must stop
   std::mutex worker_mutex_;
   std::condition_variable worker_idle_;

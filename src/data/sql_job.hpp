@@ -15,6 +15,7 @@
 namespace lua_batteries::data {
 
 class SqlConnection;
+class SqlStatementCache;
 
 /// A value crossing between Lua and SQLite (BLOB columns come back as text).
 struct SqlValue {
@@ -69,7 +70,9 @@ struct SqlJob {
 };
 
 /// Runs `job` on `db` (worker thread): open, or prepare, bind, step.
-void run_sql_job(SqlJob& job, sqlite3* db);
+/// Statements are taken from and given back to `cache` (null: prepared
+/// and finalized each time); a close job clears it first.
+void run_sql_job(SqlJob& job, sqlite3* db, SqlStatementCache* cache);
 
 /// SQLite's name of a primary result code ("SQLITE_CONSTRAINT").
 const char* sqlite_code_name(int rc);

@@ -92,24 +92,37 @@ bool set_owner(lua_State* L, SqlJob& job) {
   }
 }
 
-// [-0, +0, v] Checks one parameter value (the first pass: no copying).
-void check_param(lua_State* L, int index, const char* op_name, const char* label) {
+// Why a parameter value cannot be bound (the first pass: no copying).
+enum class ParamProblem { none, non_finite, unsupported_type };
+
+ParamProblem param_problem(lua_State* L, int index) {
   switch (lua_type(L, index)) {
     case LUA_TNIL:
     case LUA_TBOOLEAN:
-    case LUA_TSTRING: return;
+    case LUA_TSTRING: return ParamProblem::none;
     case LUA_TNUMBER:
-      if (!lua_isinteger(L, index) && !std::isfinite(lua_tonumber(L, index))) {
-        luaL_error(L, "%s: SQL param %s is non-finite (%s); NaN and ±Inf are not supported", op_name, label,
-                   lua_tostring(L, index));
-      }
-      return;
+      if (!lua_isinteger(L, index) && !std::isfinite(lua_tonumber(L, index))) return ParamProblem::non_finite;
+      return ParamProblem::none;
     case LUA_TLIGHTUSERDATA:
-      if (is_null_sentinel(L, index)) return;
+      if (is_null_sentinel(L, index)) return ParamProblem::none;
       break;
     default: break;
   }
-  luaL_error(L, "%s: unsupported SQL param type: %s", op_name, luaL_typename(L, index));
+  return ParamProblem::unsupported_type;
+}
+
+// [-0, +0, v] Checks the parameter at `index`, labelled "#i" when
+// `position` > 0, else ":<the string at name_index>".
+void check_param(lua_State* L, int index, const char* op_name, lua_Integer position, int name_index) {
+  const ParamProblem problem = param_problem(L, index);
+  if (problem == ParamProblem::none) return;
+  if (problem == ParamProblem::unsupported_type) {
+    luaL_error(L, "%s: unsupported SQL param type: %s", op_name, luaL_typename(L, index));
+  }
+  const char* label = position > 0 ? lua_pushfstring(L, "#%I", static_cast<LUAI_UACINT>(position))
+                                   : lua_pushfstring(L, ":%s", lua_tostring(L, name_index));
+  luaL_error(L, "%s: SQL param %s is non-finite (%s); NaN and ±Inf are not supported", op_name, label,
+             lua_tostring(L, index));
 }
 
 // The second pass: copies a checked value (may throw std::bad_alloc).
@@ -199,9 +212,8 @@ void read_sql_statement(lua_State* L, int sql_index, int params_index, SqlJob& j
     if (positional > 0) {
       for (lua_Integer i = 1; i <= positional; ++i) {
         lua_rawgeti(L, params_index, i);
-        lua_pushfstring(L, "#%I", static_cast<LUAI_UACINT>(i));
-        check_param(L, -2, op_name, lua_tostring(L, -1));
-        lua_pop(L, 2);
+        check_param(L, -1, op_name, i, 0);
+        lua_pop(L, 1);
       }
     } else {
       lua_pushnil(L);
@@ -209,9 +221,8 @@ void read_sql_statement(lua_State* L, int sql_index, int params_index, SqlJob& j
         if (lua_type(L, -2) != LUA_TSTRING) {
           luaL_error(L, "%s: parameter names must be strings, got %s", op_name, luaL_typename(L, -2));
         }
-        lua_pushfstring(L, ":%s", lua_tostring(L, -2));
-        check_param(L, -2, op_name, lua_tostring(L, -1));
-        lua_pop(L, 2);
+        check_param(L, -1, op_name, 0, lua_absindex(L, -2));
+        lua_pop(L, 1);
       }
     }
   }

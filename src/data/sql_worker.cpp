@@ -6,6 +6,7 @@
 #include <new>
 
 #include "data/sql_job.hpp"
+#include "data/sql_statement_cache.hpp"
 
 namespace lua_batteries::data {
 namespace {
@@ -119,37 +120,72 @@ bool has_more_statements(sqlite3* db, const char* tail) {
   return Statement(next) != nullptr;
 }
 
-void run_statement(SqlJob& job, sqlite3* db) {
+// Prepares job.sql (false and the job failed if it cannot), or takes it
+// from the cache, where only a lone statement goes back.
+bool prepare(SqlJob& job, sqlite3* db, SqlStatementCache* cache, SqlStatementCache::Entry& entry) {
+  if (cache != nullptr) {
+    entry = cache->take(job.sql);
+    if (entry.stmt != nullptr) return true;
+  }
   sqlite3_stmt* prepared = nullptr;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v2(db, job.sql.data(), static_cast<int>(job.sql.size()) + 1, &prepared, &tail);
+  const int rc = sqlite3_prepare_v3(db, job.sql.data(), static_cast<int>(job.sql.size()) + 1,
+                                    cache != nullptr ? SQLITE_PREPARE_PERSISTENT : 0, &prepared, &tail);
   Statement stmt(prepared);
-  if (rc != SQLITE_OK) return fail_with(job, db, rc);
+  if (rc != SQLITE_OK) return fail_with(job, db, rc), false;
   if (tail != nullptr && *tail != '\0' && has_more_statements(db, tail)) {
-    return fail(job, SQLITE_MISUSE, "multiple statements provided");
+    return fail(job, SQLITE_MISUSE, "multiple statements provided"), false;
   }
-  if (!stmt) return;  // blanks or comments only
-  if (!bind(job, db, stmt.get())) return;
-  const int columns = job.kind == SqlJobKind::query ? sqlite3_column_count(stmt.get()) : 0;
+  if (stmt != nullptr && cache != nullptr) entry.sql = job.sql;  // may throw: stmt is finalized
+  entry.stmt = stmt.release();
+  return true;
+}
+
+// Steps the bound statement to its end, reading the rows of a query.
+// The columns are read after the first step: a kept statement prepared
+// before a schema change is prepared again by that step, and `SELECT *`
+// may then have more columns.
+void step(SqlJob& job, sqlite3* db, sqlite3_stmt* stmt) {
+  int rc = sqlite3_step(stmt);
+  const int columns = job.kind == SqlJobKind::query && rc == SQLITE_ROW ? sqlite3_column_count(stmt) : 0;
   for (int i = 0; i < columns; ++i) {
-    const char* name = sqlite3_column_name(stmt.get(), i);
+    const char* name = sqlite3_column_name(stmt, i);
     job.columns.emplace_back(name ? name : "");
   }
-  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
-    if (columns > 0) read_row(job, stmt.get(), columns);
+  for (; rc == SQLITE_ROW; rc = sqlite3_step(stmt)) {
+    if (columns > 0) read_row(job, stmt, columns);
   }
   if (rc != SQLITE_DONE) return fail_with(job, db, rc);
   job.affected = sqlite3_changes64(db);
   job.last_id = sqlite3_last_insert_rowid(db);
 }
 
+void run_statement(SqlJob& job, sqlite3* db, SqlStatementCache* cache) {
+  SqlStatementCache::Entry entry;
+  if (!prepare(job, db, cache, entry)) return;
+  if (entry.stmt == nullptr) return;  // blanks or comments only
+  // Back into the cache on every way out (C++ allocation failures too);
+  // finalized if there is no cache.
+  struct GiveBack {
+    SqlStatementCache* cache;
+    SqlStatementCache::Entry& entry;
+    ~GiveBack() {
+      if (cache != nullptr) cache->put(std::move(entry));
+      else sqlite3_finalize(entry.stmt);
+    }
+  } give_back{cache, entry};
+  if (!bind(job, db, entry.stmt)) return;
+  step(job, db, entry.stmt);
+}
+
 }  // namespace
 
-void run_sql_job(SqlJob& job, sqlite3* db) {
+void run_sql_job(SqlJob& job, sqlite3* db, SqlStatementCache* cache) {
   try {
     switch (job.kind) {
       case SqlJobKind::open: return open_database(job);
       case SqlJobKind::close:
+        if (cache != nullptr) cache->clear();
         if (db != nullptr) sqlite3_close_v2(db);
         return;
       default:
@@ -158,7 +194,7 @@ void run_sql_job(SqlJob& job, sqlite3* db) {
           const int rc = sqlite3_exec(db, kKvSchema, nullptr, nullptr, nullptr);
           if (rc != SQLITE_OK) return fail(job, rc, std::string("kv schema init: ") + sqlite3_errmsg(db));
         }
-        return run_statement(job, db);
+        return run_statement(job, db, cache);
     }
   } catch (const std::bad_alloc&) {
     job.rc = SQLITE_NOMEM;
