@@ -16,8 +16,8 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr int kProgressInstructions = 1000;
 
 bool has_timeout(SqlJobKind kind) {
-  return kind == SqlJobKind::query || kind == SqlJobKind::exec || kind == SqlJobKind::begin ||
-         kind == SqlJobKind::commit;
+  return kind == SqlJobKind::query || kind == SqlJobKind::exec || kind == SqlJobKind::exec_many ||
+         kind == SqlJobKind::begin || kind == SqlJobKind::commit;
 }
 
 }  // namespace
@@ -108,7 +108,7 @@ bool SqlConnection::withdraw(SqlJob& job) {
 
 void SqlConnection::interrupt(SqlJob& job) {
   if (&job != running_) return;
-  stop_.store(true, std::memory_order_relaxed);
+  stop_.requested.store(true, std::memory_order_relaxed);
   if (db_ != nullptr) sqlite3_interrupt(db_);
 }
 
@@ -176,7 +176,9 @@ void SqlConnection::start(SqlJob& job) {
   job.queued = false;
   job.running = true;
   running_ = &job;
-  stop_.store(false, std::memory_order_relaxed);
+  stop_.requested.store(false, std::memory_order_relaxed);
+  stop_.shielded.store(false, std::memory_order_relaxed);
+  job.stop = &stop_;
   if (job.kind == SqlJobKind::begin) {
     if (spare_rollback_ == nullptr) spare_rollback_ = new_job(SqlJobKind::rollback);
     if (spare_rollback_ == nullptr) {  // no way to end it: do not begin
@@ -326,7 +328,7 @@ void SqlConnection::timer_cb(uv_timer_t* timer) {
 }
 
 int SqlConnection::progress_cb(void* self) {
-  return static_cast<SqlConnection*>(self)->stop_.load(std::memory_order_relaxed) ? 1 : 0;
+  return static_cast<SqlConnection*>(self)->stop_.stops() ? 1 : 0;
 }
 
 // The runtime closes: every task was aborted already (their jobs were
@@ -350,7 +352,7 @@ void SqlConnection::on_shutdown(OwnedResource& owned) {
     }
   }
   if (c->running_ != nullptr && uv_cancel(reinterpret_cast<uv_req_t*>(&c->running_->work)) != 0) {
-    c->stop_.store(true, std::memory_order_relaxed);
+    c->stop_.requested.store(true, std::memory_order_relaxed);
     if (c->db_ != nullptr) sqlite3_interrupt(c->db_);
     {
       std::unique_lock<std::mutex> lock(c->worker_mutex_);

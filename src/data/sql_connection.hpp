@@ -132,7 +132,7 @@ class SqlConnection {
 
   // Shared with the worker thread.
   SqlStatementCache cache_;  // used by whoever runs the statements
-  std::atomic<bool> stop_{false};  // the running statement must stop
+  SqlStop stop_;  // the running statement must stop
   std::mutex worker_mutex_;
   std::condition_variable worker_idle_;
   bool worker_busy_ = false;  // guarded by worker_mutex_
