@@ -71,6 +71,11 @@ bool HttpTransfer::set_options(bool follow_redirects, bool verify_tls, std::size
   return true;
 }
 
+bool HttpTransfer::set_ca_file(const char* path) {
+  if (curl_easy_setopt(easy_, CURLOPT_CAINFO, path) != CURLE_OK) return setup_error_ = "not enough memory", false;
+  return true;
+}
+
 bool HttpTransfer::finish_setup() {
   curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");

@@ -30,6 +30,9 @@ class HttpTransfer {
   bool set_method(const char* method, bool has_body);
   bool set_body(const char* data, std::size_t size);
   bool add_header(const char* name, const char* value);
+  /// Trusts the CA certificates of the PEM file at `path` instead of the
+  /// system's store (curl copies the path).
+  bool set_ca_file(const char* path);
   bool set_options(bool follow_redirects, bool verify_tls, std::size_t max_body);
   bool finish_setup();
 
