@@ -160,8 +160,10 @@ int k_response(lua_State* L, int, lua_KContext ctx) {
     io::raise_error(L, "io", op, "EOVERFLOW", lua_tostring(L, -1));
   }
   if (t.result() != CURLE_OK) {
-    const char* code = code_of(t.result());
-    lua_pushfstring(L, "%s: cannot fetch '%s': %s (%s)", op, t.final_url(), t.error_detail(), code);
+    // Out of memory says so in the runtime's words, as everywhere else.
+    const char* code = t.out_of_memory() ? "ENOMEM" : code_of(t.result());
+    const char* detail = t.out_of_memory() ? "not enough memory" : t.error_detail();
+    lua_pushfstring(L, "%s: cannot fetch '%s': %s (%s)", op, t.final_url(), detail, code);
     io::raise_error(L, "io", op, code, lua_tostring(L, -1));
   }
   lua_createtable(L, 0, 4);
@@ -216,8 +218,10 @@ int send(lua_State* L, const Request& r, const char* op) {
   if (ok && r.json_default && !has_content_type) ok = t.add_header("Content-Type", "application/json");
   if (!ok) luaL_error(L, "%s: %s", op, t.setup_error());
   t.finish_setup();
-  if (state.http == nullptr) state.http = HttpClient::create(L, state.loop, &state.http);
-  if (state.http == nullptr || !state.http->add(t)) luaL_error(L, "%s: cannot start the request (out of memory, or the runtime is shut down)", op);
+  const char* why = nullptr;
+  if (state.http == nullptr) state.http = HttpClient::create(L, state.loop, &state.http, why);
+  if (state.http != nullptr) why = state.http->add(t);
+  if (why != nullptr) luaL_error(L, "%s: cannot start the request: %s", op, why);
   return await(L, t.awaiter(), op, k_response, op_index);
 }
 

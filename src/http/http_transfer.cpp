@@ -105,6 +105,7 @@ std::size_t HttpTransfer::on_body(char* data, std::size_t size, std::size_t coun
   try {
     t->body_.append(data, n);
   } catch (const std::bad_alloc&) {
+    t->out_of_memory_ = true;
     return 0;
   }
   return n;
@@ -130,6 +131,7 @@ std::size_t HttpTransfer::on_header(char* data, std::size_t size, std::size_t co
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     t->headers_.emplace_back(std::move(name), std::string(value));
   } catch (const std::bad_alloc&) {
+    t->out_of_memory_ = true;
     return 0;
   }
   return n;
