@@ -37,8 +37,12 @@ struct SpawnSpec {
 
   std::string command;  // a string cmd, as given
 
-  /// The program as error messages name it (a string cmd: the command).
+  /// The program as messages about what it did name it (a string cmd: the
+  /// command, which the shell ran).
   const char* program() const { return !command.empty() ? command.c_str() : args.empty() ? "" : args[0].c_str(); }
+  /// What was executed, for a failure to start it: args[0] (`/bin/sh` for
+  /// a string cmd, which is what could not run).
+  const char* executable() const { return args.empty() ? "" : args[0].c_str(); }
 };
 
 /// [-0, +0, v] Reads `cmd` (index `cmd_index`) and the options table (at
