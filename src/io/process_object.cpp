@@ -240,7 +240,7 @@ int l_spawn(lua_State* L) {
     return luaL_error(L, "not enough memory");
   }
   int fds[3];
-  const int r = p->core.start(ctx.loop, p->spec, fds);
+  const int r = p->core.start(p->spec, fds);
   for (int i = 0; i < 3; ++i) {
     if (!cores[i]) continue;
     StreamCore& c = *cores[i];

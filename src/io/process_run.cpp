@@ -256,7 +256,7 @@ int l_run(lua_State* L) {
   parse_spawn(L, 1, 2, true, ctx.grace_ms, kFname, op->spec);
 
   int fds[3];
-  const int r = op->core.start(ctx.loop, op->spec, fds);
+  const int r = op->core.start(op->spec, fds);
   if (r < 0) raise_uv_error(L, kFname, "cannot run", op->spec.executable(), r);
   if (fds[0] >= 0 && open_pipe(ctx.loop, *op, op->in, fds[0]) == 0) {
     op->in_open = true;

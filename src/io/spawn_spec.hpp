@@ -53,14 +53,13 @@ struct SpawnSpec {
 void parse_spawn(lua_State* L, int cmd_index, int opts_index, bool for_run, double default_grace_ms,
                  const char* fname, SpawnSpec& spec);
 
-/// Starts the program in a process group of its own. For each descriptor
-/// connected by a pipe, `parent_fds[i]` receives this process's end
-/// (non-blocking, close-on-exec); the others get -1. Returns a libuv error
-/// or 0; on error nothing is left open but the process handle. handle_open
-/// says whether the handle was initialised (uv_spawn was called, even if
-/// it failed): then the caller must uv_close it.
-int start_process(uv_loop_t* loop, uv_process_t* process, const SpawnSpec& spec, uv_exit_cb on_exit,
-                  int parent_fds[3], bool& handle_open);
+/// Starts the program (posix_spawn) in a session, hence a process group,
+/// of its own, with every signal at its default action. For each
+/// descriptor connected by a pipe, `parent_fds[i]` receives this process's
+/// end (non-blocking, close-on-exec); the others get -1. Returns a libuv
+/// error (nothing is left open) or 0 with the child's `pid`, which the
+/// caller must reap (GroupReaper::watch).
+int start_process(const SpawnSpec& spec, int& pid, int parent_fds[3]);
 
 /// "KILL" -> 9 and back, for the names Lua sees ("SIGKILL").
 const char* signal_name(int sig);
