@@ -322,7 +322,9 @@ def data_peers(build, python, node, smoke):
     return impls
 
 
-def implementations(build, smoke=False):
+def implementations(build, smoke=False, wanted=None):
+    """Every implementation; W12's and W13's peers only when one of them is
+    `wanted` (all when None), since setting them up may install packages."""
     floor = os.path.join(build, "bench_floor")
     python = "/usr/bin/python3" if os.access("/usr/bin/python3", os.X_OK) else find_program("python3")
     node = find_program("node", "nodejs")
@@ -355,7 +357,8 @@ def implementations(build, smoke=False):
              workloads=[w for w in peer_workloads if w not in ("W5", "W11")],
              missing={"W5": "cqueues cannot stop a running coroutine: no with_timeout",
                       "W11": "not written (cqueues has no process API)"}),
-    ] + io_peers(build, lua) + data_peers(build, python, node, smoke)
+    ] + io_peers(build, lua) + (
+        data_peers(build, python, node, smoke) if wanted is None or wanted & {"W12", "W13"} else [])
 
 
 def io_peers(build, lua):
@@ -677,10 +680,10 @@ def main():
     reps = 1 if args.smoke else args.reps
     timeout_s = 60 if args.smoke else 900
 
-    impls = implementations(build, args.smoke)
+    wanted = {"W0"} | set(args.only.split(",")) if args.only else None
+    impls = implementations(build, args.smoke, wanted)
     workloads = WORKLOADS
-    if args.only:
-        wanted = {"W0"} | set(args.only.split(","))
+    if wanted:
         workloads = [w for w in WORKLOADS if w.id in wanted]
 
     started = time.monotonic()

@@ -231,16 +231,30 @@ struct SpawnSetup {
 // Fills `setup` for `spec` with the child's ends of its pipes; returns a
 // positive errno, or 0.
 int prepare(SpawnSetup& setup, const SpawnSpec& spec, const int child_fds[3]) {
-  // A session of its own makes the child the leader of a new process
-  // group, so that termination can reach everything it starts. Every
-  // signal back to its default action (an ignored SIGPIPE is not
-  // inherited) and none blocked, as a fresh program expects.
+  // The child leads a process group of its own, so that termination can
+  // reach everything it starts. Every signal back to its default action
+  // (an ignored SIGPIPE is not inherited) and none blocked, as a fresh
+  // program expects.
   sigset_t all, none;
   sigfillset(&all);
   sigdelset(&all, SIGKILL);
   sigdelset(&all, SIGSTOP);
   sigemptyset(&none);
-  int r = posix_spawnattr_setflags(&setup.attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  // With a controlling terminal, a session of its own too: a program in a
+  // background group of this session would be stopped (SIGTTIN) when it
+  // reads the terminal; in a session without one it cannot. Without one,
+  // the group is enough, and cheaper: with the scheduler's autogroups a
+  // session costs a scheduling group made and freed per child.
+  const int tty = ::open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (tty >= 0) {
+    ::close(tty);
+    flags |= POSIX_SPAWN_SETSID;
+  } else {
+    flags |= POSIX_SPAWN_SETPGROUP;  // group 0: the child's own pid
+  }
+  int r = posix_spawnattr_setflags(&setup.attr, flags);
+  if (r == 0 && !(flags & POSIX_SPAWN_SETSID)) r = posix_spawnattr_setpgroup(&setup.attr, 0);
   if (r == 0) r = posix_spawnattr_setsigdefault(&setup.attr, &all);
   if (r == 0) r = posix_spawnattr_setsigmask(&setup.attr, &none);
   if (r == 0 && spec.has_cwd) r = posix_spawn_file_actions_addchdir_np(&setup.actions, spec.cwd.c_str());

@@ -53,8 +53,9 @@ struct SpawnSpec {
 void parse_spawn(lua_State* L, int cmd_index, int opts_index, bool for_run, double default_grace_ms,
                  const char* fname, SpawnSpec& spec);
 
-/// Starts the program (posix_spawn) in a session, hence a process group,
-/// of its own, with every signal at its default action. For each
+/// Starts the program (posix_spawn) in a process group of its own (and a
+/// session of its own when this process has a controlling terminal), with
+/// every signal at its default action. For each
 /// descriptor connected by a pipe, `parent_fds[i]` receives this process's
 /// end (non-blocking, close-on-exec); the others get -1. Returns a libuv
 /// error (nothing is left open) or 0 with the child's `pid`, which the

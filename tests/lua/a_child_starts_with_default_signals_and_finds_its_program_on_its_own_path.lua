@@ -1,4 +1,6 @@
--- A program std.process starts begins as a fresh one would: none of the
+-- A program std.process starts leads a process group of its own (its
+-- group id is its pid), in a session of its own only when this process
+-- has a controlling terminal. It begins as a fresh one would: none of the
 -- standard signals ignored or blocked, whatever this process does (the
 -- runner ignores SIGPIPE: a child that inherited that would not die
 -- writing to a closed pipe). With an environment of its own, the program
@@ -14,6 +16,18 @@ end
 h.no_fd_leak(function()
   local mine = io.open("/proc/self/status"):read("a")
   assert(mask(mine, "SigIgn") & (1 << 12) ~= 0, "the runner was expected to ignore SIGPIPE")
+
+  local stat = process.run({ "cat", "/proc/self/stat" }).stdout
+  local pid, pgrp, session = stat:match("^(%d+) %b() %S+ %d+ (%d+) (%d+)")
+  local my_session = io.open("/proc/self/stat"):read("a"):match("^%d+ %b() %S+ %d+ %d+ (%d+)")
+  assert(pid and pgrp == pid, stat)
+  local tty = io.open("/dev/tty")
+  if tty then
+    tty:close()
+    assert(session == pid, "with a terminal, the child leads a session of its own")
+  else
+    assert(session == my_session, "without a terminal, the child stays in this session")
+  end
 
   local child = process.run({ "cat", "/proc/self/status" }).stdout
   local standard = (1 << 31) - 1  -- signals 1..31
