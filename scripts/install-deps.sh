@@ -17,9 +17,9 @@ packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev valgri
 # their tests, with a certificate openssl makes at test time.
 packages+=(rapidjson-dev libsqlite3-dev libcurl4-openssl-dev python3 openssl)
 if [ "${1:-}" = "--bench" ]; then
-  # The peers: Python asyncio, Lua 5.4 + cqueues, Node.js (any `node`
+  # The peers: Python asyncio, Lua 5.4 + cqueues and luv, Node.js (any `node`
   # already on PATH will do).
-  packages+=(libbenchmark-dev python3 lua5.4 lua-cqueues)
+  packages+=(libbenchmark-dev python3 lua5.4 lua-cqueues lua-luv)
   command -v node >/dev/null || command -v nodejs >/dev/null || packages+=(nodejs)
   # W12's curl --parallel; W13's better-sqlite3 comes from npm at bench time.
   packages+=(curl)

@@ -263,9 +263,11 @@ void after_work(uv_work_t* req, int status) {
     return;
   }
   if (job.interrupted) return;
-  // A cancelled call raises whether or not its request ran: the result of
-  // one that ran is discarded (spec std-io.md 0).
-  if (job.awaiter.cancel_requested()) {
+  // A cancelled call whose request changed something returns what it did
+  // (an operation that happened returns); one that never ran, or only
+  // read, raises `task cancelled` and its result is discarded.
+  const bool ran = status != UV_ECANCELED;
+  if (job.awaiter.cancel_requested() && !(ran && job.has_effect())) {
     job.awaiter.complete_interrupted();
   } else {
     job.awaiter.complete();
@@ -274,8 +276,9 @@ void after_work(uv_work_t* req, int status) {
 
 // Deferred cancel: the task waits until the request is done, so that a
 // cancelled call leaves nothing running. cancel_requested cancels a
-// request that has not started; the end of the wait (cancelled after the
-// completion, or a hard abort at once) discards the result.
+// request that has not started; after_work then decides how the call ends.
+// The end of the wait (a discarded result, or a hard abort at once)
+// releases what the job holds.
 void on_interrupt(Awaiter& a, Interruption why) {
   auto& job = *static_cast<FsJob*>(a.user_data());
   if (job.in_flight) uv_cancel(reinterpret_cast<uv_req_t*>(&job.work));  // fails harmlessly once running
@@ -311,6 +314,24 @@ int FsJob::start(uv_loop_t* loop) {
   const int r = uv_queue_work(loop, &work, &do_work, &after_work);
   if (r == 0) in_flight = true;
   return r;
+}
+
+bool FsJob::has_effect() const {
+  switch (kind) {
+    case Kind::write_file:
+    case Kind::append_file:
+    case Kind::pwrite:
+    case Kind::mkdir:
+    case Kind::remove:
+    case Kind::rename: return true;
+    case Kind::open: return (flags & (O_CREAT | O_TRUNC)) != 0;  // "w" and "a" modes
+    case Kind::read_file:
+    case Kind::pread:
+    case Kind::file_size:
+    case Kind::stat:
+    case Kind::list: return false;
+  }
+  return false;
 }
 
 void FsJob::drop_lua_object() {

@@ -3,11 +3,17 @@
 // A job is the whole operation, done with blocking system calls on a
 // threadpool thread (read a file = open, read to the end, close; write =
 // temporary file, write, fsync-free rename), so that its outcome is all or
-// nothing for the task that waits: a job cancelled before it started does
-// not run (uv_cancel); one already running completes, its result is
-// discarded, and a descriptor it opened for nobody is closed. The await is
-// of CancelMode::deferred: a cancelled call returns (raising) only once its
-// request is done or known not to run, so nothing of it goes on after.
+// nothing for the task that waits. The await is of CancelMode::deferred:
+// a cancelled call ends only once its request is done or known not to run,
+// so nothing of it goes on after, and then
+// - a job that had not started does not run (uv_cancel): the call raises
+//   `task cancelled`;
+// - a job with an effect (has_effect) that ran returns its outcome, result
+//   or error, as if the task had not been cancelled: the change happened,
+//   so the call says so; the cancellation is seen at the task's next
+//   suspension point;
+// - a job without one (a read) that ran is discarded: the call raises
+//   `task cancelled`, and a descriptor it opened for nobody is closed.
 //
 // The work callback touches no Lua and allocates only into the job's own
 // strings, catching std::bad_alloc as ENOMEM. A job is C++ memory apart
@@ -52,6 +58,10 @@ struct FsJob {
   int start(uv_loop_t* loop);
   /// The Lua box is gone: free now, or once the work is done.
   void drop_lua_object();
+  /// Whether running the job changes something outside the process's
+  /// memory (a file's content, a directory entry): such a job that ran is
+  /// reported to its task even when the task was cancelled meanwhile.
+  bool has_effect() const;
 
   Kind kind = Kind::read_file;
   std::string path;

@@ -16,6 +16,7 @@
 #include "io/io_error.hpp"
 #include "io/net_address.hpp"
 #include "io/net_module.hpp"
+#include "io/net_resolve.hpp"
 #include "io/stream.hpp"
 
 namespace lua_batteries::io {
@@ -242,35 +243,17 @@ void start_listening(lua_State* L, ListenerCore& l, int backlog, const char* op)
   uv_unref(&l.h.handle);
 }
 
-// std.net.listen(host, port, opts?) -> Listener
-int l_listen(lua_State* L) {
-  const char* host = luaL_checkstring(L, 1);
-  const lua_Integer port = luaL_checkinteger(L, 2);
-  luaL_argcheck(L, port >= 0 && port <= 65535, 2, "port must be in 0..65535");
-  const lua_Integer backlog = opt_field_integer(L, 3, "backlog", 511, "std.net.listen");
+// [-0, +1, e] Binds a new Listener at the top of the stack to `addr`
+// (its port set) and listens; the arguments are at 1 (host) and 2 (port).
+int listen_on(lua_State* L, sockaddr_storage& addr, int backlog) {
+  const char* host = lua_tostring(L, 1);
+  const int port = static_cast<int>(lua_tointeger(L, 2));
   IoContext& ctx = context(L);
-  sockaddr_storage addr{};
-  if (!parse_ip(host, static_cast<int>(port), addr)) {
-    // A name (say "localhost"): looked up synchronously, as a listener's
-    // own name is local.
-    uv_getaddrinfo_t req;
-    addrinfo hints{};
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE;
-    const int r = uv_getaddrinfo(ctx.loop, &req, nullptr, host, nullptr, &hints);
-    if (r < 0) raise_uv_error(L, "std.net.listen", "cannot resolve", host, r);
-    std::memcpy(&addr, req.addrinfo->ai_addr, req.addrinfo->ai_addrlen);
-    uv_freeaddrinfo(req.addrinfo);
-    if (addr.ss_family == AF_INET) reinterpret_cast<sockaddr_in*>(&addr)->sin_port = htons(static_cast<uint16_t>(port));
-    else reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port = htons(static_cast<uint16_t>(port));
-  }
-  lua_settop(L, 3);
   ListenerCore& l = push_listener(L);
   uv_tcp_init(ctx.loop, &l.h.tcp);
   l.initialized = true;
   l.h.handle.data = &l;
-  lua_pushfstring(L, "%s:%d", host, static_cast<int>(port));
+  lua_pushfstring(L, "%s:%d", host, port);
   try {
     l.address = lua_tostring(L, -1);
   } catch (const std::bad_alloc&) {
@@ -278,7 +261,7 @@ int l_listen(lua_State* L) {
   lua_pop(L, 1);
   int r = uv_tcp_bind(&l.h.tcp, reinterpret_cast<sockaddr*>(&addr), 0);
   if (r < 0) raise_uv_error(L, "std.net.listen", "cannot listen on", l.address.c_str(), r);
-  start_listening(L, l, static_cast<int>(backlog), "std.net.listen");
+  start_listening(L, l, backlog, "std.net.listen");
   sockaddr_storage bound{};
   int len = sizeof bound;
   if (uv_tcp_getsockname(&l.h.tcp, reinterpret_cast<sockaddr*>(&bound), &len) == 0) {
@@ -287,6 +270,39 @@ int l_listen(lua_State* L) {
     if (!text.empty()) l.address.swap(text);
   }
   return 1;
+}
+
+// Stack: 1 host, 2 port, 3 opts, 4 the lookup's box; ctx is the backlog.
+int k_listen(lua_State* L, int, lua_KContext backlog) {
+  ResolveOp& op = resolve_at(L, 4);
+  if (op.status < 0) raise_uv_error(L, "std.net.listen", "cannot resolve", op.host.c_str(), op.status);
+  if (!op.addresses) raise_uv_error(L, "std.net.listen", "cannot resolve", op.host.c_str(), UV_EAI_NONAME);
+  sockaddr_storage addr{};
+  std::memcpy(&addr, op.addresses->ai_addr, op.addresses->ai_addrlen);
+  const auto port = htons(static_cast<uint16_t>(lua_tointeger(L, 2)));
+  if (addr.ss_family == AF_INET)
+    reinterpret_cast<sockaddr_in*>(&addr)->sin_port = port;
+  else
+    reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port = port;
+  return listen_on(L, addr, static_cast<int>(backlog));
+}
+
+// std.net.listen(host, port, opts?) -> Listener
+int l_listen(lua_State* L) {
+  const char* host = luaL_checkstring(L, 1);
+  const lua_Integer port = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, port >= 0 && port <= 65535, 2, "port must be in 0..65535");
+  const lua_Integer backlog = opt_field_integer(L, 3, "backlog", 511, "std.net.listen");
+  lua_settop(L, 3);
+  sockaddr_storage addr{};
+  if (parse_ip(host, static_cast<int>(port), addr)) return listen_on(L, addr, static_cast<int>(backlog));
+  // A name (say "localhost"): looked up on the threadpool, as connect's.
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  ResolveOp& op = push_resolve(L, host, hints);
+  return await_resolve(L, op, "std.net.listen", &k_listen, static_cast<lua_KContext>(backlog));
 }
 
 // std.net.listen_unix(path, opts?) -> Listener
@@ -341,6 +357,7 @@ end
 }  // namespace
 
 void init_listener_type(lua_State* L) {
+  init_resolve(L);
   luaL_newmetatable(L, kListenerMetatable);
   const luaL_Reg methods[] = {{"accept", listener_accept},
                               {"close", listener_close},

@@ -13,10 +13,9 @@ ProcessCore& core_of(uv_handle_t* h) { return *static_cast<ProcessCore*>(h->data
 void close_own_handles(ProcessCore& p) {
   if (p.closing) return;
   p.closing = true;
+  GroupReaper::unwatch(p.child);
   uv_timer_stop(&p.timer);
-  auto on_close = [](uv_handle_t* h) { core_of(h).handle_closed(); };
-  uv_close(reinterpret_cast<uv_handle_t*>(&p.timer), on_close);
-  if (p.started) uv_close(reinterpret_cast<uv_handle_t*>(&p.process), on_close);
+  uv_close(reinterpret_cast<uv_handle_t*>(&p.timer), [](uv_handle_t* h) { core_of(h).handle_closed(); });
 }
 
 void finish(ProcessCore& p) {
@@ -51,8 +50,8 @@ void settle_group(ProcessCore& p) {
   uv_timer_start(&p.timer, &on_timer, kGroupPollMs, 0);
 }
 
-void on_exit(uv_process_t* process, std::int64_t exit_status, int term_signal) {
-  ProcessCore& p = core_of(reinterpret_cast<uv_handle_t*>(process));
+void on_exit(ChildWatch& child, std::int64_t exit_status, int term_signal) {
+  ProcessCore& p = *static_cast<ProcessCore*>(child.user_data);
   p.exited = true;
   p.exit_status = exit_status;
   p.term_signal = term_signal;
@@ -74,8 +73,8 @@ void on_timer(uv_timer_t* timer) {
   settle_group(p);
 }
 
-// The runtime shuts down: kill and reap now, without the loop. Closing the
-// handle first takes it off libuv's list, so libuv does not reap it too.
+// The runtime shuts down: kill and reap now, without the loop (the
+// reaper no longer watches the child).
 void on_runtime_shutdown(OwnedResource& r) {
   ProcessCore& p = *static_cast<ProcessCore*>(r.user_data());
   p.hooks.shutdown(p);
@@ -99,27 +98,28 @@ ProcessCore::ProcessCore(uv_loop_t* loop, const Hooks& h, void* owner_object, Aw
     : owned(&on_runtime_shutdown, this), awaiter(on_interrupt, this), hooks(h), owner(owner_object) {
   uv_timer_init(loop, &timer);
   timer.data = this;
-  process.data = this;
+  child.on_exit = &on_exit;
+  child.user_data = this;
   open_handles = 1;
 }
 
-int ProcessCore::start(uv_loop_t* loop, const SpawnSpec& spec, int parent_fds[3]) {
-  bool handle_open = false;
-  const int r = start_process(loop, &process, spec, &on_exit, parent_fds, handle_open);
-  process.data = this;
-  if (handle_open) {
-    started = true;
-    ++open_handles;
+int ProcessCore::start(const SpawnSpec& spec, int parent_fds[3]) {
+  int r = UV_ENOMEM;
+  if (reaper) {
+    r = start_process(spec, pid, parent_fds);
+  } else {
+    for (int i = 0; i < 3; ++i) parent_fds[i] = -1;
   }
   if (r < 0) {
-    started = handle_open;
     finished = true;  // nothing to wait for
     exited = true;
     close_own_handles(*this);
     return r;
   }
-  pid = process.pid;
-  if (reaper) reaper->forget(pid);
+  started = true;
+  child.pid = pid;
+  reaper->forget(pid);
+  reaper->watch(child);
   return 0;
 }
 

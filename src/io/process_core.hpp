@@ -2,8 +2,8 @@
 // its Lua object: the process handle, the kill timer, how it ended, and
 // its termination (SIGTERM to its group, SIGKILL after the grace).
 //
-// It outlives its Lua object until the child is reaped and its handles
-// are closed (the runtime owns it meanwhile), so a collected or aborted
+// It outlives its Lua object until the child is reaped and its timer is
+// closed (the runtime owns it meanwhile), so a collected or aborted
 // process never becomes a zombie; at runtime shutdown it is killed and
 // reaped at once.
 #pragma once
@@ -38,8 +38,9 @@ struct ProcessCore {
   ProcessCore(const ProcessCore&) = delete;
   ProcessCore& operator=(const ProcessCore&) = delete;
 
-  /// Starts spec; returns a libuv error or 0 (see start_process).
-  int start(uv_loop_t* loop, const SpawnSpec& spec, int parent_fds[3]);
+  /// Starts spec; returns a libuv error or 0 (see start_process). Needs
+  /// `reaper` (UV_ENOMEM without one).
+  int start(const SpawnSpec& spec, int parent_fds[3]);
   /// SIGTERM to the group, SIGKILL after grace_ms (at once when 0). The
   /// core finishes once the child is reaped and its group is empty (or,
   /// a second after the SIGKILL, given up: members whose parent never
@@ -57,7 +58,7 @@ struct ProcessCore {
   void handle_opened() { ++open_handles; }
   void handle_closed();
 
-  uv_process_t process{};
+  ChildWatch child;  // while the child runs
   uv_timer_t timer{};
   OwnedResource owned;
   Awaiter awaiter;
@@ -75,7 +76,7 @@ struct ProcessCore {
   bool terminating = false;
   bool killed = false;  // SIGKILL sent to the group
   bool lua_gone = false;
-  bool closing = false;  // process and timer handles closing
+  bool closing = false;  // the timer handle closing
 };
 
 }  // namespace lua_batteries::io

@@ -240,7 +240,7 @@ int l_spawn(lua_State* L) {
     return luaL_error(L, "not enough memory");
   }
   int fds[3];
-  const int r = p->core.start(ctx.loop, p->spec, fds);
+  const int r = p->core.start(p->spec, fds);
   for (int i = 0; i < 3; ++i) {
     if (!cores[i]) continue;
     StreamCore& c = *cores[i];
@@ -262,7 +262,7 @@ int l_spawn(lua_State* L) {
     lua_pop(L, 1);
     if (r < 0) c.start_closing();
   }
-  if (r < 0) raise_uv_error(L, kFname, "cannot run", p->spec.program(), r);
+  if (r < 0) raise_uv_error(L, kFname, "cannot run", p->spec.executable(), r);
   attach_to_scope(L, p->scoped);
   lua_settop(L, obj);
   return 1;

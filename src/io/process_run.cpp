@@ -256,8 +256,8 @@ int l_run(lua_State* L) {
   parse_spawn(L, 1, 2, true, ctx.grace_ms, kFname, op->spec);
 
   int fds[3];
-  const int r = op->core.start(ctx.loop, op->spec, fds);
-  if (r < 0) raise_uv_error(L, kFname, "cannot run", op->spec.program(), r);
+  const int r = op->core.start(op->spec, fds);
+  if (r < 0) raise_uv_error(L, kFname, "cannot run", op->spec.executable(), r);
   if (fds[0] >= 0 && open_pipe(ctx.loop, *op, op->in, fds[0]) == 0) {
     op->in_open = true;
     uv_buf_t buf = uv_buf_init(op->spec.input.data(), static_cast<unsigned>(op->spec.input.size()));

@@ -1,12 +1,16 @@
 #include "io/spawn_spec.hpp"
 
 #include <fcntl.h>
+#include <spawn.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <cerrno>
 #include <cstring>
 #include <new>
+#include <string>
+#include <vector>
 
 extern char** environ;
 
@@ -178,84 +182,164 @@ void parse_spawn(lua_State* L, int cmd_index, int opts_index, bool for_run, doub
   }
 }
 
-int start_process(uv_loop_t* loop, uv_process_t* process, const SpawnSpec& spec, uv_exit_cb on_exit,
-                  int parent_fds[3], bool& handle_open) {
-  handle_open = false;
+namespace {
+
+// The program to execute for a spec with an environment of its own: as
+// execvp would find it with the child's PATH (the default search path
+// when it has none), since posix_spawnp would search the parent's. Empty
+// when no PATH entry has it.
+std::string find_in_child_path(const SpawnSpec& spec) {
+  const std::string& file = spec.args[0];
+  const char* path = "/bin:/usr/bin";
+  for (const std::string& e : spec.env)
+    if (e.compare(0, 5, "PATH=") == 0) path = e.c_str() + 5;
+  std::string candidate;
+  for (const char* p = path;; ++p) {
+    const char* end = std::strchr(p, ':');
+    if (!end) end = p + std::strlen(p);
+    candidate.assign(p, end);
+    if (candidate.empty()) candidate.push_back('.');  // an empty entry is the current directory
+    candidate += '/';
+    candidate += file;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    if (*end == 0) break;
+    p = end;
+  }
+  return {};
+}
+
+// posix_spawn's attributes and file actions, destroyed with it.
+struct SpawnSetup {
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_t actions;
+  bool ok = false;
+  SpawnSetup() {
+    if (posix_spawnattr_init(&attr) != 0) return;
+    if (posix_spawn_file_actions_init(&actions) != 0) {
+      posix_spawnattr_destroy(&attr);
+      return;
+    }
+    ok = true;
+  }
+  ~SpawnSetup() {
+    if (!ok) return;
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+  }
+};
+
+// Fills `setup` for `spec` with the child's ends of its pipes; returns a
+// positive errno, or 0.
+int prepare(SpawnSetup& setup, const SpawnSpec& spec, const int child_fds[3]) {
+  // The child leads a process group of its own, so that termination can
+  // reach everything it starts. Every signal back to its default action
+  // (an ignored SIGPIPE is not inherited) and none blocked, as a fresh
+  // program expects.
+  sigset_t all, none;
+  sigfillset(&all);
+  sigdelset(&all, SIGKILL);
+  sigdelset(&all, SIGSTOP);
+  sigemptyset(&none);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  // With a controlling terminal, a session of its own too: a program in a
+  // background group of this session would be stopped (SIGTTIN) when it
+  // reads the terminal; in a session without one it cannot. Without one,
+  // the group is enough, and cheaper: with the scheduler's autogroups a
+  // session costs a scheduling group made and freed per child.
+  const int tty = ::open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (tty >= 0) {
+    ::close(tty);
+    flags |= POSIX_SPAWN_SETSID;
+  } else {
+    flags |= POSIX_SPAWN_SETPGROUP;  // group 0: the child's own pid
+  }
+  int r = posix_spawnattr_setflags(&setup.attr, flags);
+  if (r == 0 && !(flags & POSIX_SPAWN_SETSID)) r = posix_spawnattr_setpgroup(&setup.attr, 0);
+  if (r == 0) r = posix_spawnattr_setsigdefault(&setup.attr, &all);
+  if (r == 0) r = posix_spawnattr_setsigmask(&setup.attr, &none);
+  if (r == 0 && spec.has_cwd) r = posix_spawn_file_actions_addchdir_np(&setup.actions, spec.cwd.c_str());
+  for (int i = 0; i < 3 && r == 0; ++i) {
+    switch (spec.stdio[i]) {
+      case Stdio::pipe: r = posix_spawn_file_actions_adddup2(&setup.actions, child_fds[i], i); break;
+      case Stdio::inherit: r = posix_spawn_file_actions_adddup2(&setup.actions, i, i); break;  // clears close-on-exec
+      case Stdio::null:
+        r = posix_spawn_file_actions_addopen(&setup.actions, i, "/dev/null", i == 0 ? O_RDONLY : O_RDWR, 0);
+        break;
+      case Stdio::to_stdout: r = posix_spawn_file_actions_adddup2(&setup.actions, 1, 2); break;
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+int start_process(const SpawnSpec& spec, int& pid, int parent_fds[3]) {
+  pid = 0;
   int child_fds[3] = {-1, -1, -1};
   for (int i = 0; i < 3; ++i) parent_fds[i] = -1;
-  auto close_all = [&] {
+  auto close_all = [&](bool parents_too) {
     for (int i = 0; i < 3; ++i) {
       if (child_fds[i] >= 0) ::close(child_fds[i]);
       child_fds[i] = -1;
+      if (parents_too && parent_fds[i] >= 0) ::close(parent_fds[i]), parent_fds[i] = -1;
     }
   };
-  // Pipes of our own rather than UV_CREATE_PIPE: stderr = "stdout" then
-  // shares stdout's pipe.
+  // Pipes of our own: stderr = "stdout" then shares stdout's pipe. The
+  // child's ends go above 2, so that no dup2 onto 0..2 overwrites one not
+  // yet placed (they are 0..2 only when this process closed its own).
   for (int i = 0; i < 3; ++i) {
     if (spec.stdio[i] != Stdio::pipe) continue;
     uv_file fds[2];
-    const int r = i == 0 ? uv_pipe(fds, 0, UV_NONBLOCK_PIPE) : uv_pipe(fds, UV_NONBLOCK_PIPE, 0);
+    int r = i == 0 ? uv_pipe(fds, 0, UV_NONBLOCK_PIPE) : uv_pipe(fds, UV_NONBLOCK_PIPE, 0);
     if (r < 0) {
-      close_all();
-      for (int j = 0; j < 3; ++j)
-        if (parent_fds[j] >= 0) ::close(parent_fds[j]), parent_fds[j] = -1;
+      close_all(true);
       return r;
     }
     parent_fds[i] = i == 0 ? fds[1] : fds[0];
     child_fds[i] = i == 0 ? fds[0] : fds[1];
-  }
-  uv_stdio_container_t stdio[3];
-  for (int i = 0; i < 3; ++i) {
-    switch (spec.stdio[i]) {
-      case Stdio::pipe:
-        stdio[i].flags = UV_INHERIT_FD;
-        stdio[i].data.fd = child_fds[i];
-        break;
-      case Stdio::inherit:
-        stdio[i].flags = UV_INHERIT_FD;
-        stdio[i].data.fd = i;
-        break;
-      case Stdio::null:
-        stdio[i].flags = UV_IGNORE;
-        break;
-      case Stdio::to_stdout:
-        stdio[i] = stdio[1];
-        break;
+    if (child_fds[i] < 3) {
+      const int moved = ::fcntl(child_fds[i], F_DUPFD_CLOEXEC, 3);
+      r = moved < 0 ? -errno : 0;
+      ::close(child_fds[i]);
+      child_fds[i] = moved;
+      if (r < 0) {
+        close_all(true);
+        return r;
+      }
     }
   }
   std::vector<char*> args;
   std::vector<char*> env;
-  bool ok = true;
+  std::string program;
+  int err = ENOMEM;
   try {
     for (const std::string& a : spec.args) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     for (const std::string& e : spec.env) env.push_back(const_cast<char*>(e.c_str()));
     env.push_back(nullptr);
+    const bool search = spec.args[0].find('/') == std::string::npos;
+    if (search && spec.has_env) program = find_in_child_path(spec);
+    SpawnSetup setup;
+    err = setup.ok ? prepare(setup, spec, child_fds) : ENOMEM;
+    if (err == 0) {
+      char* const* envp = spec.has_env ? env.data() : environ;
+      pid_t child = 0;
+      // posix_spawn runs the child in this process's memory until it execs
+      // (CLONE_VM | CLONE_VFORK): no copy of the page tables, which is most
+      // of what fork costs a process with many mappings.
+      if (search && !spec.has_env)
+        err = posix_spawnp(&child, args[0], &setup.actions, &setup.attr, args.data(), envp);
+      else if (search && program.empty())
+        err = ENOENT;
+      else
+        err = posix_spawn(&child, search ? program.c_str() : args[0], &setup.actions, &setup.attr, args.data(), envp);
+      if (err == 0) pid = child;
+    }
   } catch (const std::bad_alloc&) {
-    ok = false;
+    err = ENOMEM;
   }
-  int r = UV_ENOMEM;
-  if (ok) {
-    uv_process_options_t options{};
-    options.exit_cb = on_exit;
-    options.file = args[0];
-    options.args = args.data();
-    options.env = spec.has_env ? env.data() : nullptr;
-    options.cwd = spec.has_cwd ? spec.cwd.c_str() : nullptr;
-    options.stdio = stdio;
-    options.stdio_count = 3;
-    // A session of its own makes the child the leader of a new process
-    // group, so that termination can reach everything it starts.
-    options.flags = UV_PROCESS_DETACHED;
-    r = uv_spawn(loop, process, &options);
-    handle_open = true;  // even when uv_spawn failed
-  }
-  close_all();
-  if (r < 0) {
-    for (int i = 0; i < 3; ++i)
-      if (parent_fds[i] >= 0) ::close(parent_fds[i]), parent_fds[i] = -1;
-  }
-  return r;
+  close_all(err != 0);
+  return -err;
 }
 
 const char* signal_name(int sig) {

@@ -37,8 +37,12 @@ struct SpawnSpec {
 
   std::string command;  // a string cmd, as given
 
-  /// The program as error messages name it (a string cmd: the command).
+  /// The program as messages about what it did name it (a string cmd: the
+  /// command, which the shell ran).
   const char* program() const { return !command.empty() ? command.c_str() : args.empty() ? "" : args[0].c_str(); }
+  /// What was executed, for a failure to start it: args[0] (`/bin/sh` for
+  /// a string cmd, which is what could not run).
+  const char* executable() const { return args.empty() ? "" : args[0].c_str(); }
 };
 
 /// [-0, +0, v] Reads `cmd` (index `cmd_index`) and the options table (at
@@ -49,14 +53,14 @@ struct SpawnSpec {
 void parse_spawn(lua_State* L, int cmd_index, int opts_index, bool for_run, double default_grace_ms,
                  const char* fname, SpawnSpec& spec);
 
-/// Starts the program in a process group of its own. For each descriptor
-/// connected by a pipe, `parent_fds[i]` receives this process's end
-/// (non-blocking, close-on-exec); the others get -1. Returns a libuv error
-/// or 0; on error nothing is left open but the process handle. handle_open
-/// says whether the handle was initialised (uv_spawn was called, even if
-/// it failed): then the caller must uv_close it.
-int start_process(uv_loop_t* loop, uv_process_t* process, const SpawnSpec& spec, uv_exit_cb on_exit,
-                  int parent_fds[3], bool& handle_open);
+/// Starts the program (posix_spawn) in a process group of its own (and a
+/// session of its own when this process has a controlling terminal), with
+/// every signal at its default action. For each
+/// descriptor connected by a pipe, `parent_fds[i]` receives this process's
+/// end (non-blocking, close-on-exec); the others get -1. Returns a libuv
+/// error (nothing is left open) or 0 with the child's `pid`, which the
+/// caller must reap (GroupReaper::watch).
+int start_process(const SpawnSpec& spec, int& pid, int parent_fds[3]);
 
 /// "KILL" -> 9 and back, for the names Lua sees ("SIGKILL").
 const char* signal_name(int sig);

@@ -7,9 +7,10 @@
 // the runtime owns it (lua_batteries::own), so lua_close closes it.
 //
 // Reading: received bytes are appended to `in`; a read takes what it needs
-// from the front. The libuv read runs only while a reader waits, so a peer
-// cannot make the stream buffer without bound, and a cancelled read loses
-// nothing: what arrived stays in `in`.
+// from the front. The libuv read runs while a reader waits, and after it
+// only until kReadAhead bytes are buffered, so a peer cannot make the
+// stream buffer without bound, and a cancelled read loses nothing: what
+// arrived stays in `in`.
 // Writing: uv_try_write first; what the OS did not take at once goes to a
 // uv_write, and the writer waits for it (backpressure). A write cancelled
 // while its request is in flight leaves the stream closed for writing.
@@ -30,6 +31,8 @@ namespace lua_batteries::io {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kDefaultMaxLine = 1024 * 1024;
+/// What a stream reads ahead of its reader at most (plus one chunk).
+constexpr std::size_t kReadAhead = 64 * 1024;
 
 struct StreamCore {
   /// What the waiting reader needs before it can continue.
@@ -50,6 +53,12 @@ struct StreamCore {
   /// Starts the libuv read for a reader that wants `want`. Returns a libuv
   /// error, or 0.
   int start_reading(Want want);
+  /// No reader waits: the read goes on while less than kReadAhead bytes
+  /// are buffered (and neither end of input nor an error came), so that a
+  /// task reading in a loop does not stop and restart the OS read each
+  /// time; the handle does not keep the loop alive meanwhile. Otherwise
+  /// the read stops (backpressure).
+  void read_ahead();
   void stop_reading();
   /// Hands `bytes` to the OS: 1 when all of it was taken at once, 0 when
   /// the rest is in flight (write_in_flight; its completion completes

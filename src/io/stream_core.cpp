@@ -1,6 +1,6 @@
 // The libuv side of a Stream (stream.hpp): buffering, the read that runs
-// only while a reader waits, interrupts of waiting readers and writers,
-// and closing.
+// while a reader waits (and a little ahead), interrupts of waiting readers
+// and writers, and closing.
 #include <cstring>
 #include <new>
 
@@ -43,9 +43,11 @@ void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
     s.read_error = static_cast<int>(nread);
   }
   if (s.want != StreamCore::Want::none && s.satisfies(s.want)) {
-    s.stop_reading();
     s.want = StreamCore::Want::none;
     s.read_awaiter.complete();
+    s.read_ahead();
+  } else if (s.want == StreamCore::Want::none) {
+    s.read_ahead();
   }
 }
 
@@ -125,6 +127,7 @@ bool StreamCore::satisfies(Want w) const {
 
 int StreamCore::start_reading(Want w) {
   want = w;
+  uv_ref(handle());  // a waiting reader keeps the loop alive
   if (reading) return 0;
   const int r = uv_read_start(stream(), &on_alloc, &on_read);
   if (r < 0) {
@@ -135,10 +138,19 @@ int StreamCore::start_reading(Want w) {
   return 0;
 }
 
+void StreamCore::read_ahead() {
+  if (eof || read_error || available() >= kReadAhead) {
+    stop_reading();
+    return;
+  }
+  uv_unref(handle());
+}
+
 void StreamCore::stop_reading() {
   if (!reading) return;
   reading = false;
   uv_read_stop(stream());
+  uv_ref(handle());
 }
 
 void StreamCore::start_closing() {

@@ -1,7 +1,8 @@
 -- Cancelled std.fs calls: one that had not started does not run; one that
--- was running completes and its result is discarded, a file it opened is
--- closed; a write is all or nothing (never a partial file, never a
--- temporary file left behind). Holds whenever the cancellation comes.
+-- was running completes (a read's result is discarded and a file it
+-- opened is closed); a write is all or nothing (never a partial file,
+-- never a temporary file left behind). Holds whenever the cancellation
+-- comes.
 local h = dofile(arg[0]:match("(.*/)") .. "lib/io_helpers.lua")
 local task, fs = std.task, std.fs
 

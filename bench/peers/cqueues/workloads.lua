@@ -3,7 +3,7 @@
 --   lua5.4 workloads.lua WORKLOAD [SIZES...]
 --
 -- WORKLOAD is one of empty, w1..w4, w6, w7 (see shared/bench/WORKLOADS.md), w8,
--- w8b, w9 (docs/performance.md);
+-- w8b, w9, w10 (docs/performance.md);
 -- prints "RESULT seconds=..." for the measured part. cqueues cannot stop a
 -- running coroutine, so there is no with_timeout (W5); W4 cancels through a
 -- condition variable every sleeper waits on, W6 nests one controller per
@@ -196,9 +196,64 @@ function workloads.w9(n)
   return now() - start
 end
 
+-- W10: cqueues sockets. The server reads up to 64 bytes (read(-64)) and
+-- writes them back; clients read exactly 64. Output is unbuffered ("bn"),
+-- so every write is sent at once, as the other implementations do.
+function workloads.w10(clients, rounds)
+  local socket = require "cqueues.socket"
+  local message = string.rep("x", 64)
+  local latencies = {}
+  local seconds
+  run(function()
+    local cq = cqueues.running()
+    local srv = socket.listen{host = "127.0.0.1", port = 0, nodelay = true}
+    local _, _, port = srv:localname()
+    cq:wrap(function()
+      for _ = 1, clients do
+        local con = assert(srv:accept())
+        con:setmode("b", "bn")
+        cq:wrap(function()
+          while true do
+            local data = con:read(-64)
+            if not data then break end
+            con:write(data)
+          end
+          con:close()
+        end)
+      end
+      srv:close()
+    end)
+    local conns = {}
+    for c = 1, clients do
+      local con = socket.connect{host = "127.0.0.1", port = port, nodelay = true}
+      assert(con:connect())
+      con:setmode("b", "bn")
+      conns[c] = con
+    end
+    local start = now()
+    local group = cqueues.new()
+    for c = 1, clients do
+      group:wrap(function()
+        local con = conns[c]
+        for _ = 1, rounds do
+          local t0 = now()
+          con:write(message)
+          assert(#con:read(64) == 64)
+          latencies[#latencies + 1] = now() - t0
+        end
+        con:close()
+      end)
+    end
+    assert(group:loop())
+    seconds = now() - start
+  end)
+  table.sort(latencies)
+  return seconds, string.format(" p99_ms=%.3f", latencies[math.ceil(#latencies * 0.99)] * 1000)
+end
+
 local name = arg[1]
 if not workloads[name] then
-  io.stderr:write("usage: workloads.lua {empty|w1|w2|w3|w4|w6|w7|w8|w8b|w9} [SIZES...]\n")
+  io.stderr:write("usage: workloads.lua {empty|w1|w2|w3|w4|w6|w7|w8|w8b|w9|w10} [SIZES...]\n")
   os.exit(2)
 end
 local sizes = {}
