@@ -185,7 +185,7 @@ int after_send(lua_State* L, int, lua_KContext ctx) {
     case kClosed:
       raise_closed(L);
     default:
-      f.rt.errors().raise(L, ErrorKind::cancelled);
+      raise_interrupted(L, f);
   }
 }
 
@@ -199,7 +199,7 @@ int after_recv(lua_State* L, int, lua_KContext ctx) {
       lua_pushnil(L);
       return 1;
     default:
-      f.rt.errors().raise(L, ErrorKind::cancelled);
+      raise_interrupted(L, f);
   }
 }
 

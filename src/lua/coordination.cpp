@@ -47,7 +47,7 @@ void prepare_node(Fiber& f) {
 }
 
 std::uintptr_t finish_queued_wait(lua_State* L, Fiber& f) {
-  if (!f.rt.finish_wait(f)) f.rt.errors().raise(L, ErrorKind::cancelled);
+  if (!f.rt.finish_wait(f)) raise_interrupted(L, f);
   return f.site_wait.node.data;
 }
 
