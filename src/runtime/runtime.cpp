@@ -90,11 +90,6 @@ std::string Runtime::describe_error(const Task& t) {
 
 // --- suspension and waits -------------------------------------------------
 
-int Runtime::suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx) {
-  f.suspend_pending = true;
-  return lua_yieldk(L, 0, ctx, k);
-}
-
 void Runtime::wait_sleep(Fiber& f, std::uint64_t due_ns) {
   deadlines_.insert(f.sleep_entry, due_ns);
   f.wait = Wait::sleep;
@@ -129,21 +124,6 @@ void Runtime::wait_await(Fiber& f, Awaiter& awaiter) {
   awaiter.fiber_ = &f;
   ++external_waits_;
   f.token()->add_waiter(f.cancel_waiter);
-}
-
-void Runtime::wait_on(Fiber& f, WaitSite& site) {
-  f.wait = Wait::site;
-  f.site_wait.site = &site;
-  if (site.external) ++external_waits_;
-  f.token()->add_waiter(f.cancel_waiter);
-}
-
-bool Runtime::finish_wait(Fiber& f) {
-  WaitSite* site = f.site_wait.site;
-  if (!site) return false;
-  f.site_wait.site = nullptr;
-  if (site->external) --external_waits_;
-  return true;
 }
 
 void Runtime::end_wait(Fiber& f, Interruption why) {
@@ -183,7 +163,7 @@ void Runtime::wake(Fiber& f) {
 void Runtime::resume_later(Fiber& f) {
   if (f.state != FiberState::waiting) return;
   f.cancel_waiter.unregister();
-  deadlines_.remove(f.sleep_entry);
+  if (f.sleep_entry.is_queued()) deadlines_.remove(f.sleep_entry);
   make_runnable(f);
 }
 

@@ -132,7 +132,10 @@ class Runtime {
   }
   /// Yields L to the scheduler; f's wait must be set (a wait_* call). The
   /// fiber continues in k. [-0, +0, -] (yields)
-  int suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx);
+  int suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx) {
+    f.suspend_pending = true;
+    return lua_yieldk(L, 0, ctx, k);
+  }
   void wait_turn(Fiber& f) { f.wait = Wait::turn; }
   /// May throw std::bad_alloc (the deadline queue grows).
   void wait_sleep(Fiber& f, std::uint64_t due_ns);
@@ -143,14 +146,25 @@ class Runtime {
   void wait_await(Fiber& f, Awaiter& awaiter);
   /// A wait described by `site` (wait_site.hpp): cancel-aware, ended by
   /// complete_wait or by site.interrupt.
-  void wait_on(Fiber& f, WaitSite& site);
+  void wait_on(Fiber& f, WaitSite& site) {  // inline: every channel wait
+    f.wait = Wait::site;
+    f.site_wait.site = &site;
+    if (site.external) ++external_waits_;
+    f.token()->add_waiter(f.cancel_waiter);
+  }
   /// The event f waits for on its site came: f continues on a later turn.
   /// The site stays attached until finish_wait, so that an abort in
   /// between still reaches it. No effect unless f is waiting.
   void complete_wait(Fiber& f) { resume_later(f); }
   /// In the continuation of a site wait: detaches the site. True if the
   /// wait completed, false if it was interrupted (the site's interrupt ran).
-  bool finish_wait(Fiber& f);
+  bool finish_wait(Fiber& f) {
+    WaitSite* site = f.site_wait.site;
+    if (!site) return false;
+    f.site_wait.site = nullptr;
+    if (site->external) --external_waits_;
+    return true;
+  }
   /// Ends f's wait as interrupted (cancellation) and queues it; no effect
   /// unless f is waiting.
   void wake(Fiber& f);
