@@ -97,7 +97,12 @@ struct Config {
   ///    side by side.
   ///  - off (slice_ms == 0, watchdog == false): no timer, no signal
   ///    handler; a busy loop holds the thread until it suspends, deadlines
-  ///    and hard aborts reach it only then.
+  ///    and hard aborts reach it only then (lua_batteries::interrupt still
+  ///    stops it: it needs no timer). One exception: while a report
+  ///    converts an error value that has a metatable to text (its
+  ///    __tostring, which has a budget of 100 ms), the watchdog's timer
+  ///    and handler run, so that a script cannot hang the report by
+  ///    removing the budget's hook.
   double slice_ms = 0;
   /// See slice_ms; ignored when slice_ms > 0.
   bool watchdog = true;

@@ -275,7 +275,7 @@ int await_continue(lua_State* L, int, lua_KContext ctx) {
   }
   switch (f.await_end) {
     case Fiber::AwaitEnd::interrupted:
-      f.rt.errors().raise(L, detail::ErrorKind::cancelled);
+      detail::raise_interrupted(L, f);
     case Fiber::AwaitEnd::abandoned:
       return luaL_error(L, "%s: the operation was abandoned before it completed", f.await_call.what);
     case Fiber::AwaitEnd::completed:

@@ -145,6 +145,13 @@ int deliver_scope_result(lua_State* L, Scope& s);
 Fiber& check_suspendable(lua_State* L, Runtime& rt, const char* what);
 /// [-0, +0, v] Raises `task cancelled` if f's token is cancelled.
 void check_cancel(lua_State* L, Fiber& f);
+/// [-0, +0, v] In a wait's continuation, the wait did not complete: raises
+/// `task aborted` if a hard abort ended it (a __close handler that waited
+/// finishes: Runtime::close_threads), else `task cancelled`.
+[[noreturn]] void raise_interrupted(lua_State* L, Fiber& f);
+/// [-0, +0, v] In a wait's continuation: raises `task aborted` if a hard
+/// abort ended the wait (see raise_interrupted).
+void check_aborted(lua_State* L, Fiber& f);
 /// [-0, +0, v] A duration argument: a number, validated with `context`.
 double check_duration_arg(lua_State* L, int index, const char* context);
 /// [-0, +0, v] Raises the duration error text for ms.

@@ -14,8 +14,12 @@ const char* const kChannelMetatable = "std.task.Channel";
 namespace {
 
 constexpr const char* kClosedMessage = "std.task.channel: send on a closed channel";
-// Stack a waiter keeps free for what is handed to it while it waits.
+// Stack a waiter keeps free for what is handed to it while it waits. Lua
+// gives a C function LUA_MINSTACK free slots, and send and recv wait with
+// at most two values on their frame, so that room is there already (a
+// luaL_checkstack per wait was a fiftieth of a hand-off).
 constexpr int kWaiterStack = 4;
+static_assert(2 + kWaiterStack <= LUA_MINSTACK, "send and recv rely on a C function's LUA_MINSTACK slots");
 
 // A send or a recv is a hand-off's whole cost but for the switch, and the
 // metatable comparison of check_object is a third of it: a full userdata
@@ -23,10 +27,13 @@ constexpr int kWaiterStack = 4;
 // a Channel (Lua code cannot write a userdata's bytes, and no other type
 // stores such a word). Anything else goes through check_object, which
 // also gives the standard error.
+// lua_rawlen is a full userdata's size (also a string's length or a
+// table's border, but lua_touserdata gives those null; a light userdata's
+// is 0), so one call checks both the type and the size.
 Channel& check_channel(lua_State* L, int index) {
-  if (lua_type(L, index) == LUA_TUSERDATA && lua_rawlen(L, index) == sizeof(Channel)) {
+  if (lua_rawlen(L, index) == sizeof(Channel)) {
     auto* c = static_cast<Channel*>(lua_touserdata(L, index));
-    if (c->tag == (reinterpret_cast<std::uintptr_t>(c) ^ kChannelTag)) return *c;
+    if (c && c->tag == (reinterpret_cast<std::uintptr_t>(c) ^ kChannelTag)) return *c;
   }
   return *static_cast<Channel*>(check_object(L, index, kChannelMetatable));
 }
@@ -185,7 +192,7 @@ int after_send(lua_State* L, int, lua_KContext ctx) {
     case kClosed:
       raise_closed(L);
     default:
-      f.rt.errors().raise(L, ErrorKind::cancelled);
+      raise_interrupted(L, f);
   }
 }
 
@@ -199,7 +206,7 @@ int after_recv(lua_State* L, int, lua_KContext ctx) {
       lua_pushnil(L);
       return 1;
     default:
-      f.rt.errors().raise(L, ErrorKind::cancelled);
+      raise_interrupted(L, f);
   }
 }
 
@@ -237,7 +244,6 @@ int channel_send(lua_State* L) {
   if (c.closed) raise_closed(L);
   if (send_now(L, c)) return 0;
   Fiber& waiter = require_fiber(L, f, "std.task.Channel:send");
-  luaL_checkstack(L, kWaiterStack, nullptr);
   prepare_node(waiter);
   c.senders.push_back(waiter.site_wait.node);
   return suspend_in_queue(L, waiter, send_site, &after_send);
@@ -262,7 +268,6 @@ int channel_recv(lua_State* L) {
     return 1;
   }
   Fiber& waiter = require_fiber(L, f, "std.task.Channel:recv");
-  luaL_checkstack(L, kWaiterStack, nullptr);
   prepare_node(waiter);
   c.receivers.push_back(waiter.site_wait.node);
   return suspend_in_queue(L, waiter, recv_site, &after_recv);

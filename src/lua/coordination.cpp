@@ -22,35 +22,6 @@ void open_coordination(lua_State* L, Runtime& rt, int module_index) {
   open_task_var(L, rt, module_index);
 }
 
-Fiber* enter_wait(lua_State* L, Runtime& rt) {
-  if (rt.is_closed()) luaL_error(L, "std.task: runtime is shut down");
-  Fiber* f = rt.suspendable_fiber(L);
-  if (f) check_cancel(L, *f);
-  return f;
-}
-
-Fiber& require_fiber(lua_State* L, Fiber* f, const char* what) {
-  if (!f) raise_cannot_suspend(L, what);
-  return *f;
-}
-
-int suspend_in_queue(lua_State* L, Fiber& f, WaitSite& site, lua_KFunction k) {
-  f.rt.wait_on(f, site);
-  return f.rt.suspend(L, f, k, reinterpret_cast<lua_KContext>(&f));
-}
-
-Fiber& fiber_of(WaitNode& node) { return container_of(container_of(node, &SiteWait::node), &Fiber::site_wait); }
-
-void prepare_node(Fiber& f) {
-  f.site_wait.node.prev = f.site_wait.node.next = nullptr;
-  f.site_wait.node.data = kWaiting;
-}
-
-std::uintptr_t finish_queued_wait(lua_State* L, Fiber& f) {
-  if (!f.rt.finish_wait(f)) f.rt.errors().raise(L, ErrorKind::cancelled);
-  return f.site_wait.node.data;
-}
-
 bool read_count(lua_State* L, int index, bool allow_huge, lua_Integer* out) {
   if (lua_type(L, index) != LUA_TNUMBER) return false;
   if (lua_isinteger(L, index)) {

@@ -22,6 +22,7 @@
 #include "core/container_of.hpp"
 #include "core/wait_queue.hpp"
 #include "lua/bindings.hpp"
+#include "runtime/runtime.hpp"
 #include "runtime/wait_site.hpp"
 
 namespace lua_batteries::detail {
@@ -56,24 +57,44 @@ void inherit_vars(lua_State* L, Runtime& rt, const void* new_task);
 /// suspend on L, or null where none may (then only an operation that can
 /// complete at once can be done). Raises `task cancelled` if that fiber's
 /// token is cancelled, and "std.task: runtime is shut down" after shutdown.
-Fiber* enter_wait(lua_State* L, Runtime& rt);
+/// Inline, as the helpers below: a channel hand-off is a few of these
+/// around one task switch, and calls into another file were a tenth of it.
+inline Fiber* enter_wait(lua_State* L, Runtime& rt) {
+  if (rt.is_closed()) luaL_error(L, "std.task: runtime is shut down");
+  Fiber* f = rt.suspendable_fiber(L);
+  if (f && f->is_cancelled()) check_cancel(L, *f);
+  return f;
+}
 /// [-0, +0, v] The fiber from enter_wait when the operation must wait:
 /// raises "<what>: cannot suspend here" when there is none.
-Fiber& require_fiber(lua_State* L, Fiber* f, const char* what);
+inline Fiber& require_fiber(lua_State* L, Fiber* f, const char* what) {
+  if (!f) raise_cannot_suspend(L, what);
+  return *f;
+}
 /// [-0, +0, v] (yields) Suspends f, whose site_wait.node the caller set
 /// up (prepare_node) and linked, on `site` until the primitive completes
 /// it or it is interrupted. Continues in k with ctx = the Fiber, where
 /// finish_wait says which.
-int suspend_in_queue(lua_State* L, Fiber& f, WaitSite& site, lua_KFunction k);
+inline int suspend_in_queue(lua_State* L, Fiber& f, WaitSite& site, lua_KFunction k) {
+  f.rt.wait_on(f, site);
+  return f.rt.suspend(L, f, k, reinterpret_cast<lua_KContext>(&f));
+}
 /// The fiber whose site_wait.node `node` is.
-Fiber& fiber_of(WaitNode& node);
+inline Fiber& fiber_of(WaitNode& node) { return container_of(container_of(node, &SiteWait::node), &Fiber::site_wait); }
 /// The site a queued node waits on (what kind of waiter it is).
 inline WaitSite& site_of(WaitNode& node) { return *container_of(node, &SiteWait::node).site; }
 /// Sets up f.site_wait.node for a wait (in no queue, kWaiting).
-void prepare_node(Fiber& f);
+inline void prepare_node(Fiber& f) {
+  f.site_wait.node.prev = f.site_wait.node.next = nullptr;
+  f.site_wait.node.data = kWaiting;
+}
 /// [-0, +0, v] In a continuation: ends f's site wait, raising `task
-/// cancelled` if it was interrupted; else the node's word (a WaitState).
-std::uintptr_t finish_queued_wait(lua_State* L, Fiber& f);
+/// cancelled` (`task aborted` after a hard abort) if it was interrupted;
+/// else the node's word (a WaitState).
+inline std::uintptr_t finish_queued_wait(lua_State* L, Fiber& f) {
+  if (!f.rt.finish_wait(f)) raise_interrupted(L, f);
+  return f.site_wait.node.data;
+}
 
 /// [-0, +0, -] Reads a positive integer (or, if allow_huge, math.huge)
 /// argument; false when the value is neither.

@@ -41,6 +41,7 @@ int after_join(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
   Task& t = check_handle(L, 1);
   f.rt.end_join(f, t);
+  check_aborted(L, f);
   check_cancel(L, f);  // a cancel in the same turn wins; the handle stays joinable
   return deliver(L, t);
 }

@@ -82,7 +82,7 @@ WaitSite select_site{&select_interrupt, false, "channel select"};
 
 int after_select(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
-  if (!f.rt.finish_wait(f)) f.rt.errors().raise(L, ErrorKind::cancelled);
+  if (!f.rt.finish_wait(f)) raise_interrupted(L, f);
   auto& sel = *static_cast<SelectWait*>(lua_touserdata(L, 2));
   switch (sel.state) {
     case kCompleted:
@@ -95,7 +95,7 @@ int after_select(lua_State* L, int, lua_KContext ctx) {
       lua_pushnil(L);
       return 2;
     default:
-      f.rt.errors().raise(L, ErrorKind::cancelled);
+      raise_interrupted(L, f);
   }
 }
 

@@ -57,6 +57,7 @@ int l_shield(lua_State* L) {
 int after_move_on(lua_State* L, int, lua_KContext ctx) {
   Scope& s = *reinterpret_cast<Scope*>(ctx);
   Runtime& rt = s.rt;
+  if (Fiber* f = rt.running()) check_aborted(L, *f);  // the abort released the scope
   if (s.deadline_hit) {
     rt.release_scope(s);
     // The deadline passed, but if the caller was cancelled too that cancel

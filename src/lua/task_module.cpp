@@ -20,7 +20,7 @@ int after_wait(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
   // Continued by a hard abort, so that the __close handler it waited in
   // finishes (Runtime::close_threads): the wait did not happen.
-  if (f.abort_requested) f.rt.errors().raise(L, ErrorKind::aborted);
+  check_aborted(L, f);
   check_cancel(L, f);
   return 0;
 }
@@ -115,6 +115,7 @@ int l_checkpoint(lua_State* L) {
 int after_scope(lua_State* L, int, lua_KContext ctx) {
   Scope& s = *reinterpret_cast<Scope*>(ctx);
   Runtime& rt = s.rt;
+  if (Fiber* f = rt.running()) check_aborted(L, *f);  // the abort released the scope
   lua_State* body = s.body.thread;
   if (s.deadline_hit) {
     rt.release_scope(s);
@@ -336,6 +337,15 @@ Fiber& check_suspendable(lua_State* L, Runtime& rt, const char* what) {
 
 void check_cancel(lua_State* L, Fiber& f) {
   if (f.is_cancelled()) f.rt.errors().raise(L, ErrorKind::cancelled);
+}
+
+void raise_interrupted(lua_State* L, Fiber& f) {
+  f.rt.errors().raise(L, f.abort_requested ? ErrorKind::aborted : ErrorKind::cancelled);
+  __builtin_unreachable();
+}
+
+void check_aborted(lua_State* L, Fiber& f) {
+  if (f.abort_requested) f.rt.errors().raise(L, ErrorKind::aborted);
 }
 
 void raise_duration_error(lua_State* L, const char* context, double ms) {

@@ -54,7 +54,7 @@ struct TokenWait {
 
 int after_token_wait(lua_State* L, int, lua_KContext ctx) {
   Fiber& f = *reinterpret_cast<Fiber*>(ctx);
-  if (!f.rt.finish_wait(f)) f.rt.errors().raise(L, ErrorKind::cancelled);
+  if (!f.rt.finish_wait(f)) raise_interrupted(L, f);
   return 0;
 }
 

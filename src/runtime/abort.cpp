@@ -49,6 +49,7 @@ std::size_t Runtime::AbortWalk::run(Runtime& rt) {
       continue;
     }
     f->abort_requested = true;
+    if (f->cleaning_up) f->cleanup_cut = true;  // its __close handlers are running: cut them
     f->abort_next = order;
     order = f;
     if (f->wait == Wait::scope && f->awaited_scope) {
@@ -78,40 +79,58 @@ bool Runtime::finalize_abort(Fiber& f) {
     return false;
   if (f.state == FiberState::runnable) f.run_hook.unlink();
   if (f.wait == Wait::scope && f.awaited_scope) release_scope(*f.awaited_scope);
-  // Suspended by time slicing or in a plain wait (turn, sleep), whose
-  // continuation raises the abort: a __close handler it was in may finish.
-  const bool plain_wait = f.wait == Wait::none || f.wait == Wait::turn || f.wait == Wait::sleep;
+  // Whatever it waited for, the wait ends here: a __close handler it was
+  // in finishes, its wait raising `task aborted` (close_threads).
   end_wait(f, Interruption::aborted);
-  close_threads(f, plain_wait);
+  close_threads(f);
   if (f.kind == FiberKind::task) static_cast<Task&>(f).nresults = 0;
   if (f.kind == FiberKind::main && run_) run_main_aborted();
   complete(f, Outcome::aborted);
   return true;
 }
 
-void Runtime::close_threads(Fiber& f, bool plain_wait) {
-  // Lua's reset of a thread runs its own pending __close handlers but not
-  // those of the coroutines it is suspended inside: reset those first,
-  // innermost first. While they run, the fiber counts as running (so
-  // current() and spawn see it) but cannot suspend.
-  const bool in_coroutine = !f.nested.empty();
+void Runtime::close_threads(Fiber& f) {
+  // A __close handler that had started finishes first. Then Lua's reset
+  // of a thread runs its own pending __close handlers but not those of the
+  // coroutines it is suspended inside: reset those first, innermost first.
+  // While they run, the fiber counts as running (so current() and spawn
+  // see it) but cannot suspend. They are bounded as busy code is: the
+  // preemption hook runs on the thread being reset, and the next hard
+  // abort (a second Ctrl-C, a grace window that ends) cuts them
+  // (cleanup_cut; watchdog.cpp).
   Fiber* saved = running_;
   running_ = &f;
   const FiberState saved_state = f.state;
   f.state = FiberState::running;
+  f.cleaning_up = true;
+  const Preemptor::Outer outer = preemptor_.enter_report(nullptr);
+  if (f.thread) {
+    watch_cleanup(f.thread);
+    finish_running_close_handler(f);
+  }
   while (!f.nested.empty()) {
     lua_State* co = f.nested.back().thread;
     f.nested.pop_back();
     guards_.unpark(co);
+    watch_cleanup(co);
     reset_reporting_errors(f, co);
   }
   if (f.thread) {  // a task that never ran has none
-    if (plain_wait && !in_coroutine) finish_running_close_handler(f, f.thread);
+    watch_cleanup(f.thread);
     reset_reporting_errors(f, f.thread);
     lua_settop(f.thread, 0);
   }
+  preemptor_.leave_report(outer);
+  f.cleaning_up = false;
+  f.cleanup_cut = false;
   f.state = saved_state;
   running_ = saved;
+}
+
+void Runtime::watch_cleanup(lua_State* thread) {
+  // The virtual clock never passes a deadline while code runs.
+  const DeadlineEntry* next = preemptor_.is_on() && !clock_.is_virtual() ? deadlines_.top() : nullptr;
+  preemptor_.enter_resume(thread, next ? next->due_ns : UINT64_MAX);
 }
 
 namespace {
@@ -137,15 +156,32 @@ int running_close_handler_depth(lua_State* co) {
   return 0;
 }
 
-// Return hook while a __close handler that had started finishes: once the
-// handler itself returns, the abort is raised there, so that none of the
-// fiber's own code runs after it.
-void on_close_handler_return(lua_State* L, lua_Debug*) {
+// Count hook once the __close handler let finish has returned: the
+// fiber's own code goes no further. Other handlers the same exit closes
+// (pending ones) run first; at the first instruction outside every
+// handler the fiber yields back to finish_running_close_handler, suspended
+// as if the handler had never run, and the reset runs the rest. Where it
+// cannot yield, the abort is raised instead.
+void after_close_handler(lua_State* L, lua_Debug*) {
   Runtime* rt = Runtime::from(L);
-  if (!rt || stack_depth(L) != rt->finishing_close_depth()) return;
+  Fiber* f = rt ? rt->running() : nullptr;
+  if (!f || running_close_handler_depth(L) != 0) return;
   lua_sethook(L, nullptr, 0, 0);
+  if (lua_isyieldable(L)) {
+    f->suspend_pending = true;  // a coroutine the fiber is inside passes the yield on
+    lua_yield(L, 0);  // inside a hook it returns; Lua yields once the hook does
+    return;
+  }
   rt->errors().push(L, ErrorKind::aborted);
   lua_error(L);
+}
+
+// Return hook while a __close handler that had started finishes: once the
+// handler itself returns, after_close_handler takes over.
+void on_close_handler_return(lua_State* L, lua_Debug*) {
+  Runtime* rt = Runtime::from(L);
+  if (!rt || L != rt->finishing_close_thread() || stack_depth(L) != rt->finishing_close_depth()) return;
+  lua_sethook(L, after_close_handler, LUA_MASKCOUNT, 1);
 }
 
 // Call hook set on a thread while an abort resets it. Lua passes each
@@ -183,27 +219,42 @@ void Runtime::note_close_error(Fiber& f, lua_State* L, int index) {
   }
 }
 
-void Runtime::finish_running_close_handler(Fiber& f, lua_State* thread) {
+void Runtime::finish_running_close_handler(Fiber& f) {
   // A handler that had started (suspended in it by time slicing, or in a
-  // wait of its own) finishes before the thread is reset, as the pending
-  // ones will: it runs on, cannot suspend (a wait raises), and the abort
-  // is raised as it returns (on_close_handler_return).
+  // wait of its own, perhaps inside a coroutine it resumed) finishes
+  // before the threads are reset, as the pending ones will: the fiber is
+  // resumed, its wait raising `task aborted` (the wait ended: finalize_abort);
+  // the handler cannot suspend any more (a wait raises), and once it
+  // returns the fiber goes no further (after_close_handler). The handler
+  // is the outermost one running on the fiber's threads: f.thread, then
+  // the coroutines it is inside, outermost first.
+  lua_State* thread = f.thread;
   if (lua_status(thread) != LUA_YIELD) return;
-  const int depth = running_close_handler_depth(thread);
+  lua_State* at = thread;
+  int depth = running_close_handler_depth(thread);
+  for (std::size_t i = 0; depth == 0 && i < f.nested.size(); ++i) {
+    at = f.nested[i].thread;
+    depth = running_close_handler_depth(at);
+  }
   if (depth == 0) return;
-  const lua_Hook user_hook = lua_gethook(thread);
-  const int user_mask = lua_gethookmask(thread);
-  const int user_count = lua_gethookcount(thread);
+  const lua_Hook user_hook = lua_gethook(at);
+  const int user_mask = lua_gethookmask(at);
+  const int user_count = lua_gethookcount(at);
+  lua_State* const saved_thread = finishing_close_thread_;
   const int saved_depth = finishing_close_depth_;
+  finishing_close_thread_ = at;
   finishing_close_depth_ = depth;
-  lua_sethook(thread, on_close_handler_return, LUA_MASKRET, 0);
-  // What it raised, and the abort that ends it, are not the handler
-  // errors to report: the last reported is the abort.
+  lua_sethook(at, on_close_handler_return, LUA_MASKRET, 0);
+  // What it raised is not a handler error to report (nor is the abort
+  // that may cut it): the last reported is the abort.
   errors_.push(thread, ErrorKind::aborted);
   lua_rawseti(thread, LUA_REGISTRYINDEX, last_close_error_);
   const int status = guards_.resume_closing(thread, service_);
+  f.suspend_pending = false;
+  finishing_close_thread_ = saved_thread;
   finishing_close_depth_ = saved_depth;
-  lua_sethook(thread, user_hook, user_mask, user_count);
+  lua_sethook(at, user_hook, user_mask, user_count);
+  preemptor_.drop_script_hook(at);
   if (status != LUA_OK && status != LUA_YIELD) note_close_error(f, thread, lua_gettop(thread));
 }
 
@@ -215,6 +266,7 @@ void Runtime::reset_reporting_errors(Fiber& f, lua_State* thread) {
   lua_sethook(thread, on_close_handler_call, LUA_MASKCALL, 0);
   const int status = guards_.reset_thread(thread);
   lua_sethook(thread, user_hook, user_mask, user_count);
+  preemptor_.drop_script_hook(thread);  // what the preemption hook set aside meanwhile is ours
   if (status != LUA_OK) note_close_error(f, thread, lua_gettop(thread));
   lua_pushlightuserdata(thread, this);  // none reported yet
   lua_rawseti(thread, LUA_REGISTRYINDEX, last_close_error_);

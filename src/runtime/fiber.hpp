@@ -67,6 +67,9 @@ class NestedStack {
     items_->push_back(c);
   }
   void pop_back() { items_->pop_back(); }
+  std::size_t size() const { return items_ ? items_->size() : 0; }
+  /// The i-th from the outermost (0).
+  const NestedCoroutine& operator[](std::size_t i) const { return (*items_)[i]; }
   /// Frees the storage (a finished fiber needs none).
   void release() { items_.reset(); }
   bool has_storage() const { return items_ != nullptr; }
@@ -145,6 +148,10 @@ struct Fiber {
   /// The script got this thread (coroutine.running): it is never reused.
   bool thread_exposed : 1 = false;
   bool in_abort_walk : 1 = false;
+  /// A hard abort's reset runs its __close handlers (Runtime::close_threads).
+  bool cleaning_up : 1 = false;
+  /// The next hard abort came while they ran: they are cut.
+  bool cleanup_cut : 1 = false;
   // (Task's own flags fill the rest of this word.)
 };
 

@@ -94,20 +94,26 @@ class Preemptor {
   void arm_now();
   /// The resume returned to the scheduler.
   void leave_resume() { current_.store(nullptr, std::memory_order_relaxed); }
-  /// A report converts a value to text on `thread` (Runtime::describe),
-  /// outside a resume or inside one: the hook runs there as in a resume,
-  /// and what was running before comes back with leave_report.
+  /// Code the scheduler runs outside a fiber's resume, or inside one
+  /// from a hook, runs on `thread`: a report converting a value to text
+  /// (Runtime::describe), the __close handlers of a hard abort
+  /// (Runtime::close_threads). The hook runs there as in a resume, with
+  /// `next_due_ns` as its earliest deadline, and what was running before
+  /// comes back, with its resume's sequence number, with leave_report.
   struct Outer {
     lua_State* current;
     std::uint64_t next_due_ns;
+    std::uint64_t seq;
   };
-  Outer enter_report(lua_State* thread) {
-    const Outer outer{current_.load(std::memory_order_relaxed), next_due_ns_.load(std::memory_order_relaxed)};
-    enter_resume(thread, UINT64_MAX);
+  Outer enter_report(lua_State* thread, std::uint64_t next_due_ns = UINT64_MAX) {
+    const Outer outer{current_.load(std::memory_order_relaxed), next_due_ns_.load(std::memory_order_relaxed),
+                      seq_.load(std::memory_order_relaxed)};
+    enter_resume(thread, next_due_ns);
     return outer;
   }
   void leave_report(const Outer& outer) {
     next_due_ns_.store(outer.next_due_ns, std::memory_order_relaxed);
+    seq_.store(outer.seq, std::memory_order_relaxed);
     current_.store(outer.current, std::memory_order_relaxed);
   }
   /// The innermost running thread changes inside a resume (coroutine

@@ -54,21 +54,33 @@ Runtime* Runtime::from(lua_State* L) {
   return rt;
 }
 
-std::string Runtime::describe(lua_State* from, int index) {
+bool Runtime::start_report_watchdog(lua_State* from, int index) {
+  // Only a value with a metatable can run Lua code as it is converted (a
+  // __tostring); lua_getmetatable allocates nothing, so this never raises.
+  if (preemptor_.is_on() || !lua_checkstack(from, 1) || !lua_getmetatable(from, index)) return false;
+  lua_pop(from, 1);
+  // Without the signal (a host handler holds it) the budget hook alone
+  // bounds the conversion.
+  return preemptor_.start(0, true, config_.preempt_signal) == nullptr;
+}
+
+std::string Runtime::describe(lua_State* from, int index) { return describe_on_thread(service_, from, index); }
+
+std::string Runtime::describe_on_thread(lua_State* L, lua_State* from, int index) {
   // The watchdog's ticks put the conversion's budget hook back should the
-  // script's __tostring replace it (watchdog.cpp).
-  const Preemptor::Outer outer = preemptor_.enter_report(service_);
-  std::string text = describe_value(service_, from, index);
+  // script's __tostring replace it (watchdog.cpp); with preemption off, a
+  // watchdog of its own runs for the conversion.
+  const bool own_watchdog = start_report_watchdog(from, index);
+  const Preemptor::Outer outer = preemptor_.enter_report(L);
+  std::string text = describe_value(L, from, index);
   preemptor_.leave_report(outer);
+  if (own_watchdog) preemptor_.stop();
   return text;
 }
 
 std::string Runtime::describe_on(lua_State* L, const Task& t) {
   if (!t.thread) return Task::kErrorWithoutThread;
-  const Preemptor::Outer outer = preemptor_.enter_report(L);
-  std::string text = describe_value(L, t.thread, -1);
-  preemptor_.leave_report(outer);
-  return text;
+  return describe_on_thread(L, t.thread, -1);
 }
 
 std::string Runtime::describe_error(const Task& t) {
@@ -77,11 +89,6 @@ std::string Runtime::describe_error(const Task& t) {
 }
 
 // --- suspension and waits -------------------------------------------------
-
-int Runtime::suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx) {
-  f.suspend_pending = true;
-  return lua_yieldk(L, 0, ctx, k);
-}
 
 void Runtime::wait_sleep(Fiber& f, std::uint64_t due_ns) {
   deadlines_.insert(f.sleep_entry, due_ns);
@@ -117,21 +124,6 @@ void Runtime::wait_await(Fiber& f, Awaiter& awaiter) {
   awaiter.fiber_ = &f;
   ++external_waits_;
   f.token()->add_waiter(f.cancel_waiter);
-}
-
-void Runtime::wait_on(Fiber& f, WaitSite& site) {
-  f.wait = Wait::site;
-  f.site_wait.site = &site;
-  if (site.external) ++external_waits_;
-  f.token()->add_waiter(f.cancel_waiter);
-}
-
-bool Runtime::finish_wait(Fiber& f) {
-  WaitSite* site = f.site_wait.site;
-  if (!site) return false;
-  f.site_wait.site = nullptr;
-  if (site->external) --external_waits_;
-  return true;
 }
 
 void Runtime::end_wait(Fiber& f, Interruption why) {
@@ -171,7 +163,7 @@ void Runtime::wake(Fiber& f) {
 void Runtime::resume_later(Fiber& f) {
   if (f.state != FiberState::waiting) return;
   f.cancel_waiter.unregister();
-  deadlines_.remove(f.sleep_entry);
+  if (f.sleep_entry.is_queued()) deadlines_.remove(f.sleep_entry);
   make_runnable(f);
 }
 

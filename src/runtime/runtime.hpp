@@ -83,7 +83,9 @@ class Runtime {
   /// The observer, if it wants the per-task and per-scope events.
   Observer* lifecycle_observer() const { return lifecycle_observer_; }
   bool is_closed() const { return closed_; }
-  /// The depth of the __close handler being let finish (abort.cpp), 0 for none.
+  /// The __close handler being let finish (abort.cpp): its thread, and its
+  /// depth there (0 for none).
+  lua_State* finishing_close_thread() const { return finishing_close_thread_; }
   int finishing_close_depth() const { return finishing_close_depth_; }
   /// Puts `h` on the list of held tokens (see HeldToken).
   void hold(HeldToken& h) { held_tokens_.push_back(h); }
@@ -120,17 +122,20 @@ class Runtime {
   void set_var_contexts(int ref) { var_contexts_ = ref; }
   /// The fiber that code on thread L may suspend, or null where it cannot
   /// (a C boundary, a thread the runtime does not drive, a __close handler
-  /// run by an abort).
+  /// run or let finish by an abort).
   Fiber* suspendable_fiber(lua_State* L) const {  // inline: every wait and yield asks
     Fiber* f = running_;
-    if (!f || L != f->innermost() || !lua_isyieldable(L)) return nullptr;
+    if (!f || L != f->innermost() || !lua_isyieldable(L) || f->cleaning_up) return nullptr;
     if (!f->nested.empty() && !f->nested.back().through) return nullptr;
     if (guards_.is_closing(L)) return nullptr;
     return f;
   }
   /// Yields L to the scheduler; f's wait must be set (a wait_* call). The
   /// fiber continues in k. [-0, +0, -] (yields)
-  int suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx);
+  int suspend(lua_State* L, Fiber& f, lua_KFunction k, lua_KContext ctx) {
+    f.suspend_pending = true;
+    return lua_yieldk(L, 0, ctx, k);
+  }
   void wait_turn(Fiber& f) { f.wait = Wait::turn; }
   /// May throw std::bad_alloc (the deadline queue grows).
   void wait_sleep(Fiber& f, std::uint64_t due_ns);
@@ -141,14 +146,25 @@ class Runtime {
   void wait_await(Fiber& f, Awaiter& awaiter);
   /// A wait described by `site` (wait_site.hpp): cancel-aware, ended by
   /// complete_wait or by site.interrupt.
-  void wait_on(Fiber& f, WaitSite& site);
+  void wait_on(Fiber& f, WaitSite& site) {  // inline: every channel wait
+    f.wait = Wait::site;
+    f.site_wait.site = &site;
+    if (site.external) ++external_waits_;
+    f.token()->add_waiter(f.cancel_waiter);
+  }
   /// The event f waits for on its site came: f continues on a later turn.
   /// The site stays attached until finish_wait, so that an abort in
   /// between still reaches it. No effect unless f is waiting.
   void complete_wait(Fiber& f) { resume_later(f); }
   /// In the continuation of a site wait: detaches the site. True if the
   /// wait completed, false if it was interrupted (the site's interrupt ran).
-  bool finish_wait(Fiber& f);
+  bool finish_wait(Fiber& f) {
+    WaitSite* site = f.site_wait.site;
+    if (!site) return false;
+    f.site_wait.site = nullptr;
+    if (site->external) --external_waits_;
+    return true;
+  }
   /// Ends f's wait as interrupted (cancellation) and queues it; no effect
   /// unless f is waiting.
   void wake(Fiber& f);
@@ -352,16 +368,26 @@ class Runtime {
   void report_unobserved(lua_State* L, Task& t);
   /// describe() of t's error, converted on L.
   std::string describe_on(lua_State* L, const Task& t);
+  /// describe_value() on L of the value at `index` of `from`, under the
+  /// watchdog's ticks (report.hpp's budget holds whatever the script does
+  /// to hooks); never raises.
+  std::string describe_on_thread(lua_State* L, lua_State* from, int index);
+  /// With preemption off, starts the watchdog for a report whose value may
+  /// run Lua code as it is converted (it has a metatable). True if started:
+  /// stop it once the conversion is over. Never raises.
+  bool start_report_watchdog(lua_State* from, int index);
   void forget_deadlines(Scope& s);
 
   // hard abort (abort.cpp)
   bool finalize_abort(Fiber& f);
-  /// `plain_wait`: f was suspended by time slicing or in a turn or sleep.
-  void close_threads(Fiber& f, bool plain_wait);
+  void close_threads(Fiber& f);
   void reset_reporting_errors(Fiber& f, lua_State* thread);
-  /// Lets a __close handler that had started on the suspended `thread`
+  /// The preemption hook watches `thread`, whose __close handlers a hard
+  /// abort runs now.
+  void watch_cleanup(lua_State* thread);
+  /// Lets a __close handler that had started on f's suspended threads
   /// finish before the reset (abort.cpp).
-  void finish_running_close_handler(Fiber& f, lua_State* thread);
+  void finish_running_close_handler(Fiber& f);
   std::size_t abort_everything();
 
   // runs and shutdown (run.cpp)
@@ -392,6 +418,7 @@ class Runtime {
   /// never allocates.
   int last_close_error_ = LUA_NOREF;
   int var_contexts_ = LUA_NOREF;
+  lua_State* finishing_close_thread_ = nullptr;
   int finishing_close_depth_ = 0;
   std::atomic<bool> signal_abort_{false};  // interrupt_from_signal, for the hook
   int unobserved_table_ = LUA_NOREF;   // ephemeron: handle -> sentinel

@@ -23,8 +23,12 @@ void Runtime::on_preempt_hook(lua_State* L, bool over) {
     return;
   }
   // A signal handler asked to stop what runs (interrupt_from_signal): the
-  // busy fiber is hard-aborted as a due hard abort would be.
-  if (signal_abort_.exchange(false, std::memory_order_relaxed)) busy->abort_requested = true;
+  // busy fiber is hard-aborted as a due hard abort would be; __close
+  // handlers an abort runs are cut.
+  if (signal_abort_.exchange(false, std::memory_order_relaxed)) {
+    busy->abort_requested = true;
+    if (busy->cleaning_up) busy->cleanup_cut = true;
+  }
   if (Fiber* f = suspendable_fiber(L)) {
     // The scheduler fires what is due and tears the fiber down if a hard
     // abort concerns it; otherwise it goes to the back of the run queue
@@ -43,7 +47,12 @@ void Runtime::on_preempt_hook(lua_State* L, bool over) {
   // metamethod or finalizer called from C): what is due fires from here,
   // with no other fiber's code run meanwhile (defer_abort).
   fire_due_inside(*busy);
-  if (busy->abort_requested) {
+  // A fiber whose __close handlers an abort runs is aborted already: only
+  // the next hard abort (cleanup_cut) stops them.
+  if (busy->cleaning_up ? busy->cleanup_cut : busy->abort_requested) {
+    // What fired may have run code of its own (reports, other fibers'
+    // cleanups) under other sequence numbers: the hook is this resume's.
+    p.due_seq_.store(p.seq_.load(std::memory_order_relaxed), std::memory_order_relaxed);
     // Lua can raise where it cannot yield: the abort unwinds through the
     // C calls. The hook stays armed, so that a pcall on the way cannot
     // keep the code alive: it raises again every kRetryInstructions where

@@ -281,6 +281,22 @@ runner_case(an_end_of_run_report_whose_tostring_never_returns_has_a_placeholder
   STDERR_HAS "failed and was never joined: (an error value whose conversion to text did not finish)"
   TIMEOUT 10)
 
+# With preemption off (--no-watchdog) a report still has its budget: a
+# __tostring that removes the budget hook (debug.sethook) and loops is
+# stopped by a timer of the report's own.
+runner_case(without_the_watchdog_an_unjoined_error_whose_tostring_removes_the_hook_has_a_placeholder
+  ARGS --no-watchdog unobserved_error_with_endless_tostring.lua
+  STDOUT_IS "ok"
+  STDERR_HAS "(plain) failed and was never joined: (an error value whose conversion to text did not finish)"
+    "(defiant) failed and was never joined: (an error value whose conversion to text did not finish)"
+  TIMEOUT 10)
+
+runner_case(without_the_watchdog_a_main_chunk_error_whose_tostring_removes_the_hook_exits_1_with_a_placeholder
+  ARGS --no-watchdog main_error_with_defiant_tostring.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: (an error value whose conversion to text did not finish)"
+  TIMEOUT 10)
+
 # --- Ctrl-C -----------------------------------------------------------------
 
 runner_case(sigint_cancels_a_sleeping_task_and_runs_its_close
@@ -326,6 +342,27 @@ runner_case(sigint_stops_a_busy_main_chunk_after_the_grace_window
   INTERRUPT_AFTER "ready"
   EXIT 130
   STDOUT_HAS "main closed"
+  TIMEOUT 10)
+
+# __close handlers run by a hard abort cannot suspend, and only the next
+# hard abort cuts them: a second Ctrl-C, or the shutdown's grace expiry.
+runner_case(the_next_ctrl_c_cuts_a_close_handler_that_a_hard_abort_runs
+  ARGS --grace-ms 100 endless_close.lua
+  INTERRUPT_AFTER "ready" "closing"
+  EXIT 130
+  TIMEOUT 10)
+
+runner_case(without_the_watchdog_the_next_ctrl_c_cuts_a_close_handler_that_a_hard_abort_runs
+  ARGS --no-watchdog --grace-ms 100 endless_close.lua
+  INTERRUPT_AFTER "ready" "closing"
+  EXIT 130
+  TIMEOUT 10)
+
+runner_case(the_shutdown_grace_expiry_cuts_a_close_handler_that_a_hard_abort_runs
+  ARGS --grace-ms 300 endless_close_at_shutdown.lua
+  EXIT 1
+  STDOUT_IS "closing"
+  STDERR_HAS "main fails" "grace window expired"
   TIMEOUT 10)
 
 # --- what every task is doing: dumps and messages that name names ------------
