@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <string>
+#include <map>
 #include <unordered_map>
+#include <utility>
 
 #include "lua_batteries/observer.hpp"
 
@@ -20,9 +22,11 @@ struct RunFigures {
   std::uint64_t deadlines_hit = 0;
   std::uint64_t grace_expiries = 0;  ///< grace windows that ran out with something left to abort
   std::uint64_t resumes = 0;
-  /// The busiest stretch of code without a suspension point: the resume
-  /// that used the most CPU time of the loop thread, its CPU and wall time
-  /// in ms, and whose code it was (task number 0: the main chunk's).
+  /// The busiest stretch of code without a suspension point: the one that
+  /// used the most CPU time of the loop thread, its CPU and wall time in
+  /// ms, and whose code it was (task number 0: the main chunk's). A
+  /// preemption (time slicing, or the watchdog's turn of I/O) does not end
+  /// a stretch: the code did not reach a suspension point.
   double longest_resume_cpu_ms = 0;
   double longest_resume_wall_ms = 0;
   std::uint64_t longest_task = 0;
@@ -57,6 +61,9 @@ class RunStats final : public Observer {
   std::unordered_map<std::uint64_t, int> depth_;  // open scopes -> nesting depth
   std::uint64_t resume_cpu_ns_ = 0;
   std::uint64_t resume_wall_ns_ = 0;
+  /// Stretches cut by a preemption so far: CPU and wall ns, by (task
+  /// number, body_of).
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::pair<std::uint64_t, std::uint64_t>> preempted_;
 };
 
 }  // namespace lua_batteries

@@ -46,6 +46,7 @@ class TraceWriter final : public Observer {
   void task_spawned(const TaskEvent& task) override;
   void task_finished(const TaskEvent& task, Outcome outcome, std::string_view error_text) override;
   void scope_opened(const ScopeEvent& scope) override;
+  void scope_closed(const ScopeEvent& scope) override;
   void fiber_resumed(const RunEvent& fiber) override;
   void fiber_suspended(const RunEvent& fiber, const WaitEvent& wait) override;
   void fiber_cancelled(const RunEvent& fiber) override;

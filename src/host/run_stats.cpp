@@ -58,9 +58,25 @@ void RunStats::fiber_resumed(const RunEvent&) {
   resume_cpu_ns_ = thread_cpu_ns();
 }
 
-void RunStats::fiber_suspended(const RunEvent& fiber, const WaitEvent&) {
-  const std::uint64_t cpu = thread_cpu_ns() - resume_cpu_ns_;
-  const std::uint64_t wall = uv_hrtime() - resume_wall_ns_;
+void RunStats::fiber_suspended(const RunEvent& fiber, const WaitEvent& wait) {
+  std::uint64_t cpu = thread_cpu_ns() - resume_cpu_ns_;
+  std::uint64_t wall = uv_hrtime() - resume_wall_ns_;
+  const std::pair key{fiber.task.number, fiber.body_of};
+  if (!preempted_.empty()) {
+    if (const auto it = preempted_.find(key); it != preempted_.end()) {
+      cpu += it->second.first;
+      wall += it->second.second;
+      preempted_.erase(it);
+    }
+  }
+  if (wait.kind == WaitEvent::Kind::preempted) {
+    try {
+      preempted_[key] = {cpu, wall};
+      return;
+    } catch (const std::bad_alloc&) {
+      // Counted as a stretch of its own.
+    }
+  }
   if (ms(cpu) <= figures_.longest_resume_cpu_ms && figures_.resumes > 1) return;
   figures_.longest_resume_cpu_ms = ms(cpu);
   figures_.longest_resume_wall_ms = ms(wall);
@@ -82,14 +98,14 @@ std::string RunStats::report() const {
   char line[256];
   std::string text = "stats:\n";
   std::snprintf(line, sizeof line,
-                "  tasks: %" PRIu64 " spawned, %" PRIu64 " peak alive; finished: %" PRIu64 " returned, %" PRIu64
+                "  tasks: %" PRIu64 " spawned, %" PRIu64 " peak alive, finished: %" PRIu64 " returned, %" PRIu64
                 " failed, %" PRIu64 " cancelled, %" PRIu64 " aborted\n",
                 f.tasks_spawned, f.peak_alive, f.returned, f.failed, f.cancelled, f.aborted);
   text += line;
   std::snprintf(line, sizeof line, "  scopes: %" PRIu64 " opened (%" PRIu64 " with_timeout), deepest nesting %d\n",
                 f.scopes, f.with_timeouts, f.deepest_nesting);
   text += line;
-  std::snprintf(line, sizeof line, "  deadlines hit: %" PRIu64 "; grace expiries: %" PRIu64 "\n", f.deadlines_hit,
+  std::snprintf(line, sizeof line, "  deadlines hit: %" PRIu64 ", grace expiries: %" PRIu64 "\n", f.deadlines_hit,
                 f.grace_expiries);
   text += line;
   if (f.resumes == 0) return text + "  longest resume: none (no fiber ran)\n";

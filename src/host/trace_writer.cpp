@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <new>
 #include <string_view>
@@ -19,6 +20,13 @@ namespace {
 constexpr std::uint64_t kRootPid = 1;
 
 std::uint64_t tid_of(std::uint64_t task) { return task + 1; }
+
+// "12.5": ms as the trace's details show them.
+std::string ms_text(double ms) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.1f", ms);
+  return text;
+}
 
 std::string task_label(const TaskEvent& task) {
   std::string text = "t" + std::to_string(task.number);
@@ -185,7 +193,7 @@ void TraceWriter::fiber_suspended(const RunEvent& fiber, const WaitEvent& wait) 
     pending.what = wait_label(wait);
     pending.detail.clear();
     if (wait.kind == WaitEvent::Kind::sleep && wait.until_ms > 0)
-      pending.detail = "until +" + std::to_string(wait.until_ms) + " ms";
+      pending.detail = "until +" + ms_text(wait.until_ms) + " ms";
     pending.join_target = wait.kind == WaitEvent::Kind::join ? wait.target : 0;
   } catch (const std::bad_alloc&) {
     ++dropped_;
@@ -227,10 +235,19 @@ void TraceWriter::scope_opened(const ScopeEvent& scope) {
   }
 }
 
+void TraceWriter::scope_closed(const ScopeEvent& scope) {
+  // A body torn down by a hard abort never resumes again: its wait ends here.
+  const FiberKey key{scope.opener_task, scope.number};
+  if (const auto it = fibers_.find(key); it != fibers_.end()) {
+    close_wait(key, it->second, now_us());
+    fibers_.erase(it);
+  }
+}
+
 void TraceWriter::deadline_hit(const ScopeEvent& scope, double deadline_ms) {
   try {
-    add(Event{'i', 'p', scope.number + 1, tid_of(scope.opener_task), now_us(), 0, 0, "deadline", "deadline hit",
-              "with_timeout " + std::to_string(deadline_ms) + " ms"});
+    add(Event{'i', 'p', scope.number + 1, 0, now_us(), 0, 0, "deadline", "deadline hit",
+              "with_timeout " + ms_text(deadline_ms) + " ms"});
   } catch (const std::bad_alloc&) {
     ++dropped_;
   }
@@ -238,8 +255,7 @@ void TraceWriter::deadline_hit(const ScopeEvent& scope, double deadline_ms) {
 
 void TraceWriter::grace_expired(const ScopeEvent* scope, std::size_t hard_aborted) {
   try {
-    add(Event{'i', scope ? 'p' : 'g', scope ? scope->number + 1 : kRootPid, scope ? tid_of(scope->opener_task) : 1,
-              now_us(), 0, 0, "grace", "grace expired", std::to_string(hard_aborted) + " hard-aborted"});
+    add(Event{'i', scope ? 'p' : 'g', scope ? scope->number + 1 : kRootPid, 0, now_us(), 0, 0, "grace", "grace expired", std::to_string(hard_aborted) + " hard-aborted"});
   } catch (const std::bad_alloc&) {
     ++dropped_;
   }
