@@ -15,6 +15,8 @@ packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev valgri
           libreadline-dev lua5.4 luarocks man-db tmux lua-socket)
 # std.json, std.sql / std.kv, std.http; python3 serves HTTP to their tests.
 packages+=(rapidjson-dev libsqlite3-dev libcurl4-openssl-dev python3)
+# chromium: the browser test draws the --trace-html page headless.
+packages+=(chromium)
 if [ "${1:-}" = "--bench" ]; then
   # The peers: Python asyncio, Lua 5.4 + cqueues, Node.js (any `node`
   # already on PATH will do).
