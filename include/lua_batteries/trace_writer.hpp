@@ -67,24 +67,22 @@ class TraceWriter final : public Observer {
   std::uint64_t dropped() const { return dropped_; }
 
  private:
+  // Events are kept small and formatted when written: recording one costs
+  // a push onto a vector, so that tracing a spawn-heavy program stays
+  // within twice its untraced time.
+  enum class Kind : std::uint8_t { run, body_run, wait, spawn, spawn_flow, join_flow, preempt, cancel, end,
+                                   deadline, grace };
   struct Event {
-    char ph;             // 'X', 'i', 's', 'f'
-    char scope;          // instants: 't' thread, 'p' process, 'g' global
-    std::uint64_t pid;
-    std::uint64_t tid;
-    double ts;           // µs
-    double dur;          // 'X'
-    std::uint64_t id;    // flows
-    const char* cat;     // static
-    std::string name;
-    std::string detail;  // args.detail when non-empty
+    Kind kind;
+    bool flow_end;         // flows: 'f' (else 's')
+    std::uint64_t track;   // the task number (0: main chunk); deadline, grace: the scope's pid (0: global)
+    double ts;             // µs
+    double dur;            // run, body_run, wait
+    std::uint64_t number;  // spawn, flows: the task; body_run: the scope; end: the Outcome
+    std::string text;      // wait: its name; end: the error; deadline, grace: the detail
+    std::string detail;    // wait: what it says of itself
   };
-  struct Track {
-    std::uint64_t pid = 1;
-    std::string name;
-  };
-  /// A fiber (task number, scope number of its body or 0) between a
-  /// suspension and its next resume.
+  /// A fiber between a suspension and its next resume.
   struct Pending {
     double since = 0;
     std::string what;
@@ -93,20 +91,30 @@ class TraceWriter final : public Observer {
     bool waiting = false;
     bool started = false;  // resumed at least once
   };
-  using FiberKey = std::pair<std::uint64_t, std::uint64_t>;
+  /// A task's track, indexed by its number (0: the main chunk).
+  struct Track {
+    std::uint64_t pid = 0;  // 0: not spawned (yet)
+    std::string name;
+    bool has_name = false;
+    double finished = -1;  // µs; -1 while it runs
+    Pending pending;
+  };
+  using FiberKey = std::pair<std::uint64_t, std::uint64_t>;  // task number, body_of
 
   double now_us() const;
   std::uint64_t pid_of(std::uint64_t task) const;
+  std::string track_label(std::uint64_t task) const;
+  /// The fiber's Pending, made on first use; null if out of memory.
+  Pending* pending(const FiberKey& key);
   void add(Event event);
   void close_wait(const FiberKey& key, Pending& pending, double until);
 
   std::uint64_t origin_ns_;
-  std::map<std::uint64_t, Track> tracks_;         // by task number; 0 is the main chunk
+  std::vector<Track> tracks_;
+  std::map<FiberKey, Pending> bodies_;            // scope bodies between resumes
   std::map<std::uint64_t, std::string> scopes_;   // process names, by scope number
-  std::map<FiberKey, Pending> fibers_;
-  std::map<std::uint64_t, double> finished_;      // joined-to-be tasks' end, by number
   std::vector<Event> events_;
-  RunEvent running_;
+  std::uint64_t running_ = 0;  // the task number of the fiber resumed now
   double resumed_at_ = 0;
   bool in_resume_ = false;
   std::uint64_t dropped_ = 0;

@@ -28,15 +28,6 @@ std::string ms_text(double ms) {
   return text;
 }
 
-std::string task_label(const TaskEvent& task) {
-  std::string text = "t" + std::to_string(task.number);
-  if (task.has_name) {
-    text += ' ';
-    text.append(task.name);
-  }
-  return text;
-}
-
 std::string scope_label(const ScopeEvent& scope) {
   if (scope.kind == ScopeEvent::Kind::root) return "root scope";
   std::string text = "s" + std::to_string(scope.number);
@@ -96,15 +87,33 @@ void metadata(JsonWriter& w, const char* name, std::uint64_t pid, std::uint64_t 
 }  // namespace
 
 TraceWriter::TraceWriter() : origin_ns_(uv_hrtime()) {
-  tracks_[0] = Track{kRootPid, "main chunk"};
+  tracks_.resize(1);
+  tracks_[0].pid = kRootPid;
   scopes_[0] = "root scope";
 }
 
 double TraceWriter::now_us() const { return static_cast<double>(uv_hrtime() - origin_ns_) / 1e3; }
 
 std::uint64_t TraceWriter::pid_of(std::uint64_t task) const {
-  const auto it = tracks_.find(task);
-  return it != tracks_.end() ? it->second.pid : kRootPid;
+  return task < tracks_.size() && tracks_[task].pid != 0 ? tracks_[task].pid : kRootPid;
+}
+
+std::string TraceWriter::track_label(std::uint64_t task) const {
+  if (task == 0) return "main chunk";
+  std::string text = "t" + std::to_string(task);
+  if (task < tracks_.size() && tracks_[task].has_name) text += ' ' + tracks_[task].name;
+  return text;
+}
+
+TraceWriter::Pending* TraceWriter::pending(const FiberKey& key) {
+  try {
+    if (key.second != 0) return &bodies_[key];
+    if (key.first >= tracks_.size()) tracks_.resize(key.first + 1);
+    return &tracks_[key.first].pending;
+  } catch (const std::bad_alloc&) {
+    ++dropped_;
+    return nullptr;
+  }
 }
 
 void TraceWriter::add(Event event) {
@@ -118,8 +127,8 @@ void TraceWriter::add(Event event) {
 void TraceWriter::close_wait(const FiberKey& key, Pending& pending, double until) {
   if (!pending.waiting) return;
   pending.waiting = false;
-  add(Event{'X', 0, pid_of(key.first), tid_of(key.first), pending.since, until - pending.since, 0, "wait",
-            std::move(pending.what), std::move(pending.detail)});
+  add(Event{Kind::wait, false, key.first, pending.since, until - pending.since, 0, std::move(pending.what),
+            std::move(pending.detail)});
 }
 
 // Observer events. Each may run out of memory; what it could not record
@@ -128,46 +137,37 @@ void TraceWriter::close_wait(const FiberKey& key, Pending& pending, double until
 void TraceWriter::task_spawned(const TaskEvent& task) {
   const double now = now_us();
   try {
-    tracks_[task.number] = Track{task.scope + 1, task_label(task)};
-    fibers_[{task.number, 0}];
+    if (task.number >= tracks_.size()) tracks_.resize(task.number + 1);
+    Track& track = tracks_[task.number];
+    track.pid = task.scope + 1;
+    track.has_name = task.has_name;
+    track.name.assign(task.name);
   } catch (const std::bad_alloc&) {
     ++dropped_;
     return;
   }
   if (!in_resume_) return;  // spawned by a host, not by running code
-  const std::uint64_t spawner = running_.task.number;
-  try {
-    add(Event{'i', 't', pid_of(spawner), tid_of(spawner), now, 0, 0, "spawn", "spawn " + task_label(task), {}});
-  } catch (const std::bad_alloc&) {
-    ++dropped_;
-  }
-  add(Event{'s', 0, pid_of(spawner), tid_of(spawner), now, 0, 2 * task.number, "spawn", "spawn", {}});
+  add(Event{Kind::spawn, false, running_, now, 0, task.number, {}, {}});
+  add(Event{Kind::spawn_flow, false, running_, now, 0, task.number, {}, {}});
 }
 
 void TraceWriter::fiber_resumed(const RunEvent& fiber) {
   const double now = now_us();
   const FiberKey key{fiber.task.number, fiber.body_of};
-  running_ = fiber;
-  running_.task.name = {};  // not kept: valid only during the call
+  running_ = key.first;
   resumed_at_ = now;
   in_resume_ = true;
-  Pending* pending = nullptr;
-  try {
-    pending = &fibers_[key];
-  } catch (const std::bad_alloc&) {
-    ++dropped_;
-    return;
-  }
-  close_wait(key, *pending, now);
-  const std::uint64_t pid = pid_of(key.first), tid = tid_of(key.first);
-  if (!pending->started && key.second == 0 && key.first != 0)
-    add(Event{'f', 0, pid, tid, now, 0, 2 * key.first, "spawn", "spawn", {}});
-  pending->started = true;
-  if (const std::uint64_t target = pending->join_target; target != 0) {
-    pending->join_target = 0;
-    if (const auto end = finished_.find(target); end != finished_.end()) {
-      add(Event{'s', 0, pid_of(target), tid_of(target), end->second, 0, 2 * target + 1, "join", "join", {}});
-      add(Event{'f', 0, pid, tid, now, 0, 2 * target + 1, "join", "join", {}});
+  Pending* p = pending(key);
+  if (!p) return;
+  close_wait(key, *p, now);
+  if (!p->started && key.second == 0 && key.first != 0)
+    add(Event{Kind::spawn_flow, true, key.first, now, 0, key.first, {}, {}});
+  p->started = true;
+  if (const std::uint64_t target = p->join_target; target != 0) {
+    p->join_target = 0;
+    if (target < tracks_.size() && tracks_[target].finished >= 0) {
+      add(Event{Kind::join_flow, false, target, tracks_[target].finished, 0, target, {}, {}});
+      add(Event{Kind::join_flow, true, key.first, now, 0, target, {}, {}});
     }
   }
 }
@@ -176,52 +176,55 @@ void TraceWriter::fiber_suspended(const RunEvent& fiber, const WaitEvent& wait) 
   const double now = now_us();
   in_resume_ = false;
   const FiberKey key{fiber.task.number, fiber.body_of};
-  const std::uint64_t pid = pid_of(key.first), tid = tid_of(key.first);
-  try {
-    std::string name = key.second != 0 ? "body of s" + std::to_string(key.second) : "run";
-    add(Event{'X', 0, pid, tid, resumed_at_, now - resumed_at_, 0, "run", std::move(name), {}});
-    if (wait.kind == WaitEvent::Kind::preempted) add(Event{'i', 't', pid, tid, now, 0, 0, "preempt", "preempted", {}});
-    if (wait.kind == WaitEvent::Kind::finished) {
-      fibers_.erase(key);
-      if (key.second == 0 && key.first != 0) finished_[key.first] = now;
+  add(Event{key.second != 0 ? Kind::body_run : Kind::run, false, key.first, resumed_at_, now - resumed_at_,
+            key.second, {}, {}});
+  switch (wait.kind) {
+    case WaitEvent::Kind::preempted:
+      add(Event{Kind::preempt, false, key.first, now, 0, 0, {}, {}});
       return;
-    }
-    if (wait.kind == WaitEvent::Kind::preempted || wait.kind == WaitEvent::Kind::turn) return;
-    Pending& pending = fibers_[key];
-    pending.waiting = true;
-    pending.since = now;
-    pending.what = wait_label(wait);
-    pending.detail.clear();
-    if (wait.kind == WaitEvent::Kind::sleep && wait.until_ms > 0)
-      pending.detail = "until +" + ms_text(wait.until_ms) + " ms";
-    pending.join_target = wait.kind == WaitEvent::Kind::join ? wait.target : 0;
+    case WaitEvent::Kind::turn:
+      return;
+    case WaitEvent::Kind::finished:
+      if (key.second != 0) {
+        bodies_.erase(key);
+      } else if (key.first != 0 && key.first < tracks_.size()) {
+        tracks_[key.first].finished = now;
+      }
+      return;
+    default:
+      break;
+  }
+  Pending* p = pending(key);
+  if (!p) return;
+  try {
+    p->waiting = true;
+    p->since = now;
+    p->what = wait_label(wait);
+    p->detail.clear();
+    if (wait.kind == WaitEvent::Kind::sleep && wait.until_ms > 0) p->detail = "until +" + ms_text(wait.until_ms) + " ms";
+    p->join_target = wait.kind == WaitEvent::Kind::join ? wait.target : 0;
   } catch (const std::bad_alloc&) {
     ++dropped_;
   }
 }
 
 void TraceWriter::fiber_cancelled(const RunEvent& fiber) {
-  const std::uint64_t n = fiber.task.number;
-  try {
-    add(Event{'i', 't', pid_of(n), tid_of(n), now_us(), 0, 0, "cancel", "cancel", {}});
-  } catch (const std::bad_alloc&) {
-    ++dropped_;
-  }
+  add(Event{Kind::cancel, false, fiber.task.number, now_us(), 0, 0, {}, {}});
 }
 
 void TraceWriter::task_finished(const TaskEvent& task, Outcome outcome, std::string_view error_text) {
   const double now = now_us();
-  const FiberKey key{task.number, 0};
-  try {
-    if (const auto it = fibers_.find(key); it != fibers_.end()) {
-      // Ended without running again: aborted (or failed to start) while it waited.
-      close_wait(key, it->second, now);
-      fibers_.erase(it);
-      finished_[task.number] = now;
+  if (task.number < tracks_.size()) {
+    Track& track = tracks_[task.number];
+    if (track.pending.waiting) {
+      // Ended without running again: aborted while it waited.
+      close_wait({task.number, 0}, track.pending, now);
+      track.finished = now;
     }
-    if (outcome != Outcome::returned)
-      add(Event{'i', 't', pid_of(task.number), tid_of(task.number), now, 0, 0, "end", outcome_name(outcome),
-                std::string(error_text)});
+  }
+  if (outcome == Outcome::returned) return;
+  try {
+    add(Event{Kind::end, false, task.number, now, 0, static_cast<std::uint64_t>(outcome), std::string(error_text), {}});
   } catch (const std::bad_alloc&) {
     ++dropped_;
   }
@@ -238,16 +241,16 @@ void TraceWriter::scope_opened(const ScopeEvent& scope) {
 void TraceWriter::scope_closed(const ScopeEvent& scope) {
   // A body torn down by a hard abort never resumes again: its wait ends here.
   const FiberKey key{scope.opener_task, scope.number};
-  if (const auto it = fibers_.find(key); it != fibers_.end()) {
+  if (const auto it = bodies_.find(key); it != bodies_.end()) {
     close_wait(key, it->second, now_us());
-    fibers_.erase(it);
+    bodies_.erase(it);
   }
 }
 
 void TraceWriter::deadline_hit(const ScopeEvent& scope, double deadline_ms) {
   try {
-    add(Event{'i', 'p', scope.number + 1, 0, now_us(), 0, 0, "deadline", "deadline hit",
-              "with_timeout " + ms_text(deadline_ms) + " ms"});
+    add(Event{Kind::deadline, false, scope.number + 1, now_us(), 0, 0, "with_timeout " + ms_text(deadline_ms) + " ms",
+              {}});
   } catch (const std::bad_alloc&) {
     ++dropped_;
   }
@@ -255,7 +258,8 @@ void TraceWriter::deadline_hit(const ScopeEvent& scope, double deadline_ms) {
 
 void TraceWriter::grace_expired(const ScopeEvent* scope, std::size_t hard_aborted) {
   try {
-    add(Event{'i', scope ? 'p' : 'g', scope ? scope->number + 1 : kRootPid, 0, now_us(), 0, 0, "grace", "grace expired", std::to_string(hard_aborted) + " hard-aborted"});
+    add(Event{Kind::grace, false, scope ? scope->number + 1 : 0, now_us(), 0, 0,
+              std::to_string(hard_aborted) + " hard-aborted", {}});
   } catch (const std::bad_alloc&) {
     ++dropped_;
   }
@@ -266,6 +270,7 @@ void TraceWriter::grace_expired(const ScopeEvent* scope, std::size_t hard_aborte
 std::string TraceWriter::json() const {
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
+  w.SetMaxDecimalPlaces(3);  // ns: the clock's resolution
   w.StartObject();
   w.Key("traceEvents");
   w.StartArray();
@@ -273,43 +278,80 @@ std::string TraceWriter::json() const {
     metadata(w, "process_name", number + 1, 0, label, 0);
     metadata(w, "process_sort_index", number + 1, 0, {}, number + 1);
   }
-  for (const auto& [number, track] : tracks_) {
-    metadata(w, "thread_name", track.pid, tid_of(number), track.name, 0);
-    metadata(w, "thread_sort_index", track.pid, tid_of(number), {}, tid_of(number));
+  for (std::uint64_t number = 0; number < tracks_.size(); ++number) {
+    if (tracks_[number].pid == 0) continue;
+    metadata(w, "thread_name", tracks_[number].pid, tid_of(number), track_label(number), 0);
+    metadata(w, "thread_sort_index", tracks_[number].pid, tid_of(number), {}, tid_of(number));
   }
-  auto event = [&](const Event& e) {
+  // ph, cat, name, pid, tid, ts, then what the phase needs, then args.
+  auto event = [&](char ph, const char* cat, std::string_view name, std::uint64_t pid, std::uint64_t tid, double ts) {
+    const char phase[2] = {ph, '\0'};
     w.StartObject();
-    const char ph[2] = {e.ph, '\0'};
-    key_string(w, "ph", ph);
-    key_string(w, "cat", e.cat);
-    key_string(w, "name", e.name);
-    w.Key("pid"), w.Uint64(e.pid);
-    w.Key("tid"), w.Uint64(e.tid);
-    w.Key("ts"), w.Double(e.ts);
-    if (e.ph == 'X') w.Key("dur"), w.Double(e.dur);
-    if (e.ph == 'i') {
-      const char s[2] = {e.scope, '\0'};
-      key_string(w, "s", s);
-    }
-    if (e.ph == 's' || e.ph == 'f') w.Key("id"), w.Uint64(e.id);
-    if (e.ph == 'f') key_string(w, "bp", "e");
-    if (!e.detail.empty()) {
-      w.Key("args");
-      w.StartObject();
-      key_string(w, "detail", e.detail);
-      w.EndObject();
-    }
+    key_string(w, "ph", phase);
+    key_string(w, "cat", cat);
+    key_string(w, "name", name);
+    w.Key("pid"), w.Uint64(pid);
+    w.Key("tid"), w.Uint64(tid);
+    w.Key("ts"), w.Double(ts);
+  };
+  auto detail = [&](std::string_view text) {
+    if (text.empty()) return;
+    w.Key("args");
+    w.StartObject();
+    key_string(w, "detail", text);
     w.EndObject();
   };
-  for (const Event& e : events_) event(e);
+  auto slice = [&](const char* cat, std::string_view name, std::uint64_t task, double ts, double dur,
+                   std::string_view text) {
+    event('X', cat, name, pid_of(task), tid_of(task), ts);
+    w.Key("dur"), w.Double(dur);
+    detail(text);
+    w.EndObject();
+  };
+  auto instant = [&](const char* cat, std::string_view name, std::uint64_t pid, std::uint64_t tid, double ts,
+                     const char* scope, std::string_view text) {
+    event('i', cat, name, pid, tid, ts);
+    key_string(w, "s", scope);
+    detail(text);
+    w.EndObject();
+  };
+  for (const Event& e : events_) {
+    const std::uint64_t pid = pid_of(e.track), tid = tid_of(e.track);
+    switch (e.kind) {
+      case Kind::run: slice("run", "run", e.track, e.ts, e.dur, {}); break;
+      case Kind::body_run: slice("run", "body of s" + std::to_string(e.number), e.track, e.ts, e.dur, {}); break;
+      case Kind::wait: slice("wait", e.text, e.track, e.ts, e.dur, e.detail); break;
+      case Kind::spawn: instant("spawn", "spawn " + track_label(e.number), pid, tid, e.ts, "t", {}); break;
+      case Kind::preempt: instant("preempt", "preempted", pid, tid, e.ts, "t", {}); break;
+      case Kind::cancel: instant("cancel", "cancel", pid, tid, e.ts, "t", {}); break;
+      case Kind::end:
+        instant("end", outcome_name(static_cast<Outcome>(e.number)), pid, tid, e.ts, "t", e.text);
+        break;
+      case Kind::deadline: instant("deadline", "deadline hit", e.track, 0, e.ts, "p", e.text); break;
+      case Kind::grace:
+        instant("grace", "grace expired", e.track != 0 ? e.track : kRootPid, 0, e.ts, e.track != 0 ? "p" : "g",
+                e.text);
+        break;
+      case Kind::spawn_flow:
+      case Kind::join_flow: {
+        const bool spawn = e.kind == Kind::spawn_flow;
+        event(e.flow_end ? 'f' : 's', spawn ? "spawn" : "join", spawn ? "spawn" : "join", pid, tid, e.ts);
+        w.Key("id"), w.Uint64(2 * e.number + (spawn ? 0 : 1));
+        if (e.flow_end) key_string(w, "bp", "e");
+        w.EndObject();
+        break;
+      }
+    }
+  }
   // Waits still open (a program ended by a signal, a trace taken midway)
   // end now.
   const double now = now_us();
-  for (const auto& [key, pending] : fibers_) {
-    if (!pending.waiting) continue;
-    event(Event{'X', 0, pid_of(key.first), tid_of(key.first), pending.since, now - pending.since, 0, "wait",
-                pending.what, pending.detail});
+  for (std::uint64_t number = 0; number < tracks_.size(); ++number) {
+    const Pending& p = tracks_[number].pending;
+    if (p.waiting) slice("wait", p.what, number, p.since, now - p.since, p.detail);
   }
+  for (const auto& [key, p] : bodies_)
+    if (p.waiting) slice("wait", p.what, key.first, p.since, now - p.since, p.detail);
   w.EndArray();
   key_string(w, "displayTimeUnit", "ms");
   w.Key("otherData");
