@@ -149,6 +149,9 @@ class Observer {
   virtual void fiber_suspended(const RunEvent& fiber, const WaitEvent& wait) {}
   /// A cancellation reached `fiber` while it waited; it runs next to
   /// raise `task cancelled` (or, for a deferred bridge, to clean up).
+  /// Made where the cancel happened: often inside the Lua call that
+  /// cancelled (scope:cancel()), which, as for log, must not be called
+  /// back into.
   virtual void fiber_cancelled(const RunEvent& fiber) {}
   virtual void scope_closed(const ScopeEvent&) {}
   /// A with_timeout deadline passed; its grace window starts.

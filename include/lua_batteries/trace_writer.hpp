@@ -96,6 +96,7 @@ class TraceWriter final : public Observer {
     std::uint64_t pid = 0;  // 0: not spawned (yet)
     std::string name;
     bool has_name = false;
+    bool spawn_flow = false;  // its spawn started a flow (spawned by running code)
     double finished = -1;  // µs; -1 while it runs
     Pending pending;
   };

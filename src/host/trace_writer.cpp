@@ -146,7 +146,8 @@ void TraceWriter::task_spawned(const TaskEvent& task) {
     ++dropped_;
     return;
   }
-  if (!in_resume_) return;  // spawned by a host, not by running code
+  if (!in_resume_) return;  // spawned by a host or a __close handler of an abort: no flow
+  tracks_[task.number].spawn_flow = true;
   add(Event{Kind::spawn, false, running_, now, 0, task.number, {}, {}});
   add(Event{Kind::spawn_flow, false, running_, now, 0, task.number, {}, {}});
 }
@@ -160,7 +161,7 @@ void TraceWriter::fiber_resumed(const RunEvent& fiber) {
   Pending* p = pending(key);
   if (!p) return;
   close_wait(key, *p, now);
-  if (!p->started && key.second == 0 && key.first != 0)
+  if (!p->started && key.second == 0 && key.first != 0 && tracks_[key.first].spawn_flow)
     add(Event{Kind::spawn_flow, true, key.first, now, 0, key.first, {}, {}});
   p->started = true;
   if (const std::uint64_t target = p->join_target; target != 0) {
