@@ -39,6 +39,7 @@ runner_case(long_version
 runner_case(help
   ARGS -h
   STDOUT_HAS "usage: lua-batteries [options] [script [args]]" "-e chunk" "--virtual-time"
+             "--stats" "--trace FILE" "--trace-html FILE"
   STDERR_EMPTY)
 
 runner_case(unknown_option
