@@ -440,6 +440,9 @@ runner_case(bad_log_level_is_rejected
 # (runner.trace_json_has_every_event_of_a_known_run), the HTML page in
 # Chromium by tests/trace/check_timeline_page.py (browser.*).
 
+# busy(80) spins on os.clock, the process's CPU time; the longest resume is
+# the loop thread's own, which other threads of a sanitizer build can make
+# smaller: the cases ask for 10 ms and more, and for the right task.
 runner_case(stats_counts_tasks_scopes_deadlines_and_the_longest_resume
   ARGS --virtual-time --stats stats_run.lua
   STDOUT_IS "done"
@@ -447,13 +450,13 @@ runner_case(stats_counts_tasks_scopes_deadlines_and_the_longest_resume
              "  tasks: 7 spawned, 4 peak alive, finished: 4 returned, 1 failed, 1 cancelled, 1 aborted"
              "  scopes: 5 opened (1 with_timeout), deepest nesting 3"
              "  deadlines hit: 1, grace expiries: 1"
-  STDERR_MATCHES "^  longest resume: ([6-9][0-9]|[1-9][0-9][0-9]+)\\.[0-9] ms CPU \\([0-9]+\\.[0-9] ms wall\\) of [0-9]+ resumes, in t1 \\(busy\\)$")
+  STDERR_MATCHES "^  longest resume: [1-9][0-9]+\\.[0-9] ms CPU \\([0-9]+\\.[0-9] ms wall\\) of [0-9]+ resumes, in t1 \\(busy\\)$")
 
 # Time slicing cuts the busy task's stretch into slices; it is still one
 # stretch without a suspension point.
 runner_case(stats_longest_resume_spans_preemptions
   ARGS --virtual-time --slice-ms 2 --stats stats_run.lua
-  STDERR_MATCHES "^  longest resume: ([6-9][0-9]|[1-9][0-9][0-9]+)\\.[0-9] ms CPU .* in t1 \\(busy\\)$")
+  STDERR_MATCHES "^  longest resume: [1-9][0-9]+\\.[0-9] ms CPU .* in t1 \\(busy\\)$")
 
 runner_case(stats_of_a_main_chunk_alone_name_the_main_chunk
   ARGS --stats -e "local x = 0 for i = 1, 10 do x = x + i end"
