@@ -26,8 +26,6 @@ FUZZ_SECONDS ?= 600
 SOAK_SECONDS ?= 600
 CTEST_ARGS ?=
 
-.PHONY: all deps deps-bench build build-bench build-asan build-fuzz run test test-plain test-asan \
-	test-valgrind bench bench-smoke fuzz fuzz-short soak soak-short clean
 PREFIX ?= /usr/local
 
 .PHONY: all install deps deps-bench build build-bench build-asan build-fuzz run test test-plain test-asan \

@@ -108,6 +108,7 @@ PREEMPT_OFF = "lua-batteries, preemption off"
 CURL_PARALLEL = "curl --parallel"
 PYTHON_SQLITE3 = "python sqlite3"
 SQL_HOP = "C, threadpool hop"
+SQL_BATCHED = "lua-batteries, exec_many"
 
 
 # Targets beyond Metric.limit: (workload id, metric label, limit, reference
@@ -214,9 +215,11 @@ NOTES = [
     "opens a connection per request (no keep-alive in the standard library); `curl --parallel` is one "
     "curl process on the same libcurl, timed around it.",
     "W13: every implementation opens a new file in WAL mode. std.sql makes a threadpool hop per "
-    "statement and prepares each statement anew; the C floors prepare once and run each statement on "
+    "statement and keeps its prepared statements; the C floors prepare once and run each statement on "
     "the calling thread (`C, synchronous`) or through uv_queue_work one at a time (`%s`): their "
-    "difference is the hop, lua-batteries minus the hop floor is the rest of the runtime." % SQL_HOP,
+    "difference is the hop, lua-batteries minus the hop floor is the rest of the runtime. `%s` "
+    "inserts the N rows with one db:exec_many (one hop), then queries one statement at a time."
+    % (SQL_HOP, SQL_BATCHED),
 ]
 
 SCALE_SLEEPERS = 1000000
@@ -308,6 +311,9 @@ def data_peers(build, python, node, smoke):
                       missing={} if where else {"W13": why_not},
                       version=capture([node, "-e", "console.log(require('%s/node_modules/better-sqlite3/"
                                                    "package.json').version)" % where]) if where else ""))
+    runner = os.path.join(build, "lua-batteries")
+    impls.append(Impl(SQL_BATCHED, {"W13": [runner, os.path.join(BENCH, "lua-batteries", "w13_sql_mix_batched.lua")]},
+                      version=capture([runner, "--version"])))
     impls += [Impl("C, synchronous", {"W13": [sql_floor, "sync"]}, version="SQLite C API"),
               Impl(SQL_HOP, {"W13": [sql_floor, "hop"]}, version="SQLite C API, libuv threadpool")]
     return impls

@@ -13,8 +13,9 @@ set -euo pipefail
 # lua-socket: the std.io.wait_readable tests drive LuaSocket sockets.
 packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev valgrind clang libclang-rt-14-dev
           libreadline-dev lua5.4 luarocks man-db tmux lua-socket)
-# std.json, std.sql / std.kv, std.http; python3 serves HTTP to their tests.
-packages+=(rapidjson-dev libsqlite3-dev libcurl4-openssl-dev python3)
+# std.json, std.sql / std.kv, std.http; python3 serves HTTP and HTTPS to
+# their tests, with a certificate openssl makes at test time.
+packages+=(rapidjson-dev libsqlite3-dev libcurl4-openssl-dev python3 openssl)
 # chromium: the browser test draws the --trace-html page headless.
 packages+=(chromium)
 if [ "${1:-}" = "--bench" ]; then

@@ -16,8 +16,8 @@ constexpr int kBusyTimeoutMs = 5000;
 constexpr int kProgressInstructions = 1000;
 
 bool has_timeout(SqlJobKind kind) {
-  return kind == SqlJobKind::query || kind == SqlJobKind::exec || kind == SqlJobKind::begin ||
-         kind == SqlJobKind::commit;
+  return kind == SqlJobKind::query || kind == SqlJobKind::exec || kind == SqlJobKind::exec_many ||
+         kind == SqlJobKind::begin || kind == SqlJobKind::commit;
 }
 
 }  // namespace
@@ -49,7 +49,7 @@ sqlite3* SqlConnection::open_now(const char* path, std::string& error) {
     error = "not enough memory";
     return nullptr;
   }
-  run_sql_job(job, nullptr);
+  run_sql_job(job, nullptr, nullptr);
   if (job.failed()) error = job.error.empty() ? "not enough memory" : job.error;
   return job.opened;
 }
@@ -108,7 +108,7 @@ bool SqlConnection::withdraw(SqlJob& job) {
 
 void SqlConnection::interrupt(SqlJob& job) {
   if (&job != running_) return;
-  stop_.store(true, std::memory_order_relaxed);
+  stop_.requested.store(true, std::memory_order_relaxed);
   if (db_ != nullptr) sqlite3_interrupt(db_);
 }
 
@@ -176,7 +176,9 @@ void SqlConnection::start(SqlJob& job) {
   job.queued = false;
   job.running = true;
   running_ = &job;
-  stop_.store(false, std::memory_order_relaxed);
+  stop_.requested.store(false, std::memory_order_relaxed);
+  stop_.shielded.store(false, std::memory_order_relaxed);
+  job.stop = &stop_;
   if (job.kind == SqlJobKind::begin) {
     if (spare_rollback_ == nullptr) spare_rollback_ = new_job(SqlJobKind::rollback);
     if (spare_rollback_ == nullptr) {  // no way to end it: do not begin
@@ -210,7 +212,7 @@ void SqlConnection::start(SqlJob& job) {
 void SqlConnection::work_cb(uv_work_t* work) {
   auto* job = static_cast<SqlJob*>(work->data);
   SqlConnection* c = job->conn;
-  run_sql_job(*job, c->db_);
+  run_sql_job(*job, c->db_, &c->cache_);
   {
     std::lock_guard<std::mutex> lock(c->worker_mutex_);
     c->worker_busy_ = false;
@@ -273,6 +275,7 @@ void SqlConnection::maybe_close() {
   closing_ = true;
   drop_spare();
   if (db_ == nullptr || !owns_db_) {
+    cache_.clear();  // nothing runs: the loop thread may
     if (db_ != nullptr) sqlite3_progress_handler(db_, 0, nullptr, nullptr);  // the host's handle
     db_ = nullptr;
     close_timer();
@@ -281,6 +284,7 @@ void SqlConnection::maybe_close() {
   // The handle is closed on the threadpool: a WAL checkpoint may run.
   SqlJob* job = new_job(SqlJobKind::close);
   if (job == nullptr) {
+    cache_.clear();
     sqlite3_close_v2(db_);
     db_ = nullptr;
     close_timer();
@@ -290,6 +294,7 @@ void SqlConnection::maybe_close() {
     queue_.push_back(job);
   } catch (const std::bad_alloc&) {
     delete_job(*job);
+    cache_.clear();
     sqlite3_close_v2(db_);
     db_ = nullptr;
     close_timer();
@@ -323,7 +328,7 @@ void SqlConnection::timer_cb(uv_timer_t* timer) {
 }
 
 int SqlConnection::progress_cb(void* self) {
-  return static_cast<SqlConnection*>(self)->stop_.load(std::memory_order_relaxed) ? 1 : 0;
+  return static_cast<SqlConnection*>(self)->stop_.stops() ? 1 : 0;
 }
 
 // The runtime closes: every task was aborted already (their jobs were
@@ -347,7 +352,7 @@ void SqlConnection::on_shutdown(OwnedResource& owned) {
     }
   }
   if (c->running_ != nullptr && uv_cancel(reinterpret_cast<uv_req_t*>(&c->running_->work)) != 0) {
-    c->stop_.store(true, std::memory_order_relaxed);
+    c->stop_.requested.store(true, std::memory_order_relaxed);
     if (c->db_ != nullptr) sqlite3_interrupt(c->db_);
     {
       std::unique_lock<std::mutex> lock(c->worker_mutex_);
@@ -355,6 +360,7 @@ void SqlConnection::on_shutdown(OwnedResource& owned) {
     }
     if (c->running_->kind == SqlJobKind::close) c->db_ = nullptr;  // the worker closed it
   }
+  c->cache_.clear();  // no statement runs any more
   if (c->db_ != nullptr && c->owns_db_) sqlite3_close_v2(c->db_);
   else if (c->db_ != nullptr) sqlite3_progress_handler(c->db_, 0, nullptr, nullptr);  // the host's handle
   c->db_ = nullptr;

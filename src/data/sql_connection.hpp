@@ -27,6 +27,7 @@
 #include <string>
 
 #include "data/sql_job.hpp"
+#include "data/sql_statement_cache.hpp"
 #include "data/try_new.hpp"
 #include "lua_batteries/resource.hpp"
 
@@ -130,7 +131,8 @@ class SqlConnection {
   OwnedResource owned_;
 
   // Shared with the worker thread.
-  std::atomic<bool> stop_{false};  // the running statement must stop
+  SqlStatementCache cache_;  // used by whoever runs the statements
+  SqlStop stop_;  // the running statement must stop
   std::mutex worker_mutex_;
   std::condition_variable worker_idle_;
   bool worker_busy_ = false;  // guarded by worker_mutex_

@@ -31,6 +31,11 @@ int db_exec(lua_State* L) {
   return run_sql_statement(L, *db.conn, SqlJobKind::exec, "sql.exec", 2, 3);
 }
 
+int db_exec_many(lua_State* L) {
+  DbObject& db = check_open_db(L, 1, "sql.exec_many");
+  return run_sql_batch(L, *db.conn, "sql.exec_many", 2, 3);
+}
+
 int db_close(lua_State* L) {
   close_db(*static_cast<DbObject*>(luaL_checkudata(L, 1, kDbMetatable)));
   return 0;
@@ -96,6 +101,7 @@ int sql_open(lua_State* L) {
   if (luaL_newmetatable(L, kDbMetatable)) {
     const luaL_Reg methods[] = {{"query", db_query},
                                 {"exec", db_exec},
+                                {"exec_many", db_exec_many},
                                 {"transaction", db_transaction},
                                 {"close", db_close},
                                 {nullptr, nullptr}};

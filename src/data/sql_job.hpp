@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 #include <uv.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 namespace lua_batteries::data {
 
 class SqlConnection;
+class SqlStatementCache;
 
 /// A value crossing between Lua and SQLite (BLOB columns come back as text).
 struct SqlValue {
@@ -31,7 +33,19 @@ struct SqlParam {
   SqlValue value;
 };
 
-enum class SqlJobKind { open, query, exec, begin, commit, rollback, close };
+enum class SqlJobKind { open, query, exec, exec_many, begin, commit, rollback, close };
+
+/// The running job's stop request: set by the loop thread (a cancel, the
+/// timeout); SQLite's progress handler stops the statement while it is
+/// set, except while the worker shields its own clean-up (the rollback
+/// of a stopped batch, which must run to its end).
+struct SqlStop {
+  std::atomic<bool> requested{false};
+  std::atomic<bool> shielded{false};
+  bool stops() const {
+    return requested.load(std::memory_order_relaxed) && !shielded.load(std::memory_order_relaxed);
+  }
+};
 
 struct SqlJob {
   /// Told, on the loop thread, when the job is finished (not if detached).
@@ -44,9 +58,12 @@ struct SqlJob {
   SqlJobKind kind;
   std::string sql;  ///< the statement; the path for `open`
   std::vector<SqlParam> params;
+  /// exec_many: the parameters of each run of the statement.
+  std::vector<std::vector<SqlParam>> rows;
   std::string owner;  ///< the issuing task's id, for the transaction gate
   std::uint64_t transaction = 0;  ///< begin: the serial of the transaction
   bool kv_schema = false;  ///< create std.kv's table first, if missing
+  SqlStop* stop = nullptr;  ///< the connection's, while the job runs
 
   // Results, written by the worker.
   std::vector<std::string> columns;
@@ -69,7 +86,9 @@ struct SqlJob {
 };
 
 /// Runs `job` on `db` (worker thread): open, or prepare, bind, step.
-void run_sql_job(SqlJob& job, sqlite3* db);
+/// Statements are taken from and given back to `cache` (null: prepared
+/// and finalized each time); a close job clears it first.
+void run_sql_job(SqlJob& job, sqlite3* db, SqlStatementCache* cache);
 
 /// SQLite's name of a primary result code ("SQLITE_CONSTRAINT").
 const char* sqlite_code_name(int rc);

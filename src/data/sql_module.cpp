@@ -32,11 +32,15 @@ int sql_exec(lua_State* L) {
   return run_sql_statement(L, default_connection(L, "sql.exec"), SqlJobKind::exec, "sql.exec", 1, 2);
 }
 
+int sql_exec_many(lua_State* L) {
+  return run_sql_batch(L, default_connection(L, "sql.exec_many"), "sql.exec_many", 1, 2);
+}
+
 }  // namespace
 
 int push_sql_module(lua_State* L) {
   const luaL_Reg functions[] = {
-      {"query", sql_query}, {"exec", sql_exec}, {"open", sql_open}, {nullptr, nullptr}};
+      {"query", sql_query}, {"exec", sql_exec}, {"exec_many", sql_exec_many}, {"open", sql_open}, {nullptr, nullptr}};
   luaL_newlib(L, functions);
   push_null_sentinel(L);
   lua_setfield(L, -2, "null");

@@ -92,24 +92,65 @@ bool set_owner(lua_State* L, SqlJob& job) {
   }
 }
 
-// [-0, +0, v] Checks one parameter value (the first pass: no copying).
-void check_param(lua_State* L, int index, const char* op_name, const char* label) {
+// Why a parameter value cannot be bound (the first pass: no copying).
+enum class ParamProblem { none, non_finite, unsupported_type };
+
+ParamProblem param_problem(lua_State* L, int index) {
   switch (lua_type(L, index)) {
     case LUA_TNIL:
     case LUA_TBOOLEAN:
-    case LUA_TSTRING: return;
+    case LUA_TSTRING: return ParamProblem::none;
     case LUA_TNUMBER:
-      if (!lua_isinteger(L, index) && !std::isfinite(lua_tonumber(L, index))) {
-        luaL_error(L, "%s: SQL param %s is non-finite (%s); NaN and ±Inf are not supported", op_name, label,
-                   lua_tostring(L, index));
-      }
-      return;
+      if (!lua_isinteger(L, index) && !std::isfinite(lua_tonumber(L, index))) return ParamProblem::non_finite;
+      return ParamProblem::none;
     case LUA_TLIGHTUSERDATA:
-      if (is_null_sentinel(L, index)) return;
+      if (is_null_sentinel(L, index)) return ParamProblem::none;
       break;
     default: break;
   }
-  luaL_error(L, "%s: unsupported SQL param type: %s", op_name, luaL_typename(L, index));
+  return ParamProblem::unsupported_type;
+}
+
+// [-0, +0, v] Checks the parameter at `index`, labelled "#i" when
+// `position` > 0, else ":<the string at name_index>"; `row` > 0 names the
+// row of a batch in the error.
+void check_param(lua_State* L, int index, const char* op_name, lua_Integer row, lua_Integer position,
+                 int name_index) {
+  const ParamProblem problem = param_problem(L, index);
+  if (problem == ParamProblem::none) return;
+  index = lua_absindex(L, index);
+  if (row > 0) op_name = lua_pushfstring(L, "%s: row %I", op_name, static_cast<LUAI_UACINT>(row));
+  if (problem == ParamProblem::unsupported_type) {
+    luaL_error(L, "%s: unsupported SQL param type: %s", op_name, luaL_typename(L, index));
+  }
+  const char* label = position > 0 ? lua_pushfstring(L, "#%I", static_cast<LUAI_UACINT>(position))
+                                   : lua_pushfstring(L, ":%s", lua_tostring(L, name_index));
+  luaL_error(L, "%s: SQL param %s is non-finite (%s); NaN and ±Inf are not supported", op_name, label,
+             lua_tostring(L, index));
+}
+
+// [-0, +0, v] Checks the parameter table at `index` (an array, or a table
+// of names); returns how many positional parameters it has (0: named).
+lua_Integer check_params(lua_State* L, int index, const char* op_name, lua_Integer row) {
+  const lua_Integer positional = static_cast<lua_Integer>(lua_rawlen(L, index));
+  if (positional > 0) {
+    for (lua_Integer i = 1; i <= positional; ++i) {
+      lua_rawgeti(L, index, i);
+      check_param(L, -1, op_name, row, i, 0);
+      lua_pop(L, 1);
+    }
+    return positional;
+  }
+  lua_pushnil(L);
+  while (lua_next(L, index) != 0) {
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      if (row > 0) op_name = lua_pushfstring(L, "%s: row %I", op_name, static_cast<LUAI_UACINT>(row));
+      luaL_error(L, "%s: parameter names must be strings, got %s", op_name, luaL_typename(L, -2));
+    }
+    check_param(L, -1, op_name, row, 0, lua_absindex(L, -2));
+    lua_pop(L, 1);
+  }
+  return 0;
 }
 
 // The second pass: copies a checked value (may throw std::bad_alloc).
@@ -140,20 +181,20 @@ void copy_param(lua_State* L, int index, SqlValue& v) {
 }
 
 // Copies the parameters at `index` (checked); false when out of memory.
-bool copy_params(lua_State* L, int index, lua_Integer positional, SqlJob& job) {
+bool copy_params(lua_State* L, int index, lua_Integer positional, std::vector<SqlParam>& params) {
   try {
     if (positional > 0) {
-      job.params.resize(static_cast<std::size_t>(positional));
+      params.resize(static_cast<std::size_t>(positional));
       for (lua_Integer i = 1; i <= positional; ++i) {
         lua_rawgeti(L, index, i);
-        copy_param(L, -1, job.params[static_cast<std::size_t>(i - 1)].value);
+        copy_param(L, -1, params[static_cast<std::size_t>(i - 1)].value);
         lua_pop(L, 1);
       }
       return true;
     }
     lua_pushnil(L);
     while (lua_next(L, index) != 0) {
-      SqlParam& p = job.params.emplace_back();
+      SqlParam& p = params.emplace_back();
       std::size_t n = 0;
       const char* name = lua_tolstring(L, -2, &n);  // a string: checked
       p.name.assign(name, n);
@@ -195,25 +236,7 @@ void read_sql_statement(lua_State* L, int sql_index, int params_index, SqlJob& j
   if (params_index != 0 && !lua_isnoneornil(L, params_index)) {
     luaL_checktype(L, params_index, LUA_TTABLE);
     has_params = true;
-    positional = static_cast<lua_Integer>(lua_rawlen(L, params_index));
-    if (positional > 0) {
-      for (lua_Integer i = 1; i <= positional; ++i) {
-        lua_rawgeti(L, params_index, i);
-        lua_pushfstring(L, "#%I", static_cast<LUAI_UACINT>(i));
-        check_param(L, -2, op_name, lua_tostring(L, -1));
-        lua_pop(L, 2);
-      }
-    } else {
-      lua_pushnil(L);
-      while (lua_next(L, params_index) != 0) {
-        if (lua_type(L, -2) != LUA_TSTRING) {
-          luaL_error(L, "%s: parameter names must be strings, got %s", op_name, luaL_typename(L, -2));
-        }
-        lua_pushfstring(L, ":%s", lua_tostring(L, -2));
-        check_param(L, -2, op_name, lua_tostring(L, -1));
-        lua_pop(L, 2);
-      }
-    }
+    positional = check_params(L, params_index, op_name, 0);
   }
   bool ok = true;
   try {
@@ -221,7 +244,37 @@ void read_sql_statement(lua_State* L, int sql_index, int params_index, SqlJob& j
   } catch (const std::bad_alloc&) {
     ok = false;
   }
-  if (ok && has_params) ok = copy_params(L, params_index, positional, job);
+  if (ok && has_params) ok = copy_params(L, params_index, positional, job.params);
+  if (!ok) luaL_error(L, "not enough memory");
+}
+
+void read_sql_batch(lua_State* L, int sql_index, int rows_index, SqlJob& job, const char* op_name) {
+  std::size_t size = 0;
+  const char* sql = luaL_checklstring(L, sql_index, &size);
+  luaL_checktype(L, rows_index, LUA_TTABLE);
+  const lua_Integer rows = static_cast<lua_Integer>(lua_rawlen(L, rows_index));
+  luaL_checkstack(L, 4, "too many rows");
+  for (lua_Integer r = 1; r <= rows; ++r) {
+    if (lua_rawgeti(L, rows_index, r) != LUA_TTABLE) {
+      luaL_error(L, "%s: row %I: expected a table of parameters, got %s", op_name, static_cast<LUAI_UACINT>(r),
+                 luaL_typename(L, -1));
+    }
+    check_params(L, lua_gettop(L), op_name, r);
+    lua_pop(L, 1);
+  }
+  bool ok = true;
+  try {
+    job.sql.assign(sql, size);
+    job.rows.resize(static_cast<std::size_t>(rows));
+  } catch (const std::bad_alloc&) {
+    ok = false;
+  }
+  for (lua_Integer r = 1; ok && r <= rows; ++r) {
+    lua_rawgeti(L, rows_index, r);
+    const int row = lua_gettop(L);
+    ok = copy_params(L, row, static_cast<lua_Integer>(lua_rawlen(L, row)), job.rows[static_cast<std::size_t>(r - 1)]);
+    lua_pop(L, 1);
+  }
   if (!ok) luaL_error(L, "not enough memory");
 }
 

@@ -27,6 +27,11 @@ SqlJob& push_sql_op(lua_State* L, SqlConnection& conn, SqlJobKind kind, const ch
 /// `params_index` (nil/none, an array, or a table of names) into `job`.
 void read_sql_statement(lua_State* L, int sql_index, int params_index, SqlJob& job, const char* op_name);
 
+/// [-0, +0, v] Copies the statement at `sql_index` and the rows of
+/// parameters at `rows_index` (an array of parameter tables, each as
+/// read_sql_statement's) into the exec_many `job`.
+void read_sql_batch(lua_State* L, int sql_index, int rows_index, SqlJob& job, const char* op_name);
+
 /// [-0, +0, v] Submits the job of the op at the top of the stack and
 /// waits for it; continues in k(L, LUA_YIELD, ctx) with the op still there.
 int await_sql_op(lua_State* L, lua_KFunction k, lua_KContext ctx);

@@ -52,4 +52,14 @@ int run_sql_statement(lua_State* L, SqlConnection& conn, SqlJobKind kind, const 
   return await_sql_op(L, kind == SqlJobKind::query ? k_rows : k_exec, op);
 }
 
+int run_sql_batch(lua_State* L, SqlConnection& conn, const char* op_name, int sql_index, int rows_index) {
+  luaL_checkstring(L, sql_index);
+  luaL_checktype(L, rows_index, LUA_TTABLE);
+  lua_settop(L, rows_index);  // the op goes above
+  SqlJob& job = push_sql_op(L, conn, SqlJobKind::exec_many, op_name);
+  const int op = lua_gettop(L);
+  read_sql_batch(L, sql_index, rows_index, job, op_name);
+  return await_sql_op(L, k_exec, op);
+}
+
 }  // namespace lua_batteries::data

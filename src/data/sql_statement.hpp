@@ -15,4 +15,10 @@ namespace lua_batteries::data {
 int run_sql_statement(lua_State* L, SqlConnection& conn, SqlJobKind kind, const char* op_name, int sql_index,
                       int params_index);
 
+/// [-0, +0, v] Runs the statement at `sql_index` once for each table of
+/// parameters in the array at `rows_index`, all in one job on `conn` and
+/// in one savepoint (every row or none), and returns, through the await,
+/// { affected = total, last_id = id }.
+int run_sql_batch(lua_State* L, SqlConnection& conn, const char* op_name, int sql_index, int rows_index);
+
 }  // namespace lua_batteries::data

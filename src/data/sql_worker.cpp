@@ -1,11 +1,13 @@
 // What a SQLite job does on the worker thread (sql_job.hpp): no Lua, no
 // libuv; every failure is recorded in the job. C++ allocation failures
 // are caught here: nothing may throw out of a libuv work callback.
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <new>
 
 #include "data/sql_job.hpp"
+#include "data/sql_statement_cache.hpp"
 
 namespace lua_batteries::data {
 namespace {
@@ -56,22 +58,22 @@ bool bind_value(sqlite3_stmt* stmt, int index, const SqlValue& v) {
   return false;
 }
 
-bool bind(SqlJob& job, sqlite3* db, sqlite3_stmt* stmt) {
+bool bind(SqlJob& job, sqlite3* db, sqlite3_stmt* stmt, const std::vector<SqlParam>& params) {
   const int wanted = sqlite3_bind_parameter_count(stmt);
-  if (job.params.empty()) return true;
-  if (job.params.front().name.empty()) {
-    if (static_cast<int>(job.params.size()) != wanted) {
+  if (params.empty()) return true;
+  if (params.front().name.empty()) {
+    if (static_cast<int>(params.size()) != wanted) {
       fail(job, SQLITE_RANGE,
-           "wrong number of parameters: got " + std::to_string(job.params.size()) + ", needed " +
+           "wrong number of parameters: got " + std::to_string(params.size()) + ", needed " +
                std::to_string(wanted));
       return false;
     }
     for (int i = 0; i < wanted; ++i) {
-      if (!bind_value(stmt, i + 1, job.params[i].value)) return fail_with(job, db, sqlite3_errcode(db)), false;
+      if (!bind_value(stmt, i + 1, params[i].value)) return fail_with(job, db, sqlite3_errcode(db)), false;
     }
     return true;
   }
-  for (const SqlParam& p : job.params) {
+  for (const SqlParam& p : params) {
     int index = 0;
     for (const char* prefix : {":", "@", "$"}) {
       index = sqlite3_bind_parameter_index(stmt, (prefix + p.name).c_str());
@@ -119,37 +121,142 @@ bool has_more_statements(sqlite3* db, const char* tail) {
   return Statement(next) != nullptr;
 }
 
-void run_statement(SqlJob& job, sqlite3* db) {
+// Prepares job.sql (false and the job failed if it cannot), or takes it
+// from the cache, where only a lone statement goes back.
+bool prepare(SqlJob& job, sqlite3* db, SqlStatementCache* cache, SqlStatementCache::Entry& entry) {
+  if (cache != nullptr) {
+    entry = cache->take(job.sql);
+    if (entry.stmt != nullptr) return true;
+  }
   sqlite3_stmt* prepared = nullptr;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v2(db, job.sql.data(), static_cast<int>(job.sql.size()) + 1, &prepared, &tail);
+  const int rc = sqlite3_prepare_v3(db, job.sql.data(), static_cast<int>(job.sql.size()) + 1,
+                                    cache != nullptr ? SQLITE_PREPARE_PERSISTENT : 0, &prepared, &tail);
   Statement stmt(prepared);
-  if (rc != SQLITE_OK) return fail_with(job, db, rc);
+  if (rc != SQLITE_OK) return fail_with(job, db, rc), false;
   if (tail != nullptr && *tail != '\0' && has_more_statements(db, tail)) {
-    return fail(job, SQLITE_MISUSE, "multiple statements provided");
+    return fail(job, SQLITE_MISUSE, "multiple statements provided"), false;
   }
-  if (!stmt) return;  // blanks or comments only
-  if (!bind(job, db, stmt.get())) return;
-  const int columns = job.kind == SqlJobKind::query ? sqlite3_column_count(stmt.get()) : 0;
+  if (stmt != nullptr && cache != nullptr) entry.sql = job.sql;  // may throw: stmt is finalized
+  entry.stmt = stmt.release();
+  return true;
+}
+
+// Steps the bound statement to its end, reading the rows of a query.
+// The columns are read after the first step: a kept statement prepared
+// before a schema change is prepared again by that step, and `SELECT *`
+// may then have more columns.
+void step(SqlJob& job, sqlite3* db, sqlite3_stmt* stmt) {
+  int rc = sqlite3_step(stmt);
+  const int columns = job.kind == SqlJobKind::query && rc == SQLITE_ROW ? sqlite3_column_count(stmt) : 0;
   for (int i = 0; i < columns; ++i) {
-    const char* name = sqlite3_column_name(stmt.get(), i);
+    const char* name = sqlite3_column_name(stmt, i);
     job.columns.emplace_back(name ? name : "");
   }
-  while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
-    if (columns > 0) read_row(job, stmt.get(), columns);
+  for (; rc == SQLITE_ROW; rc = sqlite3_step(stmt)) {
+    if (columns > 0) read_row(job, stmt, columns);
   }
   if (rc != SQLITE_DONE) return fail_with(job, db, rc);
   job.affected = sqlite3_changes64(db);
   job.last_id = sqlite3_last_insert_rowid(db);
 }
 
+// Back into the cache on every way out of a run (C++ allocation
+// failures too); finalized if there is no cache.
+struct GiveBack {
+  SqlStatementCache* cache;
+  SqlStatementCache::Entry& entry;
+  ~GiveBack() {
+    if (cache != nullptr) cache->put(std::move(entry));
+    else sqlite3_finalize(entry.stmt);
+  }
+};
+
+void run_statement(SqlJob& job, sqlite3* db, SqlStatementCache* cache) {
+  SqlStatementCache::Entry entry;
+  if (!prepare(job, db, cache, entry)) return;
+  if (entry.stmt == nullptr) return;  // blanks or comments only
+  GiveBack give_back{cache, entry};
+  if (!bind(job, db, entry.stmt, job.params)) return;
+  step(job, db, entry.stmt);
+}
+
+constexpr const char* kBatchSavepoint = "SAVEPOINT lua_batteries_exec_many";
+constexpr const char* kBatchRelease = "RELEASE lua_batteries_exec_many";
+constexpr const char* kBatchUndo = "ROLLBACK TO lua_batteries_exec_many; RELEASE lua_batteries_exec_many";
+
+// Undoes a stopped or failed batch. Shielded from the progress handler;
+// a sqlite3_interrupt landing meanwhile stops at most one try (each
+// statement SQLite starts with no other active clears the flag first).
+// If the batch began the transaction and it is still open, ROLLBACK.
+void undo_batch(SqlJob& job, sqlite3* db, bool began_transaction) {
+  if (job.stop != nullptr) job.stop->shielded.store(true, std::memory_order_relaxed);
+  int rc = SQLITE_INTERRUPT;
+  for (int attempt = 0; attempt < 4 && rc == SQLITE_INTERRUPT; ++attempt) {
+    rc = sqlite3_exec(db, kBatchUndo, nullptr, nullptr, nullptr);
+  }
+  for (int attempt = 0; attempt < 4 && began_transaction && !sqlite3_get_autocommit(db); ++attempt) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  if (job.stop != nullptr) job.stop->shielded.store(false, std::memory_order_relaxed);
+}
+
+bool stop_requested(const SqlJob& job) {
+  return job.stop != nullptr && job.stop->requested.load(std::memory_order_relaxed);
+}
+
+// exec_many: the statement once per row of parameters, in a savepoint,
+// so that the batch happens whole or not at all. A stop request is seen
+// between rows as well as inside a step (the progress handler does not
+// run in statements shorter than its period).
+void run_batch(SqlJob& job, sqlite3* db, SqlStatementCache* cache) {
+  SqlStatementCache::Entry entry;
+  if (!prepare(job, db, cache, entry)) return;
+  if (entry.stmt == nullptr) return;  // blanks or comments only
+  GiveBack give_back{cache, entry};
+  const bool began_transaction = sqlite3_get_autocommit(db) != 0;
+  int rc = sqlite3_exec(db, kBatchSavepoint, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return fail_with(job, db, rc);
+  std::int64_t affected = 0;
+  const bool writes = !sqlite3_stmt_readonly(entry.stmt);
+  try {
+    for (std::size_t r = 0; r < job.rows.size() && !job.failed(); ++r) {
+      if (stop_requested(job)) {
+        fail(job, SQLITE_INTERRUPT, "interrupted");
+        break;
+      }
+      sqlite3_reset(entry.stmt);
+      sqlite3_clear_bindings(entry.stmt);
+      if (bind(job, db, entry.stmt, job.rows[r])) {
+        while ((rc = sqlite3_step(entry.stmt)) == SQLITE_ROW) {
+        }
+        if (rc != SQLITE_DONE) fail_with(job, db, rc);
+        else if (writes) affected += sqlite3_changes64(db);
+      }
+      if (job.failed() && job.rc != SQLITE_INTERRUPT) job.error = "row " + std::to_string(r + 1) + ": " + job.error;
+    }
+  } catch (const std::bad_alloc&) {
+    job.rc = SQLITE_NOMEM;
+    job.error.clear();  // "not enough memory" is said by the loop thread
+  }
+  sqlite3_reset(entry.stmt);  // no statement of the batch stays active
+  if (!job.failed()) {
+    rc = sqlite3_exec(db, kBatchRelease, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) fail_with(job, db, rc);
+  }
+  if (job.failed()) return undo_batch(job, db, began_transaction);
+  job.affected = affected;
+  job.last_id = sqlite3_last_insert_rowid(db);
+}
+
 }  // namespace
 
-void run_sql_job(SqlJob& job, sqlite3* db) {
+void run_sql_job(SqlJob& job, sqlite3* db, SqlStatementCache* cache) {
   try {
     switch (job.kind) {
       case SqlJobKind::open: return open_database(job);
       case SqlJobKind::close:
+        if (cache != nullptr) cache->clear();
         if (db != nullptr) sqlite3_close_v2(db);
         return;
       default:
@@ -158,7 +265,8 @@ void run_sql_job(SqlJob& job, sqlite3* db) {
           const int rc = sqlite3_exec(db, kKvSchema, nullptr, nullptr, nullptr);
           if (rc != SQLITE_OK) return fail(job, rc, std::string("kv schema init: ") + sqlite3_errmsg(db));
         }
-        return run_statement(job, db);
+        if (job.kind == SqlJobKind::exec_many) return run_batch(job, db, cache);
+        return run_statement(job, db, cache);
     }
   } catch (const std::bad_alloc&) {
     job.rc = SQLITE_NOMEM;

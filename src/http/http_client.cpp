@@ -32,14 +32,19 @@ HttpClient::HttpClient(uv_loop_t* loop, HttpClient** slot)
   timer_.data = this;
 }
 
-HttpClient* HttpClient::create(lua_State* L, uv_loop_t* loop, HttpClient** slot) {
+HttpClient* HttpClient::create(lua_State* L, uv_loop_t* loop, HttpClient** slot, const char*& why) {
   static std::once_flag curl_ready;
   std::call_once(curl_ready, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  why = "not enough memory";
   auto* c = data::try_new<HttpClient>(loop, slot);
   if (c == nullptr) return nullptr;
   c->multi_ = curl_multi_init();
-  if (c->multi_ == nullptr || !own(L, c->owned_)) {
-    if (c->multi_ != nullptr) curl_multi_cleanup(c->multi_);
+  const bool owned = c->multi_ != nullptr && own(L, c->owned_);
+  if (!owned) {
+    if (c->multi_ != nullptr) {
+      curl_multi_cleanup(c->multi_);
+      why = "the runtime is shut down";
+    }
     delete c;
     return nullptr;
   }
@@ -75,17 +80,19 @@ void HttpClient::shut_down() {
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &HttpClient::on_handle_closed);
 }
 
-bool HttpClient::add(HttpTransfer& t) {
-  if (closed_) return false;
+const char* HttpClient::add(HttpTransfer& t) {
+  if (closed_) return "the runtime is shut down";
   curl_easy_setopt(t.easy(), CURLOPT_PRIVATE, &t);
-  if (curl_multi_add_handle(multi_, t.easy()) != CURLM_OK) return false;
+  const CURLMcode rc = curl_multi_add_handle(multi_, t.easy());
+  if (rc == CURLM_OUT_OF_MEMORY) return "not enough memory";
+  if (rc != CURLM_OK) return curl_multi_strerror(rc);
   t.client_ = this;
   t.in_multi_ = true;
   t.prev_ = nullptr;
   t.next_ = transfers_;
   if (transfers_ != nullptr) transfers_->prev_ = &t;
   transfers_ = &t;
-  return true;
+  return nullptr;
 }
 
 void HttpClient::remove(HttpTransfer& t) {
@@ -98,7 +105,32 @@ void HttpClient::remove(HttpTransfer& t) {
   curl_multi_remove_handle(multi_, t.easy());
 }
 
+// A socket of `easy` cannot be watched (out of memory): without its
+// events the transfer would wait forever, so check_done fails it once
+// curl has returned. curl is told too (-1).
+int HttpClient::refuse_socket(CURL* easy) {
+  HttpTransfer* t = nullptr;
+  curl_easy_getinfo(easy, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+  if (t != nullptr) {
+    t->unwatched_ = true;
+    has_unwatched_ = true;
+  }
+  return -1;
+}
+
 void HttpClient::check_done() {
+  while (has_unwatched_) {
+    has_unwatched_ = false;
+    for (HttpTransfer* t = transfers_; t != nullptr; t = t->next_) {
+      if (!t->unwatched_) continue;
+      t->unwatched_ = false;
+      remove(*t);
+      t->on_done(CURLE_OUT_OF_MEMORY);
+      has_unwatched_ = true;  // the list changed: look again
+      break;
+    }
+  }
+  if (multi_ == nullptr) return;
   int pending = 0;
   while (CURLMsg* msg = curl_multi_info_read(multi_, &pending)) {
     if (msg->msg != CURLMSG_DONE) continue;
@@ -110,7 +142,7 @@ void HttpClient::check_done() {
   }
 }
 
-int HttpClient::on_socket(CURL*, curl_socket_t fd, int action, void* self, void* socket_data) {
+int HttpClient::on_socket(CURL* easy, curl_socket_t fd, int action, void* self, void* socket_data) {
   auto* c = static_cast<HttpClient*>(self);
   auto* s = static_cast<Socket*>(socket_data);
   if (action == CURL_POLL_REMOVE) {
@@ -122,13 +154,13 @@ int HttpClient::on_socket(CURL*, curl_socket_t fd, int action, void* self, void*
   }
   if (s == nullptr) {
     s = data::try_new<Socket>();
-    if (s == nullptr) return -1;  // curl fails the transfer
+    if (s == nullptr) return c->refuse_socket(easy);
     s->fd = fd;
     s->client = c;
     s->poll.data = s;
     if (uv_poll_init_socket(c->loop_, &s->poll, fd) != 0) {
       delete s;
-      return -1;
+      return c->refuse_socket(easy);
     }
     ++c->open_handles_;
     s->next = c->sockets_;

@@ -28,14 +28,15 @@ class HttpClient {
  public:
   /// A new client on `loop`, owned by the runtime of L; `slot` is cleared
   /// when the client goes away. Null when out of memory or the runtime
-  /// cannot own it.
-  static HttpClient* create(lua_State* L, uv_loop_t* loop, HttpClient** slot);
+  /// cannot own it (shut down); `why` then says which.
+  static HttpClient* create(lua_State* L, uv_loop_t* loop, HttpClient** slot, const char*& why);
   /// Ends the client (see above). Transfers still in it are told through
   /// HttpTransfer::on_client_closed.
   static void close(HttpClient* client);
 
-  /// Starts `t` (its easy handle is set up); false if curl refused it.
-  bool add(HttpTransfer& t);
+  /// Starts `t` (its easy handle is set up). Null, or why it could not:
+  /// "not enough memory", "the runtime is shut down", curl's text.
+  const char* add(HttpTransfer& t);
   /// Takes `t` out at once (cancel, abort): curl forgets it and closes
   /// its connection if it was mid-transfer.
   void remove(HttpTransfer& t);
@@ -57,6 +58,7 @@ class HttpClient {
 
   struct Socket;
   void close_socket(Socket& s);
+  int refuse_socket(CURL* easy);
 
   uv_loop_t* loop_;
   HttpClient** slot_;
@@ -65,6 +67,7 @@ class HttpClient {
   HttpTransfer* transfers_ = nullptr;  // in the multi handle, linked
   Socket* sockets_ = nullptr;          // watched, linked
   int open_handles_ = 0;               // the timer and the polls not yet closed
+  bool has_unwatched_ = false;         // a transfer is marked unwatched_
   bool closed_ = false;
   OwnedResource owned_;
 };

@@ -3,7 +3,8 @@
 //   std.http.request(opts) -> { status, headers, body, url }
 //     opts.url (required, http or https), method ("GET"), headers (table),
 //     body (string), follow_redirects (true; at most 10), max_body
-//     (64 MiB), verify_tls (true)
+//     (64 MiB), verify_tls (true), ca_file (a PEM file of CA certificates
+//     to trust instead of the system's)
 //   std.http.get(url, opts?)
 //   std.http.post(url, body, opts?)   Content-Type application/json unless
 //                                     opts.headers gives one (the reference's)
@@ -69,6 +70,7 @@ struct Request {
   int headers = 0;  // stack index of the headers table, 0: none
   bool follow_redirects = true;
   bool verify_tls = true;
+  const char* ca_file = nullptr;  // null: the system's CA store
   lua_Integer max_body = lua_Integer{64} << 20;
   bool json_default = false;  // post: Content-Type application/json unless given
 };
@@ -107,6 +109,9 @@ void read_options(lua_State* L, int index, const char* op, Request& r, bool url_
     } else if (key == "verify_tls") {
       if (type != LUA_TBOOLEAN) bad_option(L, op, "verify_tls", "boolean");
       r.verify_tls = lua_toboolean(L, -1);
+    } else if (key == "ca_file") {
+      if (type != LUA_TSTRING) bad_option(L, op, "ca_file", "string");
+      r.ca_file = lua_tostring(L, -1);
     } else if (key == "max_body") {
       if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 0) bad_option(L, op, "max_body", "a non-negative integer");
       r.max_body = lua_tointeger(L, -1);
@@ -137,6 +142,7 @@ const char* code_of(CURLcode rc) {
     case CURLE_URL_MALFORMAT: return "CURLE_URL_MALFORMAT";
     case CURLE_PEER_FAILED_VERIFICATION: return "CURLE_PEER_FAILED_VERIFICATION";
     case CURLE_SSL_CONNECT_ERROR: return "CURLE_SSL_CONNECT_ERROR";
+    case CURLE_SSL_CACERT_BADFILE: return "CURLE_SSL_CACERT_BADFILE";
     case CURLE_PARTIAL_FILE: return "CURLE_PARTIAL_FILE";
     case CURLE_OUT_OF_MEMORY: return "ENOMEM";
     default: return "CURLE_ERROR";
@@ -154,8 +160,10 @@ int k_response(lua_State* L, int, lua_KContext ctx) {
     io::raise_error(L, "io", op, "EOVERFLOW", lua_tostring(L, -1));
   }
   if (t.result() != CURLE_OK) {
-    const char* code = code_of(t.result());
-    lua_pushfstring(L, "%s: cannot fetch '%s': %s (%s)", op, t.final_url(), t.error_detail(), code);
+    // Out of memory says so in the runtime's words, as everywhere else.
+    const char* code = t.out_of_memory() ? "ENOMEM" : code_of(t.result());
+    const char* detail = t.out_of_memory() ? "not enough memory" : t.error_detail();
+    lua_pushfstring(L, "%s: cannot fetch '%s': %s (%s)", op, t.final_url(), detail, code);
     io::raise_error(L, "io", op, code, lua_tostring(L, -1));
   }
   lua_createtable(L, 0, 4);
@@ -193,7 +201,8 @@ int send(lua_State* L, const Request& r, const char* op) {
   const int op_index = lua_gettop(L);
   bool ok = t.set_url(r.url) && t.set_method(r.method, r.body != nullptr) &&
             (r.body == nullptr || t.set_body(r.body, r.body_size)) &&
-            t.set_options(r.follow_redirects, r.verify_tls, static_cast<std::size_t>(r.max_body));
+            t.set_options(r.follow_redirects, r.verify_tls, static_cast<std::size_t>(r.max_body)) &&
+            (r.ca_file == nullptr || t.set_ca_file(r.ca_file));
   bool has_content_type = false;
   if (ok && r.headers != 0) {
     lua_pushnil(L);
@@ -209,8 +218,10 @@ int send(lua_State* L, const Request& r, const char* op) {
   if (ok && r.json_default && !has_content_type) ok = t.add_header("Content-Type", "application/json");
   if (!ok) luaL_error(L, "%s: %s", op, t.setup_error());
   t.finish_setup();
-  if (state.http == nullptr) state.http = HttpClient::create(L, state.loop, &state.http);
-  if (state.http == nullptr || !state.http->add(t)) luaL_error(L, "%s: cannot start the request (out of memory, or the runtime is shut down)", op);
+  const char* why = nullptr;
+  if (state.http == nullptr) state.http = HttpClient::create(L, state.loop, &state.http, why);
+  if (state.http != nullptr) why = state.http->add(t);
+  if (why != nullptr) luaL_error(L, "%s: cannot start the request: %s", op, why);
   return await(L, t.awaiter(), op, k_response, op_index);
 }
 

@@ -71,6 +71,11 @@ bool HttpTransfer::set_options(bool follow_redirects, bool verify_tls, std::size
   return true;
 }
 
+bool HttpTransfer::set_ca_file(const char* path) {
+  if (curl_easy_setopt(easy_, CURLOPT_CAINFO, path) != CURLE_OK) return setup_error_ = "not enough memory", false;
+  return true;
+}
+
 bool HttpTransfer::finish_setup() {
   curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(easy_, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -100,6 +105,7 @@ std::size_t HttpTransfer::on_body(char* data, std::size_t size, std::size_t coun
   try {
     t->body_.append(data, n);
   } catch (const std::bad_alloc&) {
+    t->out_of_memory_ = true;
     return 0;
   }
   return n;
@@ -125,6 +131,7 @@ std::size_t HttpTransfer::on_header(char* data, std::size_t size, std::size_t co
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     t->headers_.emplace_back(std::move(name), std::string(value));
   } catch (const std::bad_alloc&) {
+    t->out_of_memory_ = true;
     return 0;
   }
   return n;

@@ -30,6 +30,9 @@ class HttpTransfer {
   bool set_method(const char* method, bool has_body);
   bool set_body(const char* data, std::size_t size);
   bool add_header(const char* name, const char* value);
+  /// Trusts the CA certificates of the PEM file at `path` instead of the
+  /// system's store (curl copies the path).
+  bool set_ca_file(const char* path);
   bool set_options(bool follow_redirects, bool verify_tls, std::size_t max_body);
   bool finish_setup();
 
@@ -43,6 +46,8 @@ class HttpTransfer {
   bool is_done() const { return done_; }
   CURLcode result() const { return result_; }
   bool overflowed() const { return overflow_; }
+  /// Whether it failed for want of memory (curl's or the callbacks').
+  bool out_of_memory() const { return out_of_memory_ || result_ == CURLE_OUT_OF_MEMORY; }
   std::size_t max_body() const { return max_body_; }
   long status() const;
   const char* final_url() const;
@@ -54,6 +59,7 @@ class HttpTransfer {
   // The client's links.
   HttpClient* client_ = nullptr;
   bool in_multi_ = false;
+  bool unwatched_ = false;  // a socket of it could not be watched: it fails
   HttpTransfer* prev_ = nullptr;
   HttpTransfer* next_ = nullptr;
 
@@ -70,6 +76,7 @@ class HttpTransfer {
   std::vector<std::pair<std::string, std::string>> headers_;
   std::size_t max_body_ = std::size_t{64} << 20;
   bool overflow_ = false;
+  bool out_of_memory_ = false;  // a callback could not store what curl gave
   bool done_ = false;
   CURLcode result_ = CURLE_OK;
   char error_[CURL_ERROR_SIZE] = "";

@@ -1,6 +1,7 @@
 -- std.json and std.sql (on an in-memory database) with every allocation
 -- failing in turn: encode and decode of nested values, statements with
--- parameters, a transaction that commits and one that rolls back.
+-- parameters, a transaction that commits and one that rolls back, a batch
+-- that commits and one that fails.
 local json, sql = std.json, std.sql
 local value = json.decode('{"a":[1,2.5,"x",null,true],"b":{"c":{"d":"\\u00e9"}}}')
 assert(json.decode(json.encode(value)).b.c.d == "é")
@@ -18,3 +19,6 @@ end)
 local rows = db:query("SELECT id, name FROM t ORDER BY id")
 assert(#rows == 3 and rows[3].name == "three")
 assert(not pcall(db.query, db, "SELECT * FROM missing"))
+db:exec_many("INSERT INTO t (id, name) VALUES (?, ?)", {{10, "ten"}, {11, "eleven"}})
+assert(not pcall(db.exec_many, db, "INSERT INTO t (id, name) VALUES (?, ?)", {{12, "x"}, {10, "dup"}}))
+assert(#db:query("SELECT id FROM t") == 5)
