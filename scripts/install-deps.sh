@@ -16,6 +16,8 @@ packages=(cmake make g++ pkg-config liblua5.4-dev libuv1-dev libgtest-dev valgri
 # std.json, std.sql / std.kv, std.http; python3 serves HTTP and HTTPS to
 # their tests, with a certificate openssl makes at test time.
 packages+=(rapidjson-dev libsqlite3-dev libcurl4-openssl-dev python3 openssl)
+# chromium: the browser test draws the --trace-html page headless.
+packages+=(chromium)
 if [ "${1:-}" = "--bench" ]; then
   # The peers: Python asyncio, Lua 5.4 + cqueues and luv, Node.js (any `node`
   # already on PATH will do).

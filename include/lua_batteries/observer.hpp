@@ -25,6 +25,8 @@ struct TaskEvent {
   std::string_view name;  ///< empty when the task has no name
   bool has_name = false;
   Driver driver = Driver::async_fn;
+  /// Number of the scope it was spawned into (ScopeEvent::number).
+  std::uint64_t scope = 0;
 };
 
 /// A scope as observers see it.
@@ -34,6 +36,46 @@ struct ScopeEvent {
   std::string_view name;  ///< empty when unnamed
   /// The task whose code opened the scope; number 0 for the main chunk.
   std::uint64_t opener_task = 0;
+  /// Its number, 1, 2, ... in the order scopes open; 0 is the root scope.
+  std::uint64_t number = 0;
+  /// Number of the scope it opened in (the innermost scope around the
+  /// opener's code); 0 for the root scope and for scopes opened in it.
+  std::uint64_t parent = 0;
+};
+
+/// Whose code a resume runs (Observer::fiber_resumed and the events after
+/// it): a task's own code, a scope body (which is the code of the task
+/// that opened the scope), or the main chunk's.
+struct RunEvent {
+  /// The task whose code it is; number 0 (and no name) for the main chunk
+  /// and for the bodies of scopes it opened.
+  TaskEvent task;
+  /// A scope body: that scope's number; 0 for a task or the main chunk.
+  std::uint64_t body_of = 0;
+};
+
+/// Why a resume ended: what the fiber waits for now, or that it finished.
+struct WaitEvent {
+  enum class Kind {
+    finished,   ///< returned, failed or was aborted while running
+    preempted,  ///< time slicing suspended it; it is runnable again
+    turn,       ///< task.yield or a bridge's turn: runnable again
+    sleep,      ///< task.sleep (and the waits built on it)
+    join,       ///< handle:join(); `target` is the task's number
+    scope,      ///< waiting for a scope it opened; `target` is its number
+    bridge,     ///< a host bridge operation: `what` ("process.run"), `detail`
+    site,       ///< a channel, event, semaphore, select or I/O wait: `what`
+  };
+  Kind kind = Kind::finished;
+  /// A short static name of the wait ("sleep", "join", "channel receive",
+  /// "process.run"); empty for finished, preempted and turn.
+  std::string_view what;
+  /// What a bridge operation says of itself ("'make' (pid 4121)"); else empty.
+  std::string_view detail;
+  std::uint64_t target = 0;
+  /// sleep: when it is due, in ms since the runtime started (virtual under
+  /// Config::virtual_time); else 0.
+  double until_ms = 0;
 };
 
 /// A grace window that ran out, just before what is left is hard-aborted.
@@ -88,12 +130,29 @@ class Observer {
   /// scope, and makes only the rest. Read once, when std.task is
   /// registered.
   virtual bool wants_lifecycle_events() const { return true; }
+  /// True: the runtime reports every resume of a fiber (fiber_resumed,
+  /// fiber_suspended) and every cancellation that reaches a waiting one
+  /// (fiber_cancelled). Off by default: with no observer wanting them a
+  /// resume costs one predictable branch more. Read once, when std.task is
+  /// registered.
+  virtual bool wants_run_events() const { return false; }
 
   virtual void task_spawned(const TaskEvent&) {}
   virtual void task_started(const TaskEvent&) {}
   /// `error_text` is the error's text for Outcome::failed, else empty.
   virtual void task_finished(const TaskEvent&, Outcome, std::string_view error_text) {}
   virtual void scope_opened(const ScopeEvent&) {}
+  /// The scheduler is about to run `fiber`'s code (run events).
+  virtual void fiber_resumed(const RunEvent& fiber) {}
+  /// The code resumed by the last fiber_resumed gave the loop back: it
+  /// waits for `wait`, or has finished (run events).
+  virtual void fiber_suspended(const RunEvent& fiber, const WaitEvent& wait) {}
+  /// A cancellation reached `fiber` while it waited; it runs next to
+  /// raise `task cancelled` (or, for a deferred bridge, to clean up).
+  /// Made where the cancel happened: often inside the Lua call that
+  /// cancelled (scope:cancel()), which, as for log, must not be called
+  /// back into.
+  virtual void fiber_cancelled(const RunEvent& fiber) {}
   virtual void scope_closed(const ScopeEvent&) {}
   /// A with_timeout deadline passed; its grace window starts.
   virtual void deadline_hit(const ScopeEvent&, double deadline_ms) {}

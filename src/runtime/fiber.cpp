@@ -33,6 +33,7 @@ TaskEvent Task::event() const {
   e.has_name = name != nullptr;
   if (name) e.name = std::string_view(name, name_len);
   e.driver = driver;
+  e.scope = scope->number;
   return e;
 }
 
@@ -48,6 +49,8 @@ Scope::Scope(Runtime& runtime)
       name(nullptr),
       name_len(0),
       opener_task(0),
+      number(0),
+      parent(0),
       body(runtime, FiberKind::body, this, nullptr, Driver::async_fn, nullptr, 0),
       pin(LUA_NOREF),
       link_waiter(&Runtime::on_linked_cancelled),
@@ -63,6 +66,8 @@ Scope::Scope(Runtime& runtime, Fiber& opener, const ScopeSpec& spec)
       name(spec.name),
       name_len(spec.name_len),
       opener_task(opener.task ? opener.task->number : 0),
+      number(runtime.take_scope_number()),
+      parent(opener.scope ? opener.scope->number : 0),
       body(runtime, FiberKind::body, this, opener.task, opener.driver, spec.body_thread, 1),
       pin(spec.pin),
       fail_fast(spec.fail_fast),
@@ -80,6 +85,8 @@ ScopeEvent Scope::event() const {
                                              : ScopeEvent::Kind::scope;
   if (name) e.name = std::string_view(name, name_len);
   e.opener_task = opener_task;
+  e.number = number;
+  e.parent = parent;
   return e;
 }
 

@@ -291,6 +291,8 @@ struct Scope {
   const char* name;         // Lua string pinned by the scope object, or null
   std::size_t name_len;
   std::uint64_t opener_task;  // the number of the task that opened it, 0: none
+  std::uint64_t number;       // ScopeEvent::number: 0 for the root, then 1, 2, ...
+  std::uint64_t parent;       // the number of the scope it opened in
 
   IntrusiveList<Task, &Task::scope_hook> live;
   std::size_t live_count = 0;

@@ -21,6 +21,7 @@ Runtime::Runtime(lua_State* main, uv_loop_t* loop, const Config& config)
     : main_L_(main),
       config_(config),
       lifecycle_observer_(config.observer && config.observer->wants_lifecycle_events() ? config.observer : nullptr),
+      run_observer_(config.observer && config.observer->wants_run_events() ? config.observer : nullptr),
       clock_(config.virtual_time),
       loop_(loop, *this),
       pins_(main),
@@ -188,6 +189,7 @@ void Runtime::defer_cancel(Fiber& f) {
 
 void Runtime::on_cancelled(CancelWaiter& waiter) {
   Fiber& f = container_of(waiter, &Fiber::cancel_waiter);
+  if (f.rt.run_observer_) f.rt.report_cancelled(f);
   if (f.state == FiberState::waiting && f.wait == Wait::await && f.await_call.awaiter &&
       f.await_call.awaiter->cancel_mode_ == CancelMode::deferred) {
     f.rt.defer_cancel(f);
@@ -314,10 +316,12 @@ void Runtime::resume(Fiber& f) {
   // deadline while code runs.
   DeadlineEntry* next =
       preemptor_.is_on() && !clock_.is_virtual() && !deadlines_.empty() ? deadlines_.top() : nullptr;
+  if (run_observer_) report_resumed(f);
   preemptor_.enter_resume(f.thread, next ? next->due_ns : UINT64_MAX);
   const int status = lua_resume(f.thread, nullptr, nargs, &nresults);
   preemptor_.leave_resume();
   running_ = nullptr;
+  if (run_observer_) report_suspended(f, status);
 
   if (status == LUA_YIELD) {
     if (!f.suspend_pending) {

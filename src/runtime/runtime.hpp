@@ -82,6 +82,10 @@ class Runtime {
   Observer* observer() const { return config_.observer; }
   /// The observer, if it wants the per-task and per-scope events.
   Observer* lifecycle_observer() const { return lifecycle_observer_; }
+  /// The observer, if it wants run events (resumes, suspensions, cancels).
+  Observer* run_observer() const { return run_observer_; }
+  /// The next scope's ScopeEvent::number.
+  std::uint64_t take_scope_number() { return next_scope_number_++; }
   bool is_closed() const { return closed_; }
   /// The __close handler being let finish (abort.cpp): its thread, and its
   /// depth there (0 for none).
@@ -310,6 +314,10 @@ class Runtime {
 
   // scheduling (runtime.cpp)
   void resume(Fiber& f);
+  // run events (run_events.cpp): only while run_observer_ is set
+  void report_resumed(const Fiber& f);
+  void report_suspended(const Fiber& f, int status);
+  void report_cancelled(const Fiber& f);
   void fire_due(std::uint64_t now);
   /// Fires what is due from inside busy's code (the preemption hook).
   void fire_due_inside(Fiber& busy);
@@ -404,6 +412,8 @@ class Runtime {
   lua_State* service_ = nullptr;
   Config config_;
   Observer* lifecycle_observer_;
+  Observer* run_observer_;
+  std::uint64_t next_scope_number_ = 1;
   Clock clock_;
   LoopDriver loop_;
   PinTable pins_;

@@ -39,6 +39,7 @@ runner_case(long_version
 runner_case(help
   ARGS -h
   STDOUT_HAS "usage: lua-batteries [options] [script [args]]" "-e chunk" "--virtual-time"
+             "--stats" "--trace FILE" "--trace-html FILE"
   STDERR_EMPTY)
 
 runner_case(unknown_option
@@ -470,3 +471,53 @@ runner_case(bad_log_level_is_rejected
   EXIT 1
   STDERR_HAS "lua-batteries: unknown level 'loud' for --log-level (expected trace, debug, info, warn, error or off)"
   STDOUT_EMPTY)
+
+# --- --stats, --trace, --trace-html --------------------------------------------
+# The trace's JSON is checked event by event by tests/trace/check_trace.py
+# (runner.trace_json_has_every_event_of_a_known_run), the HTML page in
+# Chromium by tests/trace/check_timeline_page.py (browser.*).
+
+# busy(80) spins on os.clock, the process's CPU time; the longest resume is
+# the loop thread's own, which other threads of a sanitizer build can make
+# smaller: the cases ask for 10 ms and more, and for the right task.
+runner_case(stats_counts_tasks_scopes_deadlines_and_the_longest_resume
+  ARGS --virtual-time --stats stats_run.lua
+  STDOUT_IS "done"
+  STDERR_HAS "lua-batteries: stats:"
+             "  tasks: 7 spawned, 4 peak alive, finished: 4 returned, 1 failed, 1 cancelled, 1 aborted"
+             "  scopes: 5 opened (1 with_timeout), deepest nesting 3"
+             "  deadlines hit: 1, grace expiries: 1"
+  STDERR_MATCHES "^  longest resume: [1-9][0-9]+\\.[0-9] ms CPU \\([0-9]+\\.[0-9] ms wall\\) of [0-9]+ resumes, in t1 \\(busy\\)$")
+
+# Time slicing cuts the busy task's stretch into slices; it is still one
+# stretch without a suspension point.
+runner_case(stats_longest_resume_spans_preemptions
+  ARGS --virtual-time --slice-ms 2 --stats stats_run.lua
+  STDERR_MATCHES "^  longest resume: [1-9][0-9]+\\.[0-9] ms CPU .* in t1 \\(busy\\)$")
+
+runner_case(stats_of_a_main_chunk_alone_name_the_main_chunk
+  ARGS --stats -e "local x = 0 for i = 1, 10 do x = x + i end"
+  STDERR_HAS "  tasks: 0 spawned, 0 peak alive, finished: 0 returned, 0 failed, 0 cancelled, 0 aborted"
+             "  scopes: 0 opened (0 with_timeout), deepest nesting 0"
+  STDERR_MATCHES "^  longest resume: [0-9]+\\.[0-9] ms CPU \\([0-9]+\\.[0-9] ms wall\\) of 1 resumes, in the main chunk$")
+
+runner_case(no_stats_without_the_option
+  ARGS --virtual-time stats_run.lua
+  STDOUT_IS "done"
+  STDERR_LACKS "stats:" "longest resume")
+
+runner_case(trace_needs_a_file
+  ARGS --trace
+  EXIT 1
+  STDERR_HAS "lua-batteries: '--trace' needs argument" "usage: lua-batteries")
+
+runner_case(trace_html_needs_a_file
+  ARGS --trace-html= -e "print(1)"
+  EXIT 1
+  STDERR_HAS "lua-batteries: '--trace-html' needs argument")
+
+runner_case(an_unwritable_trace_file_fails_the_run_after_it
+  ARGS --trace /nonexistent-dir/trace.json -e "print('ran')"
+  EXIT 1
+  STDOUT_IS "ran"
+  STDERR_HAS "lua-batteries: cannot write the trace to /nonexistent-dir/trace.json: No such file or directory")

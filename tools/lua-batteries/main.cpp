@@ -46,6 +46,7 @@
 #include "lua_batteries/task.hpp"
 #include "lua_batteries/version.hpp"
 #include "dump_signals.hpp"
+#include "observe_options.hpp"
 #include "prompt.hpp"
 
 namespace {
@@ -80,6 +81,11 @@ constexpr const char* kUsage =
     "  --db-timeout-ms N per-statement timeout of std.sql (default 5000; 0: none)\n"
     "  --log-level L     least severe std.log record and runner warning shown:\n"
     "                    trace, debug, info (default), warn, error or off\n"
+    "  --stats           at the end, print task, scope, deadline and resume\n"
+    "                    figures to stderr\n"
+    "  --trace FILE      write a timeline of the run to FILE as Chrome\n"
+    "                    trace-event JSON (Perfetto, chrome://tracing)\n"
+    "  --trace-html FILE write the same timeline as one self-contained page\n"
     "  --                stop handling options\n"
     "  -                 stop handling options and execute stdin\n"
     "With no script and no -e, standard input is executed unless it is a terminal.\n"
@@ -103,6 +109,7 @@ struct CommandLine {
   Config config;
   const char* db_path = nullptr;  ///< --db
   lua_batteries::SqlOptions sql;
+  lua_batteries::runner::ObserveOptions observe;  ///< --stats, --trace, --trace-html
 };
 
 /// A command line we refuse; `show_usage` adds the usage text, as lua does
@@ -290,6 +297,10 @@ std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine&
     }
     if (arg == "--no-watchdog") {
       cmd.config.watchdog = false;
+      continue;
+    }
+    if (std::optional<std::string> error; lua_batteries::runner::parse_observe_option(argc, argv, i, cmd.observe, error)) {
+      if (error) return UsageError{*error, true};
       continue;
     }
     std::optional<UsageError> error;
@@ -567,14 +578,14 @@ class Session {
   /// Creates the loop and the state, installs std.task/std.time and the
   /// SIGINT handler. Returns why it failed, if it did.
   std::optional<std::string> open(const Config& config, const char* db_path,
-                                  const lua_batteries::SqlOptions& sql) {
+                                  const lua_batteries::SqlOptions& sql, lua_batteries::runner::Observers& observers) {
     if (uv_loop_init(&loop_) != 0) return "cannot initialise the libuv loop";
     loop_open_ = true;
     L_ = luaL_newstate();
     if (L_ == nullptr) return "cannot create the Lua state: not enough memory";
     luaL_openlibs(L_);
     Config with_observer = config;
-    with_observer.observer = &observer_;
+    with_observer.observer = observers.install(&observer_);
     observer_.set_log_level(config.log_level);
     lua_batteries::register_with(L_, &loop_, with_observer);  // throws on failure
     if (db_path != nullptr) lua_batteries::use_sql_database(L_, db_path, sql);  // throws on failure
@@ -784,18 +795,24 @@ int main(int argc, char** argv) {
   }
   std::fflush(stdout);
   prctl(PR_SET_CHILD_SUBREAPER, 1);  // best effort: see the top of this file
+  // Outlives the session: the state's closing still reports to it.
+  lua_batteries::runner::Observers observers(cmd.observe);
+  int status = 0;
   try {
     Session session;
-    if (auto error = session.open(cmd.config, cmd.db_path, cmd.sql)) {
+    if (auto error = session.open(cmd.config, cmd.db_path, cmd.sql, observers)) {
       print_message(*error);
       return 1;
     }
-    const int status = run_program(session, cmd, argc, argv);
-    if (status != 0 || !cmd.interactive) return status;
-    session.stop_sigint();
-    return lua_batteries::prompt::run(session.state(), session.loop());
+    status = run_program(session, cmd, argc, argv);
+    if (status == 0 && cmd.interactive) {
+      session.stop_sigint();
+      status = lua_batteries::prompt::run(session.state(), session.loop());
+    }
   } catch (const std::exception& e) {
     print_message(e.what());
     return 1;
   }
+  if (!observers.finish() && status == 0) status = 1;
+  return status;
 }
