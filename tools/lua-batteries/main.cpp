@@ -46,6 +46,7 @@
 #include "lua_batteries/task.hpp"
 #include "lua_batteries/version.hpp"
 #include "dump_signals.hpp"
+#include "policy_options.hpp"
 #include "prompt.hpp"
 
 namespace {
@@ -103,6 +104,7 @@ struct CommandLine {
   Config config;
   const char* db_path = nullptr;  ///< --db
   lua_batteries::SqlOptions sql;
+  lua_batteries::runner::PolicyOptions policy;  ///< --sandbox, --allow-*, --max-memory
 };
 
 /// A command line we refuse; `show_usage` adds the usage text, as lua does
@@ -297,6 +299,11 @@ std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine&
       if (error) return error;
       continue;
     }
+    std::optional<std::string> policy_error;
+    if (lua_batteries::runner::parse_policy_option(argc, argv, i, cmd.policy, policy_error)) {
+      if (policy_error) return UsageError{*policy_error, policy_error->ends_with("needs argument")};
+      continue;
+    }
     return UsageError{"unrecognized option '" + std::string(arg) + "'", true};
   }
   if (i < argc) {
@@ -306,7 +313,10 @@ std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine&
   return std::nullopt;
 }
 
-void print_usage(std::FILE* out) { std::fputs(kUsage, out); }
+void print_usage(std::FILE* out) {
+  std::fputs(kUsage, out);
+  std::fputs(lua_batteries::runner::kPolicyUsage, out);
+}
 
 void print_version() {
   std::printf("%s %s (%s, libuv %s)\n", kProgram, kVersion, LUA_RELEASE, uv_version_string());
@@ -567,16 +577,25 @@ class Session {
   /// Creates the loop and the state, installs std.task/std.time and the
   /// SIGINT handler. Returns why it failed, if it did.
   std::optional<std::string> open(const Config& config, const char* db_path,
-                                  const lua_batteries::SqlOptions& sql) {
+                                  const lua_batteries::SqlOptions& sql,
+                                  const lua_batteries::runner::PolicyOptions& policy) {
     if (uv_loop_init(&loop_) != 0) return "cannot initialise the libuv loop";
     loop_open_ = true;
     L_ = luaL_newstate();
     if (L_ == nullptr) return "cannot create the Lua state: not enough memory";
+    memory_.limit = policy.max_memory_mb * 1024 * 1024;
+    if (memory_.limit != 0) lua_batteries::limit_memory(L_, memory_);
     luaL_openlibs(L_);
     Config with_observer = config;
     with_observer.observer = &observer_;
     observer_.set_log_level(config.log_level);
+    lua_batteries::runner::apply_policy(policy, with_observer);  // throws on failure
     lua_batteries::register_with(L_, &loop_, with_observer);  // throws on failure
+    if (policy.sandbox) {
+      lua_pushcfunction(L_, lua_batteries::runner::close_escape_hatches);
+      lua_pushlightuserdata(L_, const_cast<lua_batteries::runner::PolicyOptions*>(&policy));
+      if (lua_pcall(L_, 1, 0, 0) != LUA_OK) return "cannot set up the sandbox: not enough memory";
+    }
     if (db_path != nullptr) lua_batteries::use_sql_database(L_, db_path, sql);  // throws on failure
     if (auto error = dump_signals_.start(&loop_, L_)) return error;
     return start_sigint();
@@ -631,6 +650,7 @@ class Session {
   bool sigint_installed_ = false;
   bool sigterm_installed_ = false;
   WarningObserver observer_;  // outlives L_: lua_close may still report
+  lua_batteries::MemoryLimit memory_;  // --max-memory; outlives L_
   Interrupts interrupts_;
   lua_batteries::runner::DumpSignals dump_signals_;
   lua_State* L_ = nullptr;
@@ -786,7 +806,7 @@ int main(int argc, char** argv) {
   prctl(PR_SET_CHILD_SUBREAPER, 1);  // best effort: see the top of this file
   try {
     Session session;
-    if (auto error = session.open(cmd.config, cmd.db_path, cmd.sql)) {
+    if (auto error = session.open(cmd.config, cmd.db_path, cmd.sql, cmd.policy)) {
       print_message(*error);
       return 1;
     }
