@@ -12,6 +12,7 @@
 
 #include "io/io_context.hpp"
 #include "io/io_error.hpp"
+#include "io/policy_gate.hpp"
 #include "io/net_address.hpp"
 #include "io/net_module.hpp"
 #include "io/stream.hpp"
@@ -278,6 +279,7 @@ int l_connect(lua_State* L) {
 // std.net.connect_unix(path) -> Stream
 int l_connect_unix(lua_State* L) {
   const char* path = luaL_checkstring(L, 1);
+  check_path(L, "std.net.connect_unix", path, PathAccess::read);
   lua_settop(L, 1);
   lua_pushliteral(L, "std.net.connect_unix");
   ConnectOp& op = push_op(L);

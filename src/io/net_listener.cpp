@@ -14,6 +14,7 @@
 
 #include "io/io_context.hpp"
 #include "io/io_error.hpp"
+#include "io/policy_gate.hpp"
 #include "io/net_address.hpp"
 #include "io/net_module.hpp"
 #include "io/stream.hpp"
@@ -293,6 +294,7 @@ int l_listen(lua_State* L) {
 int l_listen_unix(lua_State* L) {
   const char* path = luaL_checkstring(L, 1);
   const lua_Integer backlog = opt_field_integer(L, 2, "backlog", 511, "std.net.listen_unix");
+  check_path(L, "std.net.listen_unix", path, PathAccess::write);
   IoContext& ctx = context(L);
   lua_settop(L, 2);
   ListenerCore& l = push_listener(L);

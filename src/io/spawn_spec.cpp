@@ -8,6 +8,8 @@
 #include <cstring>
 #include <new>
 
+#include "io/policy_gate.hpp"
+
 extern char** environ;
 
 namespace lua_batteries::io {
@@ -142,6 +144,7 @@ void parse_spawn(lua_State* L, int cmd_index, int opts_index, bool for_run, doub
     if (!lua_isnil(L, -1)) {
       if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: opts.cwd must be a string", fname);
       const char* cwd = lua_tostring(L, -1);
+      check_path(L, fname, cwd, PathAccess::read);
       guarded(L, [&] { spec.cwd = cwd; });
       spec.has_cwd = true;
     }

@@ -446,6 +446,11 @@ runner_case(without_policy_flags_everything_is_open
   ARGS -e "print(io ~= nil, debug ~= nil, std.process ~= nil, std.net ~= nil)"
   STDOUT_IS "true\ttrue\ttrue\ttrue")
 
+runner_case(the_sandbox_denies_a_read_with_the_spec_text
+  ARGS --sandbox -e "std.fs.read('/etc/passwd')"
+  EXIT 1
+  STDERR_HAS "std.fs.read: access to '/etc/passwd' denied by policy")
+
 runner_case(allow_env_reads_only_the_names_granted
   ARGS --allow-env HOME -e "print(os.getenv('HOME') ~= nil, pcall(os.getenv, 'PATH'))"
   STDOUT_HAS "true\tfalse\tos.getenv: access to 'PATH' denied by policy")
@@ -454,6 +459,11 @@ runner_case(a_root_that_is_no_directory_is_refused
   ARGS --allow-read no-such-dir args.lua
   EXIT 1
   STDERR_HAS "lua-batteries: sandbox root 'no-such-dir': No such file or directory")
+
+runner_case(a_db_outside_the_roots_is_refused
+  ARGS --allow-write . --db /tmp/lua-batteries-outside.db args.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: std.sql: access to '/tmp/lua-batteries-outside.db' denied by policy")
 
 runner_case(bad_allow_net_is_rejected
   ARGS --allow-net example.com:http args.lua
