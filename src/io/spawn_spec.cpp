@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <cstring>
 #include <new>
+#include <string_view>
 
+#include "io/io_error.hpp"
 #include "io/policy_gate.hpp"
 
 extern char** environ;
@@ -76,15 +78,58 @@ Stdio parse_stdio(lua_State* L, int opts, const char* key, int fd, bool for_run,
   return mode;
 }
 
+// Under a process policy a child inherits only the variables it allows;
+// spec.env then always lists the whole environment.
+// Adds to spec.env the host's variables that it does not set already and,
+// under a process policy, that the policy allows.
+void inherit_env(lua_State* L, const ProcessPolicy* policy, SpawnSpec& spec) {
+  for (char** e = environ; *e; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (!eq) continue;
+    const std::size_t name_len = static_cast<std::size_t>(eq - *e);
+    if (policy != nullptr && !policy->allows_env(std::string_view(*e, name_len))) continue;
+    bool overridden = false;
+    for (const std::string& mine : spec.env)
+      if (mine.size() > name_len && mine.compare(0, name_len, *e, name_len) == 0 && mine[name_len] == '=')
+        overridden = true;
+    if (!overridden) guarded(L, [&] { spec.env.emplace_back(*e); });
+  }
+}
+
+// The process policy's check of the program (resolved to its real path
+// first, so that a symlink or a PATH entry cannot stand in for a program
+// the policy did not grant); on success spec.file is that real path.
+void check_program(lua_State* L, const char* fname, SpawnSpec& spec) {
+  const ProcessPolicy* policy = policy_of(L).process.get();
+  if (policy == nullptr) return;
+  bool allowed = false;
+  guarded(L, [&] {
+    // exec resolves a relative path with a '/' from the child's cwd.
+    const std::string& name = spec.args[0];
+    const bool from_cwd = spec.has_cwd && name[0] != '/' && name.find('/') != std::string::npos;
+    const auto real = canonical_program(from_cwd ? spec.cwd + "/" + name : name);
+    allowed = real && policy->allows_program(*real);
+    if (allowed) spec.file = *real;
+  });
+  if (!allowed) raise_denied(L, fname, spec.command.empty() ? spec.args[0].c_str() : "/bin/sh");
+}
+
 void parse_env(lua_State* L, int opts, const char* fname, SpawnSpec& spec) {
-  if (lua_isnoneornil(L, opts)) return;
+  const ProcessPolicy* policy = policy_of(L).process.get();
+  if (lua_isnoneornil(L, opts)) {
+    if (policy != nullptr) {
+      spec.has_env = true;
+      inherit_env(L, policy, spec);
+    }
+    return;
+  }
   lua_getfield(L, opts, "clear_env");
   const bool clear = lua_toboolean(L, -1);
   lua_pop(L, 1);
   lua_getfield(L, opts, "env");
   const bool has_table = lua_type(L, -1) == LUA_TTABLE;
   if (!lua_isnil(L, -1) && !has_table) luaL_error(L, "%s: opts.env must be a table", fname);
-  if (!has_table && !clear) {
+  if (!has_table && !clear && policy == nullptr) {
     lua_pop(L, 1);
     return;
   }
@@ -103,19 +148,7 @@ void parse_env(lua_State* L, int opts, const char* fname, SpawnSpec& spec) {
       lua_pop(L, 2);
     }
   }
-  if (!clear) {
-    // The inherited variables the table does not set.
-    for (char** e = environ; *e; ++e) {
-      const char* eq = std::strchr(*e, '=');
-      if (!eq) continue;
-      const std::size_t name_len = static_cast<std::size_t>(eq - *e);
-      bool overridden = false;
-      for (const std::string& mine : spec.env)
-        if (mine.size() > name_len && mine.compare(0, name_len, *e, name_len) == 0 && mine[name_len] == '=')
-          overridden = true;
-      if (!overridden) guarded(L, [&] { spec.env.emplace_back(*e); });
-    }
-  }
+  if (!clear) inherit_env(L, policy, spec);
   lua_pop(L, 1);
 }
 
@@ -151,6 +184,7 @@ void parse_spawn(lua_State* L, int cmd_index, int opts_index, bool for_run, doub
     lua_pop(L, 1);
   }
   parse_env(L, opts_index, fname, spec);
+  check_program(L, fname, spec);
   if (for_run) {
     spec.stdio[0] = Stdio::null;
     if (!lua_isnoneornil(L, opts_index)) {
@@ -241,7 +275,7 @@ int start_process(uv_loop_t* loop, uv_process_t* process, const SpawnSpec& spec,
   if (ok) {
     uv_process_options_t options{};
     options.exit_cb = on_exit;
-    options.file = args[0];
+    options.file = spec.file.empty() ? args[0] : spec.file.c_str();
     options.args = args.data();
     options.env = spec.has_env ? env.data() : nullptr;
     options.cwd = spec.has_cwd ? spec.cwd.c_str() : nullptr;
