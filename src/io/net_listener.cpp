@@ -8,7 +8,9 @@
 // listener does not hide a deadlock from the run.
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 
@@ -250,6 +252,16 @@ int l_listen(lua_State* L) {
   luaL_argcheck(L, port >= 0 && port <= 65535, 2, "port must be in 0..65535");
   const lua_Integer backlog = opt_field_integer(L, 3, "backlog", 511, "std.net.listen");
   IoContext& ctx = context(L);
+  // Under a network policy: the name as given, then the address it
+  // stands for, before any socket exists (spec std-io.md 7).
+  const std::shared_ptr<const NetPolicy>& policy = policy_of(L).net;
+  const auto port16 = static_cast<std::uint16_t>(port);
+  const bool literal_v6 = std::strchr(host, ':') != nullptr;
+  lua_settop(L, 3);
+  lua_pushfstring(L, literal_v6 ? "[%s]:%d" : "%s:%d", host, static_cast<int>(port));
+  const char* target = lua_tostring(L, 4);
+  if (policy && !policy_answer(L, [&] { return policy->allows_listen(host, port16); }))
+    raise_denied(L, "std.net.listen", target);
   sockaddr_storage addr{};
   if (!parse_ip(host, static_cast<int>(port), addr)) {
     // A name (say "localhost"): looked up synchronously, as a listener's
@@ -266,6 +278,9 @@ int l_listen(lua_State* L) {
     if (addr.ss_family == AF_INET) reinterpret_cast<sockaddr_in*>(&addr)->sin_port = htons(static_cast<uint16_t>(port));
     else reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port = htons(static_cast<uint16_t>(port));
   }
+  const auto& address = reinterpret_cast<const sockaddr&>(addr);
+  if (policy && !policy_answer(L, [&] { return policy->allows_listen_address(host, address); }))
+    raise_denied(L, "std.net.listen", target);
   lua_settop(L, 3);
   ListenerCore& l = push_listener(L);
   uv_tcp_init(ctx.loop, &l.h.tcp);

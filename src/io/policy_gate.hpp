@@ -5,6 +5,8 @@
 
 #include <lua.hpp>
 
+#include <new>
+
 #include "lua_batteries/policy.hpp"
 
 namespace lua_batteries::io {
@@ -25,5 +27,20 @@ bool path_allowed(lua_State* L, const char* path, PathAccess access);
 /// swapped in after this check is not seen (std.fs does better: its I/O
 /// goes through the root descriptors).
 void check_path(lua_State* L, const char* op, const char* path, PathAccess access);
+
+/// [-0, +0, m] A policy's answer, `ask()`: a policy is C++ and may throw
+/// std::bad_alloc, which becomes Lua's memory error, raised once nothing
+/// of the call is alive.
+template <typename Ask>
+bool policy_answer(lua_State* L, Ask&& ask) {
+  bool answer = false, out_of_memory = false;
+  try {
+    answer = ask();
+  } catch (const std::bad_alloc&) {
+    out_of_memory = true;
+  }
+  if (out_of_memory) luaL_error(L, "not enough memory");
+  return answer;
+}
 
 }  // namespace lua_batteries::io
