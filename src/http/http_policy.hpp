@@ -3,9 +3,10 @@
 // transfer starts, and every connection curl opens (the first hop and
 // every redirect hop) is checked by the hop's name and port and by the
 // address curl resolved it to, in curl's open-socket callback, before the
-// socket exists. A refused hop fails the transfer (curl gives up with
-// CURLE_COULDNT_CONNECT and the client removes it); the module then
-// raises the denial.
+// socket exists; and the connected peer once more in curl's pre-request
+// callback, before a request is sent (a connection reused from the cache
+// opens no socket). A refused hop fails the transfer (curl gives up and
+// the client removes it); the module then raises the denial.
 #pragma once
 
 #include <curl/curl.h>
@@ -35,8 +36,8 @@ struct HopGate {
   bool denied = false;
   std::string denied_url;  ///< the hop refused (may be empty when out of memory)
 
-  /// Installs the open-socket callback on `easy`; this must outlive the
-  /// transfer.
+  /// Installs the open-socket and pre-request callbacks on `easy`; this
+  /// must outlive the transfer.
   void install(CURL* easy_handle);
 };
 
