@@ -99,7 +99,7 @@ class Sandbox final : public PathPolicy {
   /// A root as resolved: its descriptor and the names it matches.
   struct OpenRoot {
     int fd = -1;               ///< O_PATH | O_DIRECTORY
-    std::string path;          ///< as given, without trailing slashes
+    std::string path;          ///< as given (made absolute from the working directory), without trailing slashes
     std::string real_path;     ///< realpath() of it
     Mode mode = Mode::read_only;
   };

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 #include <cerrno>
 #include <cstdio>
 #include <new>
@@ -15,6 +16,12 @@ namespace lua_batteries::io {
 namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
+
+// A directory stream closed however the work ends (std::bad_alloc too).
+struct CloseDir {
+  void operator()(DIR* d) const { ::closedir(d); }
+};
+using DirStream = std::unique_ptr<DIR, CloseDir>;
 
 bool fail(FsJob& job, const char* what, int err = errno) {
   if (job.sandbox && Sandbox::is_escape(err)) job.denied = true;
@@ -94,8 +101,20 @@ bool parent_of(FsJob& job, Parent& out, bool second = false) {
 
 // --- the operations.
 
+// A descriptor closed however the work ends (std::bad_alloc too).
+struct Descriptor {
+  int fd;
+  explicit Descriptor(int fd) : fd(fd) {}
+  Descriptor(const Descriptor&) = delete;
+  Descriptor& operator=(const Descriptor&) = delete;
+  ~Descriptor() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
 void read_file(FsJob& job) {
-  const int fd = open_path(job, O_RDONLY);
+  const Descriptor opened(open_path(job, O_RDONLY));
+  const int fd = opened.fd;
   if (fd < 0) {
     fail(job, "cannot open");
     return;
@@ -114,7 +133,6 @@ void read_file(FsJob& job) {
     if (n < 0) fail(job, "cannot read");
     if (n <= 0) break;
   }
-  ::close(fd);
 }
 
 // A temporary file next to the target, written whole, then renamed over
@@ -200,20 +218,20 @@ void stat_path(FsJob& job) {
 
 void list_dir(FsJob& job) {
   const int fd = open_path(job, O_RDONLY | O_DIRECTORY);
-  DIR* dir = fd >= 0 ? ::fdopendir(fd) : nullptr;
+  DirStream dir(fd >= 0 ? ::fdopendir(fd) : nullptr);
   if (!dir) {
     fail(job, "cannot list");
     if (fd >= 0) ::close(fd);
     return;
   }
   errno = 0;
-  while (const dirent* e = ::readdir(dir)) {
+  while (const dirent* e = ::readdir(dir.get())) {
     const char* n = e->d_name;
     if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
     job.names.emplace_back(n);
   }
   if (errno != 0) fail(job, "cannot list");
-  ::closedir(dir);
+  dir.reset();
   std::sort(job.names.begin(), job.names.end());
 }
 
@@ -271,27 +289,21 @@ bool remove_tree(FsJob& job, int dir, const std::string& name, const std::string
   if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return fail(job, "cannot remove");
   if (S_ISDIR(st.st_mode)) {
     const int fd = ::openat(dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    DIR* d = fd >= 0 ? ::fdopendir(fd) : nullptr;
+    DirStream d(fd >= 0 ? ::fdopendir(fd) : nullptr);
     if (!d) {
       if (fd >= 0) ::close(fd);
       job.failed_path = shown;
       return fail(job, "cannot remove");
     }
     std::vector<std::string> children;
-    while (const dirent* e = ::readdir(d)) {
+    while (const dirent* e = ::readdir(d.get())) {
       const char* n = e->d_name;
       if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
       children.emplace_back(n);
     }
-    bool ok = true;
-    for (const std::string& child : children) {
-      if (!remove_tree(job, ::dirfd(d), child, shown + "/" + child)) {
-        ok = false;
-        break;
-      }
-    }
-    ::closedir(d);
-    if (!ok) return false;
+    for (const std::string& child : children)
+      if (!remove_tree(job, ::dirfd(d.get()), child, shown + "/" + child)) return false;
+    d.reset();
     if (::unlinkat(dir, name.c_str(), AT_REMOVEDIR) != 0) {
       job.failed_path = shown;
       return fail(job, "cannot remove");

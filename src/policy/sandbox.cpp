@@ -65,6 +65,10 @@ Sandbox::Sandbox(const std::vector<Root>& roots) {
     OpenRoot open;
     open.mode = root.mode;
     open.path = fold_slashes(root.path);
+    if (!open.path.empty() && open.path[0] != '/') {  // matched against absolute paths
+      char cwd[PATH_MAX];
+      if (::getcwd(cwd, sizeof cwd) != nullptr) open.path = fold_slashes(std::string(cwd) + "/" + open.path);
+    }
     open.fd = ::open(root.path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (open.fd < 0) throw std::system_error(errno, std::generic_category(), "sandbox root '" + root.path + "'");
     roots_.push_back(open);  // closed by the destructor from here on

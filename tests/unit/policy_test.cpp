@@ -163,7 +163,12 @@ TEST_F(SandboxTree, ARelativePathIsTakenFromTheWorkingDirectory) {
   EXPECT_EQ(open_read(sandbox, "in"), 0);
   EXPECT_EQ(open_read(sandbox, "sub/../in"), 0);
   EXPECT_TRUE(lb::Sandbox::is_escape(open_read(sandbox, "../out")));
+  // A relative root is taken from the working directory when it is made.
+  ASSERT_EQ(chdir(base_.c_str()), 0);
+  lb::Sandbox relative({{"root", lb::Sandbox::Mode::read_only}});
   ASSERT_EQ(chdir(saved), 0);
+  EXPECT_TRUE(relative.allows(root_ + "/in", lb::PathAccess::read));
+  EXPECT_EQ(relative.roots()[0].path, root_);
 }
 
 TEST_F(SandboxTree, ARootThatIsNoDirectoryIsRefused) {

@@ -80,7 +80,10 @@ constexpr const char* kUsage =
     "  --db PATH         open the SQLite database of std.sql and std.kv\n"
     "  --db-timeout-ms N per-statement timeout of std.sql (default 5000; 0: none)\n"
     "  --log-level L     least severe std.log record and runner warning shown:\n"
-    "                    trace, debug, info (default), warn, error or off\n"
+    "                    trace, debug, info (default), warn, error or off\n";
+
+/// After the policy options (policy_options.hpp's kPolicyUsage).
+constexpr const char* kUsageEnd =
     "  --                stop handling options\n"
     "  -                 stop handling options and execute stdin\n"
     "With no script and no -e, standard input is executed unless it is a terminal.\n"
@@ -316,6 +319,7 @@ std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine&
 void print_usage(std::FILE* out) {
   std::fputs(kUsage, out);
   std::fputs(lua_batteries::runner::kPolicyUsage, out);
+  std::fputs(kUsageEnd, out);
 }
 
 void print_version() {

@@ -81,11 +81,11 @@ void remove_library(lua_State* L, const char* name) {
 }  // namespace
 
 const char* const kPolicyUsage =
-    "Sandbox (any --allow-* implies --sandbox):\n"
     "  --sandbox         nothing allowed: no files, network or processes, and\n"
     "                    no io, debug, os.execute/remove/rename/tmpname/getenv,\n"
     "                    package.loadlib, C modules, loadfile, dofile, require\n"
-    "                    of files or binary chunks in load\n"
+    "                    of files or binary chunks in load; any --allow-*\n"
+    "                    below implies it\n"
     "  --allow-read DIR  read and list beneath DIR (may be repeated)\n"
     "  --allow-write DIR read, write and remove beneath DIR\n"
     "  --allow-net HOST[:PORT]   connect to HOST (std.net, std.http)\n"
