@@ -78,8 +78,6 @@ Stdio parse_stdio(lua_State* L, int opts, const char* key, int fd, bool for_run,
   return mode;
 }
 
-// Under a process policy a child inherits only the variables it allows;
-// spec.env then always lists the whole environment.
 // Adds to spec.env the host's variables that it does not set already and,
 // under a process policy, that the policy allows.
 void inherit_env(lua_State* L, const ProcessPolicy* policy, SpawnSpec& spec) {
@@ -87,7 +85,9 @@ void inherit_env(lua_State* L, const ProcessPolicy* policy, SpawnSpec& spec) {
     const char* eq = std::strchr(*e, '=');
     if (!eq) continue;
     const std::size_t name_len = static_cast<std::size_t>(eq - *e);
-    if (policy != nullptr && !policy->allows_env(std::string_view(*e, name_len))) continue;
+    bool allowed = true;
+    if (policy != nullptr) guarded(L, [&] { allowed = policy->allows_env(std::string_view(*e, name_len)); });
+    if (!allowed) continue;
     bool overridden = false;
     for (const std::string& mine : spec.env)
       if (mine.size() > name_len && mine.compare(0, name_len, *e, name_len) == 0 && mine[name_len] == '=')
@@ -114,6 +114,8 @@ void check_program(lua_State* L, const char* fname, SpawnSpec& spec) {
   if (!allowed) raise_denied(L, fname, spec.command.empty() ? spec.args[0].c_str() : "/bin/sh");
 }
 
+// Under a process policy a child inherits only the variables it allows;
+// spec.env then always lists the whole environment.
 void parse_env(lua_State* L, int opts, const char* fname, SpawnSpec& spec) {
   const ProcessPolicy* policy = policy_of(L).process.get();
   if (lua_isnoneornil(L, opts)) {
