@@ -23,8 +23,9 @@ struct SqlOptions {
 /// Opens (creating it if needed) the SQLite database at `path` in WAL
 /// mode with a 5000 ms busy_timeout, and makes it the connection of
 /// std.sql and std.kv, replacing any earlier one. The runtime closes it
-/// with the Lua state. Throws std::runtime_error when it cannot be opened
-/// or std.task is not installed.
+/// with the Lua state. Throws std::runtime_error when it cannot be opened,
+/// std.task is not installed, or Config::policy's path policy does not let
+/// the state write `path` ("std.sql: access to '<path>' denied by policy").
 void use_sql_database(lua_State* L, const char* path, const SqlOptions& options = {});
 
 /// Makes the host's open handle the connection of std.sql and std.kv. The

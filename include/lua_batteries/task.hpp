@@ -29,6 +29,7 @@
 #include <string_view>
 
 #include "lua_batteries/limits.hpp"
+#include "lua_batteries/policy.hpp"
 
 namespace lua_batteries {
 
@@ -133,6 +134,10 @@ struct Config {
   /// failure is reported as soon as it happens (a later join still gets
   /// the error from the handle).
   bool report_failures_at_once = false;
+  /// What scripts may touch (lua_batteries/policy.hpp): the std.* modules
+  /// installed, and the path, network and process policies the I/O
+  /// modules obey. The default allows everything.
+  Policy policy;
 };
 
 /// Installs std.task and std.time into L (creating the global `std` if

@@ -4,10 +4,12 @@
 // above all of them.
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "data/modules.hpp"
 #include "host/install.hpp"
 #include "io/open_io.hpp"
+#include "io/policy_gate.hpp"
 #include "lua_batteries/task.hpp"
 
 namespace lua_batteries {
@@ -16,14 +18,29 @@ namespace {
 struct Bridges {
   uv_loop_t* loop;
   double grace_ms;
+  const Policy* policy;
 };
+
+// The modules Policy::modules may name.
+constexpr std::string_view kModules[] = {"process", "net", "fs", "io", "json", "sql", "kv", "http"};
+
+// Throws std::invalid_argument on a module name nobody installs.
+void check_module_names(const Policy& policy) {
+  if (!policy.modules) return;
+  for (const std::string& name : *policy.modules) {
+    bool known = false;
+    for (std::string_view m : kModules) known = known || m == name;
+    if (!known) throw std::invalid_argument("lua_batteries: unknown module '" + name + "' in Config::policy.modules");
+  }
+}
 
 // [-1, +0, e] Opens the bridge modules, run in protected mode.
 int open_bridges(lua_State* L) {
   const auto& bridges = *static_cast<const Bridges*>(lua_touserdata(L, 1));
   lua_pop(L, 1);
-  io::open_io(L, bridges.loop, bridges.grace_ms);
-  data::open_data_modules(L, bridges.loop);  // std.json, std.sql, std.kv, std.http
+  io::set_policy(L, *bridges.policy);
+  io::open_io(L, bridges.loop, bridges.grace_ms, *bridges.policy);
+  data::open_data_modules(L, bridges.loop, *bridges.policy);  // std.json, std.sql, std.kv, std.http
   return 0;
 }
 
@@ -32,8 +49,9 @@ int open_bridges(lua_State* L) {
 void register_task(lua_State* L, uv_loop_t* loop) { register_with(L, loop, Config{}); }
 
 void register_with(lua_State* L, uv_loop_t* loop, const Config& config) {
+  check_module_names(config.policy);
   detail::install_runtime(L, loop, config);
-  Bridges bridges{loop, config.grace_ms};
+  Bridges bridges{loop, config.grace_ms, &config.policy};
   lua_pushcfunction(L, open_bridges);
   lua_pushlightuserdata(L, &bridges);
   if (lua_pcall(L, 1, 0, 0) != LUA_OK) {

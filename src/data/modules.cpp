@@ -14,7 +14,7 @@ struct Module {
 
 }  // namespace
 
-void open_data_modules(lua_State* L, uv_loop_t* loop) {
+void open_data_modules(lua_State* L, uv_loop_t* loop, const Policy& policy) {
   const int top = lua_gettop(L);
   create_data_state(L, loop);
   lua_getglobal(L, "std");
@@ -23,6 +23,7 @@ void open_data_modules(lua_State* L, uv_loop_t* loop) {
   const bool has_loaded = lua_getglobal(L, "package") == LUA_TTABLE && lua_getfield(L, -1, "loaded") == LUA_TTABLE;
   const int loaded = lua_gettop(L);
   for (const Module& m : modules) {
+    if (!policy.installs(m.name)) continue;
     m.push(L);
     lua_pushvalue(L, -1);
     lua_setfield(L, std_index, m.name);

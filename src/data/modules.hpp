@@ -8,12 +8,15 @@
 #include <lua.hpp>
 #include <uv.h>
 
+#include "lua_batteries/policy.hpp"
+
 namespace lua_batteries::data {
 
 /// [-0, +0, e] Sets std.json, std.sql, std.kv and std.http in the global
 /// `std` table (which must exist) and in package.loaded ("std.json", ...),
-/// with their state on `loop`. Called once, when std.task is installed.
-void open_data_modules(lua_State* L, uv_loop_t* loop);
+/// with their state on `loop`, those of them `policy` installs
+/// (Policy::installs). Called once, when std.task is installed.
+void open_data_modules(lua_State* L, uv_loop_t* loop, const Policy& policy);
 
 /// [-0, +1, m] Each pushes its module table.
 int push_json_module(lua_State* L);

@@ -8,6 +8,8 @@
 #include "data/data_state.hpp"
 #include "data/sql_op.hpp"
 #include "data/sql_statement.hpp"
+#include "io/io_error.hpp"
+#include "io/policy_gate.hpp"
 
 namespace lua_batteries::data {
 namespace {
@@ -91,8 +93,17 @@ DbObject& check_open_db(lua_State* L, int index, const char* who) {
   return *db;
 }
 
+// [-0, +0, v] A database file the path policy allows writing; ":memory:"
+// and "" (a temporary database) have none. A "file:" URI names its file
+// in a way the policy does not read, so a policy denies it.
+void check_database_path(lua_State* L, const char* path, const char* op) {
+  if (io::policy_of(L).paths == nullptr || path[0] == 0 || std::strcmp(path, ":memory:") == 0) return;
+  if (std::strncmp(path, "file:", 5) == 0) io::raise_denied(L, op, path);
+  io::check_path(L, op, path, PathAccess::write);
+}
+
 int sql_open(lua_State* L) {
-  luaL_checkstring(L, 1);
+  check_database_path(L, luaL_checkstring(L, 1), "sql.open");
   DataState& state = check_data_state(L, "sql.open");
   const double timeout = read_timeout(L, 2, state.sql_timeout_ms);
   lua_settop(L, 1);

@@ -1,9 +1,11 @@
 // The host API of the std.sql connection (lua_batteries/sql.hpp).
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "data/data_state.hpp"
 #include "data/sql_connection.hpp"
+#include "io/policy_gate.hpp"
 #include "lua_batteries/sql.hpp"
 
 namespace lua_batteries {
@@ -29,6 +31,10 @@ void use_connection(lua_State* L, sqlite3* db, bool owns, const SqlOptions& opti
 }  // namespace
 
 void use_sql_database(lua_State* L, const char* path, const SqlOptions& options) {
+  const bool in_memory = path[0] == 0 || std::string_view(path) == ":memory:";
+  if (!in_memory && io::policy_of(L).paths != nullptr &&
+      (std::string_view(path).starts_with("file:") || !io::path_allowed(L, path, PathAccess::write)))
+    throw std::runtime_error("std.sql: access to '" + std::string(path) + "' denied by policy");
   std::string error;
   sqlite3* db = data::SqlConnection::open_now(path, error);
   if (db == nullptr) throw std::runtime_error("std.sql: cannot open '" + std::string(path) + "': " + error);

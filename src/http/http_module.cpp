@@ -14,7 +14,14 @@
 // text> (<code>)"; a body over max_body raises kind "io" code "EOVERFLOW".
 // Cancelled or aborted: the transfer is removed from the multi handle at
 // once (its connection closed); nothing keeps running.
+//
+// Under a network policy (http_policy.hpp) a request whose host the policy
+// refuses by name raises kind "denied" ("<op>: access to '<url>' denied
+// by policy") before anything starts; a hop refused later (an address, a
+// redirect) fails the transfer before its socket exists and raises the
+// same with that hop's URL.
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string_view>
 
@@ -24,6 +31,7 @@
 #include "http/http_module.hpp"
 #include "http/http_transfer.hpp"
 #include "io/io_error.hpp"
+#include "io/policy_gate.hpp"
 
 namespace lua_batteries::http {
 namespace {
@@ -154,6 +162,7 @@ int k_response(lua_State* L, int, lua_KContext ctx) {
   const int op_index = static_cast<int>(ctx);
   HttpTransfer& t = op_at(L, op_index);
   const char* op = lua_tostring(L, lua_upvalueindex(1));
+  if (t.denied()) io::raise_denied(L, op, t.denied_url());
   if (t.overflowed()) {
     lua_pushfstring(L, "%s: response body of '%s' over max_body (%I bytes) (EOVERFLOW)", op, t.final_url(),
                     static_cast<LUAI_UACINT>(t.max_body()));
@@ -197,6 +206,12 @@ int send(lua_State* L, const Request& r, const char* op) {
   if (r.url == nullptr) luaL_error(L, "%s: opts.url is required", op);
   if (!is_http_url(r.url)) luaL_error(L, "%s: unsupported URL '%s' (expected http:// or https://)", op, r.url);
   data::DataState& state = data::check_data_state(L, op);
+  const std::shared_ptr<const NetPolicy>& policy = io::policy_of(L).net;
+  if (policy && !io::policy_answer(L, [&] {
+        const auto where = url_host(r.url);
+        return !where || policy->allows_connect(where->host, where->port);  // unparsable: curl refuses it
+      }))
+    io::raise_denied(L, op, r.url);
   HttpTransfer& t = push_op(L);
   const int op_index = lua_gettop(L);
   bool ok = t.set_url(r.url) && t.set_method(r.method, r.body != nullptr) &&
@@ -218,6 +233,7 @@ int send(lua_State* L, const Request& r, const char* op) {
   if (ok && r.json_default && !has_content_type) ok = t.add_header("Content-Type", "application/json");
   if (!ok) luaL_error(L, "%s: %s", op, t.setup_error());
   t.finish_setup();
+  if (policy) t.set_policy(policy);
   const char* why = nullptr;
   if (state.http == nullptr) state.http = HttpClient::create(L, state.loop, &state.http, why);
   if (state.http != nullptr) why = state.http->add(t);

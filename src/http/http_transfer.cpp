@@ -89,6 +89,11 @@ bool HttpTransfer::finish_setup() {
   return true;
 }
 
+void HttpTransfer::set_policy(std::shared_ptr<const NetPolicy> policy) {
+  gate_.policy = std::move(policy);
+  gate_.install(easy_);
+}
+
 void HttpTransfer::on_done(CURLcode result) {
   result_ = result;
   done_ = true;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "http/http_policy.hpp"
 #include "lua_batteries/task.hpp"
 
 namespace lua_batteries::http {
@@ -35,6 +36,8 @@ class HttpTransfer {
   bool set_ca_file(const char* path);
   bool set_options(bool follow_redirects, bool verify_tls, std::size_t max_body);
   bool finish_setup();
+  /// Puts every connection of the transfer under `policy` (http_policy.hpp).
+  void set_policy(std::shared_ptr<const NetPolicy> policy);
 
   /// Called by the client when curl is done with it.
   void on_done(CURLcode result);
@@ -55,6 +58,9 @@ class HttpTransfer {
   const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
   const char* error_detail() const { return error_[0] ? error_ : curl_easy_strerror(result_); }
   const char* setup_error() const { return setup_error_; }
+  /// Whether the policy refused a hop, and the URL of that hop.
+  bool denied() const { return gate_.denied; }
+  const char* denied_url() const { return gate_.denied_url.empty() ? final_url() : gate_.denied_url.c_str(); }
 
   // The client's links.
   HttpClient* client_ = nullptr;
@@ -81,6 +87,7 @@ class HttpTransfer {
   CURLcode result_ = CURLE_OK;
   char error_[CURL_ERROR_SIZE] = "";
   const char* setup_error_ = "";
+  HopGate gate_;
 };
 
 }  // namespace lua_batteries::http

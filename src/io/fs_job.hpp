@@ -28,6 +28,9 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
+#include "lua_batteries/policy.hpp"
 #include "lua_batteries/task.hpp"
 
 namespace lua_batteries::io {
@@ -74,11 +77,18 @@ struct FsJob {
   bool parents = false;
   bool recursive = false;
   bool append = false;
+  /// Non-null: the paths resolve beneath this sandbox's roots, at `where`
+  /// (and `where2`, rename's target), which the loop thread located. The
+  /// job holds the sandbox, whose descriptors it uses, until it is freed.
+  std::shared_ptr<const Sandbox> sandbox;
+  Sandbox::Location where;
+  Sandbox::Location where2;
 
   // results
   int error = 0;             // a libuv error (negative errno), or 0
   const char* what = "";     // the message's verb: "cannot open"
   std::string failed_path;   // the path that failed, when not `path`
+  bool denied = false;       // the path left its sandbox root (error set too)
   struct stat st {};
   bool exists = true;
   std::vector<std::string> names;

@@ -14,9 +14,38 @@
 #include "io/fs_module.hpp"
 #include "io/io_context.hpp"
 #include "io/io_error.hpp"
+#include "io/policy_gate.hpp"
 
 namespace lua_batteries::io {
 namespace {
+
+// [-0, +0, v] Puts the job's path (`second`: path2) under L's path
+// policy, or raises its denial for `op` (nothing started yet). Under a
+// Sandbox the job gets the root and the rest of the path, which the
+// threadpool resolves beneath the root; the sandbox's verdict on what is
+// on disk comes with the work (FsJob::denied).
+void govern(lua_State* L, FsJob& job, const char* op, PathAccess access, bool second = false) {
+  const Policy& policy = policy_of(L);
+  if (!policy.paths) return;
+  const std::string& path = second ? job.path2 : job.path;
+  const Sandbox* sandbox = policy.paths->as_sandbox();
+  if (sandbox == nullptr) {
+    check_path(L, op, path.c_str(), access);
+    return;
+  }
+  bool located = false, out_of_memory = false;
+  try {
+    if (auto where = sandbox->locate(path, access)) {
+      (second ? job.where2 : job.where) = std::move(*where);
+      job.sandbox = std::shared_ptr<const Sandbox>(policy.paths, sandbox);
+      located = true;
+    }
+  } catch (const std::bad_alloc&) {
+    out_of_memory = true;
+  }
+  if (out_of_memory) luaL_error(L, "not enough memory");
+  if (!located) raise_denied(L, op, path.c_str());
+}
 
 // [-0, +1, e] A new job at the top of the stack, with `path` (the string
 // argument at index 1) copied into it.
@@ -61,6 +90,7 @@ int start_and_await(lua_State* L, FsJob& job, const char* op, lua_KFunction k, b
 // [-0, +0, v] Raises the job's error, if it failed.
 void check(lua_State* L, FsJob& job, const char* op) {
   if (job.error == 0) return;
+  if (job.denied) raise_denied(L, op, job.path.c_str());
   const char* target = job.failed_path.empty() ? job.path.c_str() : job.failed_path.c_str();
   raise_uv_error(L, op, job.what, target, job.error);
 }
@@ -75,6 +105,7 @@ int k_read(lua_State* L, int, lua_KContext) {
 // std.fs.read(path) -> string
 int fs_read(lua_State* L) {
   FsJob& job = new_job(L, FsJob::Kind::read_file);
+  govern(L, job, "std.fs.read", PathAccess::read);
   return start_and_await(L, job, "std.fs.read", &k_read);
 }
 
@@ -89,6 +120,7 @@ int k_nothing(lua_State* L, int, lua_KContext) {
 // std.fs.write(path, data): a temporary file renamed over path.
 int fs_write(lua_State* L) {
   FsJob& job = new_job(L, FsJob::Kind::write_file);
+  govern(L, job, "std.fs.write", PathAccess::write);
   copy_string(L, 2, job.data);
   return start_and_await(L, job, "std.fs.write", &k_nothing);
 }
@@ -96,6 +128,7 @@ int fs_write(lua_State* L) {
 // std.fs.append(path, data)
 int fs_append(lua_State* L) {
   FsJob& job = new_job(L, FsJob::Kind::append_file);
+  govern(L, job, "std.fs.append", PathAccess::write);
   copy_string(L, 2, job.data);
   return start_and_await(L, job, "std.fs.append", &k_nothing);
 }
@@ -154,6 +187,7 @@ int fs_open(lua_State* L) {
   lua_settop(L, 1);
   FsJob& job = new_job(L, FsJob::Kind::open);  // index 2
   job.flags = flags;
+  govern(L, job, "std.fs.open", writable ? PathAccess::write : PathAccess::read);
   job.owns_fd = true;
   FileCore& f = push_file(L);  // index 3
   f.readable = readable;
@@ -181,6 +215,7 @@ int fs_lines(lua_State* L) {
   lua_settop(L, 1);
   FsJob& job = new_job(L, FsJob::Kind::open);
   job.flags = O_RDONLY;
+  govern(L, job, "std.fs.lines", PathAccess::read);
   job.owns_fd = true;
   FileCore& f = push_file(L);
   f.readable = true;
@@ -217,6 +252,7 @@ int k_stat(lua_State* L, int, lua_KContext) {
 // std.fs.stat(path) -> { type, size, mtime, mode } | nil
 int fs_stat(lua_State* L) {
   FsJob& job = new_job(L, FsJob::Kind::stat);
+  govern(L, job, "std.fs.stat", PathAccess::read);
   return start_and_await(L, job, "std.fs.stat", &k_stat);
 }
 
@@ -230,6 +266,7 @@ int k_exists(lua_State* L, int, lua_KContext) {
 // std.fs.exists(path) -> boolean
 int fs_exists(lua_State* L) {
   FsJob& job = new_job(L, FsJob::Kind::stat);
+  govern(L, job, "std.fs.exists", PathAccess::read);
   return start_and_await(L, job, "std.fs.exists", &k_exists);
 }
 
@@ -248,6 +285,7 @@ int k_list(lua_State* L, int, lua_KContext) {
 // std.fs.list(dir) -> sorted array of names
 int fs_list(lua_State* L) {
   FsJob& job = new_job(L, FsJob::Kind::list);
+  govern(L, job, "std.fs.list", PathAccess::list);
   return start_and_await(L, job, "std.fs.list", &k_list);
 }
 
@@ -256,6 +294,7 @@ int fs_mkdir(lua_State* L) {
   const bool parents = opt_field_boolean(L, 2, "parents", false, "std.fs.mkdir");
   FsJob& job = new_job(L, FsJob::Kind::mkdir);
   job.parents = parents;
+  govern(L, job, "std.fs.mkdir", PathAccess::write);
   return start_and_await(L, job, "std.fs.mkdir", &k_nothing);
 }
 
@@ -264,6 +303,7 @@ int fs_remove(lua_State* L) {
   const bool recursive = opt_field_boolean(L, 2, "recursive", false, "std.fs.remove");
   FsJob& job = new_job(L, FsJob::Kind::remove);
   job.recursive = recursive;
+  govern(L, job, "std.fs.remove", PathAccess::remove);
   return start_and_await(L, job, "std.fs.remove", &k_nothing);
 }
 
@@ -271,6 +311,8 @@ int fs_remove(lua_State* L) {
 int fs_rename(lua_State* L) {
   FsJob& job = new_job(L, FsJob::Kind::rename);
   copy_string(L, 2, job.path2);
+  govern(L, job, "std.fs.rename", PathAccess::remove);
+  govern(L, job, "std.fs.rename", PathAccess::write, true);
   return start_and_await(L, job, "std.fs.rename", &k_nothing);
 }
 

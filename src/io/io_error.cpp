@@ -79,6 +79,17 @@ void raise_error(lua_State* L, const char* kind, const char* op, const char* cod
   raise_top(L);
 }
 
+void push_denied(lua_State* L, const char* op, const char* target) {
+  lua_pushfstring(L, "%s: access to '%s' denied by policy", op, target);
+  push_error(L, "denied", op, "EACCES", lua_tostring(L, -1));
+  lua_remove(L, -2);
+}
+
+void raise_denied(lua_State* L, const char* op, const char* target) {
+  push_denied(L, op, target);
+  raise_top(L);
+}
+
 void raise_top(lua_State* L) {
   lua_error(L);
   __builtin_unreachable();

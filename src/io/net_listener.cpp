@@ -8,12 +8,15 @@
 // listener does not hide a deadlock from the run.
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string>
 
 #include "io/io_context.hpp"
 #include "io/io_error.hpp"
+#include "io/policy_gate.hpp"
 #include "io/net_address.hpp"
 #include "io/net_module.hpp"
 #include "io/net_resolve.hpp"
@@ -243,12 +246,28 @@ void start_listening(lua_State* L, ListenerCore& l, int backlog, const char* op)
   uv_unref(&l.h.handle);
 }
 
+// [-0, +0, e] Under a network policy, raises kind "denied" unless it
+// allows listening on host:port: by the name as given (address null),
+// or on the address the name stands for (spec std-io.md 7). Both are
+// asked before any socket exists.
+void check_listen(lua_State* L, const char* host, int port, const sockaddr* address) {
+  const std::shared_ptr<const NetPolicy>& policy = policy_of(L).net;
+  if (!policy) return;
+  const auto port16 = static_cast<std::uint16_t>(port);
+  const bool allowed = address ? policy_answer(L, [&] { return policy->allows_listen_address(host, *address); })
+                               : policy_answer(L, [&] { return policy->allows_listen(host, port16); });
+  if (allowed) return;
+  lua_pushfstring(L, std::strchr(host, ':') != nullptr ? "[%s]:%d" : "%s:%d", host, port);
+  raise_denied(L, "std.net.listen", lua_tostring(L, -1));
+}
+
 // [-0, +1, e] Binds a new Listener at the top of the stack to `addr`
 // (its port set) and listens; the arguments are at 1 (host) and 2 (port).
 int listen_on(lua_State* L, sockaddr_storage& addr, int backlog) {
   const char* host = lua_tostring(L, 1);
   const int port = static_cast<int>(lua_tointeger(L, 2));
   IoContext& ctx = context(L);
+  check_listen(L, host, port, reinterpret_cast<const sockaddr*>(&addr));
   ListenerCore& l = push_listener(L);
   uv_tcp_init(ctx.loop, &l.h.tcp);
   l.initialized = true;
@@ -294,6 +313,7 @@ int l_listen(lua_State* L) {
   luaL_argcheck(L, port >= 0 && port <= 65535, 2, "port must be in 0..65535");
   const lua_Integer backlog = opt_field_integer(L, 3, "backlog", 511, "std.net.listen");
   lua_settop(L, 3);
+  check_listen(L, host, static_cast<int>(port), nullptr);
   sockaddr_storage addr{};
   if (parse_ip(host, static_cast<int>(port), addr)) return listen_on(L, addr, static_cast<int>(backlog));
   // A name (say "localhost"): looked up on the threadpool, as connect's.
@@ -309,6 +329,7 @@ int l_listen(lua_State* L) {
 int l_listen_unix(lua_State* L) {
   const char* path = luaL_checkstring(L, 1);
   const lua_Integer backlog = opt_field_integer(L, 2, "backlog", 511, "std.net.listen_unix");
+  check_path(L, "std.net.listen_unix", path, PathAccess::write);
   IoContext& ctx = context(L);
   lua_settop(L, 2);
   ListenerCore& l = push_listener(L);

@@ -41,33 +41,41 @@ void publish(lua_State* L, const char* name) {
 
 }  // namespace
 
-void open_io(lua_State* L, uv_loop_t* loop, double grace_ms) {
+void open_io(lua_State* L, uv_loop_t* loop, double grace_ms, const Policy& policy) {
   create_context(L, loop, grace_ms);
   init_io_errors(L);
   init_stream_type(L);
-  init_run(L);
-  init_process_type(L);
 
-  lua_createtable(L, 0, 2);
-  push_run_function(L);
-  lua_setfield(L, -2, "run");
-  push_spawn_function(L);
-  lua_setfield(L, -2, "spawn");
-  publish(L, "process");
+  if (policy.installs("process")) {
+    init_run(L);
+    init_process_type(L);
+    lua_createtable(L, 0, 2);
+    push_run_function(L);
+    lua_setfield(L, -2, "run");
+    push_spawn_function(L);
+    lua_setfield(L, -2, "spawn");
+    publish(L, "process");
+  }
 
-  init_listener_type(L);
-  init_connect(L);
-  lua_createtable(L, 0, 4);
-  set_connect_functions(L);
-  set_listen_functions(L);
-  publish(L, "net");
+  if (policy.installs("net")) {
+    init_listener_type(L);
+    init_connect(L);
+    lua_createtable(L, 0, 4);
+    set_connect_functions(L);
+    set_listen_functions(L);
+    publish(L, "net");
+  }
 
-  push_fs_module(L);
-  publish(L, "fs");
+  if (policy.installs("fs")) {
+    push_fs_module(L);
+    publish(L, "fs");
+  }
 
-  init_fd_wait(L);
-  push_io_module(L);
-  publish(L, "io");
+  if (policy.installs("io")) {
+    init_fd_wait(L);
+    push_io_module(L);
+    publish(L, "io");
+  }
 
   ignore_sigpipe();
 }

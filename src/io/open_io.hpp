@@ -5,13 +5,16 @@
 #include <lua.hpp>
 #include <uv.h>
 
+#include "lua_batteries/policy.hpp"
+
 namespace lua_batteries::io {
 
-/// [-0, +0, e] Installs the modules into the global `std` table (which
-/// must exist) and package.loaded. `grace_ms` is the default kill grace of
+/// [-0, +0, e] Installs the modules `policy` names (Policy::installs)
+/// into the global `std` table (which must exist) and package.loaded.
+/// `grace_ms` is the default kill grace of
 /// processes. Ignores SIGPIPE if its disposition is the default, so that a
 /// peer that went away makes a write fail with EPIPE rather than end the
 /// process.
-void open_io(lua_State* L, uv_loop_t* loop, double grace_ms);
+void open_io(lua_State* L, uv_loop_t* loop, double grace_ms, const Policy& policy);
 
 }  // namespace lua_batteries::io

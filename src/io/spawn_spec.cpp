@@ -10,7 +10,11 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "io/io_error.hpp"
+#include "io/policy_gate.hpp"
 
 extern char** environ;
 
@@ -78,15 +82,60 @@ Stdio parse_stdio(lua_State* L, int opts, const char* key, int fd, bool for_run,
   return mode;
 }
 
+// Adds to spec.env the host's variables that it does not set already and,
+// under a process policy, that the policy allows.
+void inherit_env(lua_State* L, const ProcessPolicy* policy, SpawnSpec& spec) {
+  for (char** e = environ; *e; ++e) {
+    const char* eq = std::strchr(*e, '=');
+    if (!eq) continue;
+    const std::size_t name_len = static_cast<std::size_t>(eq - *e);
+    bool allowed = true;
+    if (policy != nullptr) guarded(L, [&] { allowed = policy->allows_env(std::string_view(*e, name_len)); });
+    if (!allowed) continue;
+    bool overridden = false;
+    for (const std::string& mine : spec.env)
+      if (mine.size() > name_len && mine.compare(0, name_len, *e, name_len) == 0 && mine[name_len] == '=')
+        overridden = true;
+    if (!overridden) guarded(L, [&] { spec.env.emplace_back(*e); });
+  }
+}
+
+// The process policy's check of the program (resolved to its real path
+// first, so that a symlink or a PATH entry cannot stand in for a program
+// the policy did not grant); on success spec.file is that real path.
+void check_program(lua_State* L, const char* fname, SpawnSpec& spec) {
+  const ProcessPolicy* policy = policy_of(L).process.get();
+  if (policy == nullptr) return;
+  bool allowed = false;
+  guarded(L, [&] {
+    // exec resolves a relative path with a '/' from the child's cwd.
+    const std::string& name = spec.args[0];
+    const bool from_cwd = spec.has_cwd && name[0] != '/' && name.find('/') != std::string::npos;
+    const auto real = canonical_program(from_cwd ? spec.cwd + "/" + name : name);
+    allowed = real && policy->allows_program(*real);
+    if (allowed) spec.file = *real;
+  });
+  if (!allowed) raise_denied(L, fname, spec.command.empty() ? spec.args[0].c_str() : "/bin/sh");
+}
+
+// Under a process policy a child inherits only the variables it allows;
+// spec.env then always lists the whole environment.
 void parse_env(lua_State* L, int opts, const char* fname, SpawnSpec& spec) {
-  if (lua_isnoneornil(L, opts)) return;
+  const ProcessPolicy* policy = policy_of(L).process.get();
+  if (lua_isnoneornil(L, opts)) {
+    if (policy != nullptr) {
+      spec.has_env = true;
+      inherit_env(L, policy, spec);
+    }
+    return;
+  }
   lua_getfield(L, opts, "clear_env");
   const bool clear = lua_toboolean(L, -1);
   lua_pop(L, 1);
   lua_getfield(L, opts, "env");
   const bool has_table = lua_type(L, -1) == LUA_TTABLE;
   if (!lua_isnil(L, -1) && !has_table) luaL_error(L, "%s: opts.env must be a table", fname);
-  if (!has_table && !clear) {
+  if (!has_table && !clear && policy == nullptr) {
     lua_pop(L, 1);
     return;
   }
@@ -105,19 +154,7 @@ void parse_env(lua_State* L, int opts, const char* fname, SpawnSpec& spec) {
       lua_pop(L, 2);
     }
   }
-  if (!clear) {
-    // The inherited variables the table does not set.
-    for (char** e = environ; *e; ++e) {
-      const char* eq = std::strchr(*e, '=');
-      if (!eq) continue;
-      const std::size_t name_len = static_cast<std::size_t>(eq - *e);
-      bool overridden = false;
-      for (const std::string& mine : spec.env)
-        if (mine.size() > name_len && mine.compare(0, name_len, *e, name_len) == 0 && mine[name_len] == '=')
-          overridden = true;
-      if (!overridden) guarded(L, [&] { spec.env.emplace_back(*e); });
-    }
-  }
+  if (!clear) inherit_env(L, policy, spec);
   lua_pop(L, 1);
 }
 
@@ -146,12 +183,14 @@ void parse_spawn(lua_State* L, int cmd_index, int opts_index, bool for_run, doub
     if (!lua_isnil(L, -1)) {
       if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "%s: opts.cwd must be a string", fname);
       const char* cwd = lua_tostring(L, -1);
+      check_path(L, fname, cwd, PathAccess::read);
       guarded(L, [&] { spec.cwd = cwd; });
       spec.has_cwd = true;
     }
     lua_pop(L, 1);
   }
   parse_env(L, opts_index, fname, spec);
+  check_program(L, fname, spec);
   if (for_run) {
     spec.stdio[0] = Stdio::null;
     if (!lua_isnoneornil(L, opts_index)) {
@@ -317,7 +356,8 @@ int start_process(const SpawnSpec& spec, int& pid, int parent_fds[3]) {
     args.push_back(nullptr);
     for (const std::string& e : spec.env) env.push_back(const_cast<char*>(e.c_str()));
     env.push_back(nullptr);
-    const bool search = spec.args[0].find('/') == std::string::npos;
+    // A program a process policy resolved and allowed runs from its real path.
+    const bool search = spec.file.empty() && spec.args[0].find('/') == std::string::npos;
     if (search && spec.has_env) program = find_in_child_path(spec);
     SpawnSetup setup;
     err = setup.ok ? prepare(setup, spec, child_fds) : ENOMEM;
@@ -332,7 +372,8 @@ int start_process(const SpawnSpec& spec, int& pid, int parent_fds[3]) {
       else if (search && program.empty())
         err = ENOENT;
       else
-        err = posix_spawn(&child, search ? program.c_str() : args[0], &setup.actions, &setup.attr, args.data(), envp);
+        err = posix_spawn(&child, !spec.file.empty() ? spec.file.c_str() : search ? program.c_str() : args[0],
+                          &setup.actions, &setup.attr, args.data(), envp);
       if (err == 0) pid = child;
     }
   } catch (const std::bad_alloc&) {

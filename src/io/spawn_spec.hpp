@@ -36,6 +36,10 @@ struct SpawnSpec {
   double kill_grace_ms = 0;
 
   std::string command;  // a string cmd, as given
+  /// The file to execute when a process policy resolved the program (its
+  /// real path, the one the policy allowed); empty: args[0], looked up on
+  /// PATH by exec.
+  std::string file;
 
   /// The program as messages about what it did name it (a string cmd: the
   /// command, which the shell ran).
@@ -46,7 +50,14 @@ struct SpawnSpec {
 };
 
 /// [-0, +0, v] Reads `cmd` (index `cmd_index`) and the options table (at
-/// `opts_index`, may be none) into `spec`. `for_run` selects run's options
+/// `opts_index`, may be none) into `spec`, and applies the state's
+/// process policy, if any (spec std-io.md 7): the program, resolved to its
+/// real path (through the host's PATH for a bare name; /bin/sh for a
+/// string command), must be allowed, else this raises kind "denied"
+/// ("<fname>: access to '<program as given>' denied by policy") and
+/// nothing starts; the child then executes that real path, and inherits
+/// only the host variables whose names the policy allows (opts.env's
+/// own variables are passed as given). `for_run` selects run's options
 /// (stdin a string; "capture") rather than spawn's ("pipe"). Raises plain
 /// errors naming `fname` for bad arguments. `spec` must be reachable from
 /// a Lua object that frees it, since this may raise half-way.

@@ -15,6 +15,12 @@
 // A Lua panic (an allocation outside protected mode) or a crash fails the
 // sweep; under the sanitizer build ASan/LSan reports do too.
 //
+// A scenario with "-- sandbox" among its first lines runs under a Sandbox
+// whose one read-write root is a temporary directory made for the sweep,
+// named to the script by the environment variable LB_FAULT_SANDBOX (and
+// removed at the end), so that the sandbox's path resolution fails at
+// every allocation too.
+//
 // One failure is one allocation request: Lua retries a failed allocation
 // once after an emergency collection, so the retry (same block, same size)
 // fails as well, and the error reaches the code that asked.
@@ -22,9 +28,11 @@
 #include <uv.h>
 
 #include <lua_batteries/observer.hpp>
+#include <lua_batteries/policy.hpp>
 #include <lua_batteries/task.hpp>
 
 #include <chrono>
+#include <memory>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -128,8 +136,20 @@ std::string expected_error(const char* script) {
   return line.rfind(tag, 0) == 0 ? line.substr(tag.size()) : std::string();
 }
 
+// Whether the scenario asks for the sandbox: "-- sandbox" in its first lines.
+bool wants_sandbox(const char* script) {
+  std::ifstream in(script);
+  std::string line;
+  for (int i = 0; i < 3 && std::getline(in, line); ++i)
+    if (line == "-- sandbox") return true;
+  return false;
+}
+
+// The sweep's sandbox, made before any attempt (copying it allocates nothing).
+std::shared_ptr<const lua_batteries::PathPolicy> sandbox;
+
 // One run of `script` with allocation number `n` failing.
-Attempt attempt(const char* script, const std::string& expected, std::size_t n) {
+Attempt attempt(const char* script, const std::string& expected, std::size_t n, bool sandboxed) {
   const bool cxx = injector.cxx;
   injector = Injector{};
   injector.fail_at = n;
@@ -156,6 +176,7 @@ Attempt attempt(const char* script, const std::string& expected, std::size_t n) 
       lua_batteries::Config config;
       config.grace_ms = 1;
       config.observer = &observer;
+      if (sandboxed) config.policy.paths = sandbox;
       try {
         lua_batteries::register_with(L, &loop, config);
         installed = true;
@@ -249,18 +270,27 @@ int main(int argc, char** argv) {
     return 2;
   }
   verbose = std::getenv("LB_FAULT_VERBOSE") != nullptr;
+  char sandbox_root[] = "/tmp/lb-fault-sandbox-XXXXXX";
+  if (mkdtemp(sandbox_root) == nullptr) {
+    std::perror("fault_sweep: mkdtemp");
+    return 2;
+  }
+  setenv("LB_FAULT_SANDBOX", sandbox_root, 1);
+  sandbox = std::make_shared<const lua_batteries::Sandbox>(
+      std::vector<lua_batteries::Sandbox::Root>{{sandbox_root, lua_batteries::Sandbox::Mode::read_write}});
   const bool cxx = injector.cxx;
   std::size_t total = 0, total_in_scripts = 0;
   bool ok = true;
   for (const char* script : scripts) {
     const std::string expected = expected_error(script);
+    const bool sandboxed = wants_sandbox(script);
     const auto start = std::chrono::steady_clock::now();
     // LB_FAULT_FROM=N starts the sweep at N (to debug one failure point).
     std::size_t in_script = 0;
     std::size_t n = std::getenv("LB_FAULT_FROM") ? std::strtoull(std::getenv("LB_FAULT_FROM"), nullptr, 10) : 1;
     for (;; ++n) {
       injector.cxx = cxx;
-      const Attempt a = attempt(script, expected, n);
+      const Attempt a = attempt(script, expected, n, sandboxed);
       if (a == Attempt::broken) {
         ok = false;
         break;
@@ -278,6 +308,8 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     if (!ok) break;
   }
+  sandbox.reset();
+  std::system((std::string("rm -rf '") + sandbox_root + "'").c_str());
   std::printf("total: %zu failure points survived, %zu of them in the scenarios%s\n", total, total_in_scripts,
               cxx ? " (Lua and C++ allocations)" : " (Lua allocations)");
   return ok ? 0 : 1;

@@ -202,7 +202,8 @@ struct Context {
 
 class Generator {
  public:
-  Generator(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
+  Generator(const std::uint8_t* data, std::size_t size, bool sandboxed)
+      : data_(data), size_(size), sandboxed_(sandboxed) {}
 
   std::string main_chunk() {
     Context c;
@@ -340,10 +341,37 @@ class Generator {
         }
         line(indent, "task.sleep(0)");
         return true;
+      case 16:
+        if (sandboxed_) {
+          fs_call(indent);
+          return true;
+        }
+        line(indent, "task.sleep(0)");
+        return true;
       default:
         line(indent, "task.sleep(0)");
         return true;
     }
+  }
+
+  /// A path of the sandboxed tree (kSandboxPrelude): a start, then up to
+  /// four components that climb, follow links out or stay inside.
+  std::string fs_path() {
+    static const char* const kStarts[] = {"/root", "/root", "/root", "/outside", "", "/root/link-dir", "/root/abs-link"};
+    static const char* const kParts[] = {"..", ".", "sub", "link-dir", "abs-link", "link-file", "a", "b", "secret.txt"};
+    std::string p = std::string("SB .. \"") + pick_of(kStarts);
+    for (int i = pick(5); i > 0; --i) p += std::string("/") + pick_of(kParts);
+    if (pick(8) == 0) return "\"/proc/self/root\" .. " + p + "\"";
+    return p + "\"";
+  }
+
+  /// One std.fs call on generated paths, through FSC (kSandboxPrelude).
+  void fs_call(int indent) {
+    static const char* const kOps[] = {"read", "write", "append", "open", "stat", "exists",
+                                       "list", "mkdir", "remove", "rename", "lines"};
+    const char* op = pick_of(kOps);
+    line(indent, std::string("FSC(\"") + op + "\", " + fs_path() + ", " + fs_path() + ", " +
+                     std::to_string(pick(2)) + ")");
   }
 
   /// Emits a statement on channels, events, semaphores, shields, gather,
@@ -499,6 +527,7 @@ class Generator {
 
   const std::uint8_t* data_;
   std::size_t size_;
+  bool sandboxed_;
   std::size_t pos_ = 0;
   std::string out_;
   int statements_ = 0;
@@ -547,8 +576,54 @@ for id, n in pairs(F.made) do
 end
 )lua";
 
-std::string generate_program(const std::uint8_t* data, std::size_t size) {
-  return std::string(kPrelude) + Generator(data, size).main_chunk();
+// The sandboxed mode's helper: FSC runs one std.fs call on paths of the
+// tree the harness made at SB (its root/ is the sandbox's one root) and
+// records a read of the secret outside, or a denial with another text, as
+// a violation. Other errors (a missing file, task cancelled) are the
+// program's business: the call is in a pcall.
+constexpr const char* kSandboxPrelude = R"lua(local fs = std.fs
+function FSC(op, path, path2, flag)
+  local ok, r
+  if op == "write" or op == "append" then
+    ok, r = pcall(fs[op], path, "x")
+  elseif op == "open" then
+    ok, r = pcall(fs.open, path, flag == 1 and "a+" or "r")
+    if ok then
+      local rok, text = pcall(r.read_all, r)
+      if rok and text and text:find("secret", 1, true) then bad("open " .. path .. " read the secret") end
+      r:close()
+    end
+  elseif op == "mkdir" then
+    ok, r = pcall(fs.mkdir, path, { parents = flag == 1 })
+  elseif op == "remove" then
+    ok, r = pcall(fs.remove, path, { recursive = flag == 1 })
+  elseif op == "rename" then
+    ok, r = pcall(fs.rename, path, path2)
+  elseif op == "lines" then
+    ok, r = pcall(function()
+      for l in fs.lines(path) do
+        if l:find("secret", 1, true) then bad("lines " .. path .. " read the secret") end
+      end
+    end)
+  else
+    ok, r = pcall(fs[op], path)
+  end
+  if ok and type(r) == "string" and r:find("secret", 1, true) then bad(op .. " " .. path .. " read the secret") end
+  if ok and op == "list" then
+    for _, name in ipairs(r) do
+      if name == "secret.txt" then bad("list " .. path .. " showed the outside") end
+    end
+  end
+  if not ok and type(r) == "table" and r.kind == "denied" and not r.message:find(" denied by policy", 1, true) then
+    bad("denial with the wrong text: " .. r.message)
+  end
+end
+)lua";
+
+std::string generate_program(const std::uint8_t* data, std::size_t size, bool sandboxed) {
+  std::string program = kPrelude;
+  if (sandboxed) program += kSandboxPrelude;
+  return program + Generator(data, size, sandboxed).main_chunk();
 }
 
 }  // namespace lb_fuzz

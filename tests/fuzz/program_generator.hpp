@@ -37,8 +37,12 @@
 namespace lb_fuzz {
 
 /// The Lua source of the program that `data` encodes: the prelude, then
-/// the generated main chunk.
-std::string generate_program(const std::uint8_t* data, std::size_t size);
+/// the generated main chunk. `sandboxed` adds std.fs calls on paths that
+/// try to leave a sandbox root (the global SB names the tree the harness
+/// made: SB/root is the root, SB/outside/secret.txt holds "secret"); the
+/// program records a read of the secret as a violation, and the harness
+/// checks that nothing outside the root changed.
+std::string generate_program(const std::uint8_t* data, std::size_t size, bool sandboxed = false);
 
 /// Lua code run after the program's run returns (outside any run): adds
 /// to FUZZ.bad every task not finished and every __close not run exactly

@@ -16,16 +16,32 @@
 //
 // LB_FUZZ_PRINT=1 prints each input's program to stderr (to read what a
 // crashing input does: run the fuzzer binary on the input file).
+//
+// LB_FUZZ_SANDBOX=1 is the sandboxed mode: programs also make std.fs calls
+// on paths that try to leave a Sandbox root (program_generator.hpp), run
+// under that Sandbox in a temporary tree made afresh for each input; the
+// invariant is that no file outside the root was touched (the tree
+// outside it, names, types, sizes and contents, is the same after the run)
+// and that no read returned what lies outside.
 #include <lua.hpp>
 #include <uv.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "lua_batteries/observer.hpp"
+#include "lua_batteries/policy.hpp"
 #include "lua_batteries/task.hpp"
 #include "program_generator.hpp"
 
@@ -106,6 +122,80 @@ class Accounting : public lb::Observer {
   std::string close_errors;
 };
 
+// --- the sandboxed mode's tree: <base>/outside (never to change) and
+// <base>/root (the sandbox's root, made afresh for each input).
+
+std::string* g_listing = nullptr;  // what nftw callbacks append to
+
+int list_entry(const char* path, const struct stat* st, int type, FTW*) {
+  *g_listing += path;
+  *g_listing += type == FTW_SL ? " link " : type == FTW_D ? " dir " : " file ";
+  *g_listing += std::to_string(st->st_size) + " " + std::to_string(st->st_mode) + "\n";
+  if (type == FTW_F) {
+    char buf[256];
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    const ssize_t n = fd >= 0 ? ::read(fd, buf, sizeof buf) : -1;
+    if (fd >= 0) ::close(fd);
+    if (n > 0) g_listing->append(buf, static_cast<std::size_t>(n)).append("\n");
+  }
+  return 0;
+}
+
+// Everything under `dir`, as text, without following links.
+std::string listing(const std::string& dir) {
+  std::string out;
+  g_listing = &out;
+  nftw(dir.c_str(), list_entry, 16, FTW_PHYS);
+  g_listing = nullptr;
+  return out;
+}
+
+int remove_entry(const char* path, const struct stat*, int type, FTW*) {
+  return type == FTW_DP ? ::rmdir(path) : ::unlink(path);
+}
+
+void write_file(const std::string& path, const char* text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || ::write(fd, text, std::strlen(text)) < 0) std::abort();
+  ::close(fd);
+}
+
+struct SandboxTree {
+  std::string base;
+  std::string outside_before;  // listing() of outside/ when made
+  std::shared_ptr<const lb::PathPolicy> policy;
+
+  SandboxTree() {
+    char tmpl[] = "/tmp/lb-fuzz-sandbox-XXXXXX";
+    if (!mkdtemp(tmpl)) std::abort();
+    base = tmpl;
+    ::mkdir((base + "/outside").c_str(), 0755);
+    ::mkdir((base + "/outside/dir").c_str(), 0755);
+    write_file(base + "/outside/secret.txt", "secret");
+    outside_before = listing(base + "/outside");
+    fresh_root();
+    policy = std::make_shared<const lb::Sandbox>(
+        std::vector<lb::Sandbox::Root>{{base + "/root", lb::Sandbox::Mode::read_write}});
+  }
+  ~SandboxTree() { nftw(base.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+  /// root/ as the first input found it: a file, a directory, and symlinks
+  /// out (relative and absolute, to the file and to the directory). The
+  /// root directory itself stays (the sandbox holds its descriptor).
+  void fresh_root() {
+    const std::string root = base + "/root";
+    ::mkdir(root.c_str(), 0755);
+    nftw(root.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    ::mkdir(root.c_str(), 0755);
+    ::mkdir((root + "/sub").c_str(), 0755);
+    write_file(root + "/a", "inside");
+    if (::symlink("../outside", (root + "/link-dir").c_str()) != 0 ||
+        ::symlink((base + "/outside").c_str(), (root + "/abs-link").c_str()) != 0 ||
+        ::symlink("../outside/secret.txt", (root + "/link-file").c_str()) != 0)
+      std::abort();
+  }
+};
+
 uv_loop_t* shared_loop() {
   static uv_loop_t loop;
   static const bool ready = uv_loop_init(&loop) == 0;
@@ -116,7 +206,9 @@ uv_loop_t* shared_loop() {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string program = lb_fuzz::generate_program(data, size);
+  static const bool sandboxed = std::getenv("LB_FUZZ_SANDBOX") != nullptr;
+  static const std::unique_ptr<SandboxTree> tree(sandboxed ? new SandboxTree : nullptr);
+  const std::string program = lb_fuzz::generate_program(data, size, sandboxed);
   static const bool print = std::getenv("LB_FUZZ_PRINT") != nullptr;
   if (print) std::fprintf(stderr, "%s", program.c_str());
 
@@ -133,6 +225,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // runs less repeatable (and cost a timer per input).
   config.slice_ms = 0;
   config.watchdog = false;
+  if (tree) {
+    tree->fresh_root();
+    config.policy.paths = tree->policy;
+    lua_pushstring(L, tree->base.c_str());
+    lua_setglobal(L, "SB");
+  }
   lb::register_with(L, loop, config);
 
   // A program that does not compile is the generator's bug.
@@ -157,6 +255,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   lua_close(L);
   uv_run(loop, UV_RUN_NOWAIT);  // close callbacks of the runtime's handles
+  // std.fs requests a hard abort left running come back on a loop turn.
+  while (loop->active_reqs.count > 0) uv_run(loop, UV_RUN_ONCE);
   if (uv_loop_alive(loop)) violation(program, "libuv handles left alive after lua_close");
+  if (tree && listing(tree->base + "/outside") != tree->outside_before)
+    violation(program, "a file outside the sandbox root changed:\n" + listing(tree->base + "/outside"));
   return 0;
 }

@@ -40,6 +40,8 @@ runner_case(help
   ARGS -h
   STDOUT_HAS "usage: lua-batteries [options] [script [args]]" "-e chunk" "--virtual-time"
              "--stats" "--trace FILE" "--trace-html FILE"
+             "--sandbox" "--allow-read DIR" "--allow-write DIR" "--allow-net HOST[:PORT]"
+             "--allow-listen ADDR[:PORT]" "--allow-run PROGRAM" "--allow-env NAME" "--max-memory MB"
   STDERR_EMPTY)
 
 runner_case(unknown_option
@@ -521,3 +523,61 @@ runner_case(an_unwritable_trace_file_fails_the_run_after_it
   EXIT 1
   STDOUT_IS "ran"
   STDERR_HAS "lua-batteries: cannot write the trace to /nonexistent-dir/trace.json: No such file or directory")
+
+# --- policies: --sandbox, --allow-*, --max-memory (the escape suite is tests/policy/)
+
+runner_case(an_allow_flag_implies_the_sandbox
+  ARGS --allow-read . -e "assert(io == nil and debug == nil and os.execute == nil) print(std.fs.read('args.lua') ~= nil)"
+  STDOUT_IS "true")
+
+runner_case(without_policy_flags_everything_is_open
+  ARGS -e "print(io ~= nil, debug ~= nil, std.process ~= nil, std.net ~= nil)"
+  STDOUT_IS "true\ttrue\ttrue\ttrue")
+
+runner_case(the_sandbox_denies_a_read_with_the_spec_text
+  ARGS --sandbox -e "std.fs.read('/etc/passwd')"
+  EXIT 1
+  STDERR_HAS "std.fs.read: access to '/etc/passwd' denied by policy")
+
+runner_case(allow_env_reads_only_the_names_granted
+  ARGS --allow-env HOME -e "print(os.getenv('HOME') ~= nil, pcall(os.getenv, 'PATH'))"
+  STDOUT_HAS "true\tfalse\tos.getenv: access to 'PATH' denied by policy")
+
+runner_case(a_root_that_is_no_directory_is_refused
+  ARGS --allow-read no-such-dir args.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: sandbox root 'no-such-dir': No such file or directory")
+
+runner_case(a_db_outside_the_roots_is_refused
+  ARGS --allow-write . --db /tmp/lua-batteries-outside.db args.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: std.sql: access to '/tmp/lua-batteries-outside.db' denied by policy")
+
+runner_case(bad_allow_net_is_rejected
+  ARGS --allow-net example.com:http args.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: invalid value 'example.com:http' for --allow-net (expected HOST, HOST:PORT or [IPv6]:PORT)"
+  STDERR_LACKS "usage:")
+
+runner_case(allow_run_needs_a_program_that_exists
+  ARGS --allow-run no-such-program-anywhere args.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: no program 'no-such-program-anywhere' for --allow-run (not a path to one, nor on $PATH)")
+
+runner_case(allow_read_needs_a_value
+  ARGS --allow-read
+  EXIT 1
+  STDERR_HAS "lua-batteries: '--allow-read' needs argument" "usage: lua-batteries")
+
+runner_case(bad_max_memory_is_rejected
+  ARGS --max-memory 0 args.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: invalid value '0' for --max-memory (expected megabytes: a whole number from 1)")
+
+runner_case(max_memory_leaves_room_for_an_ordinary_script
+  ARGS --max-memory 16 -e "local t = {} for i = 1, 1000 do t[i] = ('x'):rep(100) end print(#t)"
+  STDOUT_IS "1000")
+
+runner_case(a_task_that_runs_out_of_memory_fails_alone_and_the_rest_goes_on
+  ARGS --max-memory 32 -e "local function hog() local t = {} while true do t[#t + 1] = ('x'):rep(1000) .. #t end end local h = std.task.spawn(function() return pcall(hog) end) print(h:join()) collectgarbage() local again = std.task.spawn(function() std.task.sleep(1) return ('y'):rep(1e6) end) print(#again:join())"
+  STDOUT_IS "false\tnot enough memory\n1000000")

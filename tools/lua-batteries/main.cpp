@@ -47,6 +47,7 @@
 #include "lua_batteries/version.hpp"
 #include "dump_signals.hpp"
 #include "observe_options.hpp"
+#include "policy_options.hpp"
 #include "prompt.hpp"
 
 namespace {
@@ -85,7 +86,10 @@ constexpr const char* kUsage =
     "                    figures to stderr\n"
     "  --trace FILE      write a timeline of the run to FILE as Chrome\n"
     "                    trace-event JSON (Perfetto, chrome://tracing)\n"
-    "  --trace-html FILE write the same timeline as one self-contained page\n"
+    "  --trace-html FILE write the same timeline as one self-contained page\n";
+
+/// After the policy options (policy_options.hpp's kPolicyUsage).
+constexpr const char* kUsageEnd =
     "  --                stop handling options\n"
     "  -                 stop handling options and execute stdin\n"
     "With no script and no -e, standard input is executed unless it is a terminal.\n"
@@ -110,6 +114,7 @@ struct CommandLine {
   const char* db_path = nullptr;  ///< --db
   lua_batteries::SqlOptions sql;
   lua_batteries::runner::ObserveOptions observe;  ///< --stats, --trace, --trace-html
+  lua_batteries::runner::PolicyOptions policy;    ///< --sandbox, --allow-*, --max-memory
 };
 
 /// A command line we refuse; `show_usage` adds the usage text, as lua does
@@ -308,6 +313,11 @@ std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine&
       if (error) return error;
       continue;
     }
+    std::optional<std::string> policy_error;
+    if (lua_batteries::runner::parse_policy_option(argc, argv, i, cmd.policy, policy_error)) {
+      if (policy_error) return UsageError{*policy_error, policy_error->ends_with("needs argument")};
+      continue;
+    }
     return UsageError{"unrecognized option '" + std::string(arg) + "'", true};
   }
   if (i < argc) {
@@ -317,7 +327,11 @@ std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine&
   return std::nullopt;
 }
 
-void print_usage(std::FILE* out) { std::fputs(kUsage, out); }
+void print_usage(std::FILE* out) {
+  std::fputs(kUsage, out);
+  std::fputs(lua_batteries::runner::kPolicyUsage, out);
+  std::fputs(kUsageEnd, out);
+}
 
 void print_version() {
   std::printf("%s %s (%s, libuv %s)\n", kProgram, kVersion, LUA_RELEASE, uv_version_string());
@@ -578,16 +592,25 @@ class Session {
   /// Creates the loop and the state, installs std.task/std.time and the
   /// SIGINT handler. Returns why it failed, if it did.
   std::optional<std::string> open(const Config& config, const char* db_path,
-                                  const lua_batteries::SqlOptions& sql, lua_batteries::runner::Observers& observers) {
+                                  const lua_batteries::SqlOptions& sql, lua_batteries::runner::Observers& observers,
+                                  const lua_batteries::runner::PolicyOptions& policy) {
     if (uv_loop_init(&loop_) != 0) return "cannot initialise the libuv loop";
     loop_open_ = true;
     L_ = luaL_newstate();
     if (L_ == nullptr) return "cannot create the Lua state: not enough memory";
+    memory_.limit = policy.max_memory_mb * 1024 * 1024;
+    if (memory_.limit != 0) lua_batteries::limit_memory(L_, memory_);
     luaL_openlibs(L_);
     Config with_observer = config;
     with_observer.observer = observers.install(&observer_);
     observer_.set_log_level(config.log_level);
+    lua_batteries::runner::apply_policy(policy, with_observer);  // throws on failure
     lua_batteries::register_with(L_, &loop_, with_observer);  // throws on failure
+    if (policy.sandbox) {
+      lua_pushcfunction(L_, lua_batteries::runner::close_escape_hatches);
+      lua_pushlightuserdata(L_, const_cast<lua_batteries::runner::PolicyOptions*>(&policy));
+      if (lua_pcall(L_, 1, 0, 0) != LUA_OK) return "cannot set up the sandbox: not enough memory";
+    }
     if (db_path != nullptr) lua_batteries::use_sql_database(L_, db_path, sql);  // throws on failure
     if (auto error = dump_signals_.start(&loop_, L_)) return error;
     return start_sigint();
@@ -642,6 +665,7 @@ class Session {
   bool sigint_installed_ = false;
   bool sigterm_installed_ = false;
   WarningObserver observer_;  // outlives L_: lua_close may still report
+  lua_batteries::MemoryLimit memory_;  // --max-memory; outlives L_
   Interrupts interrupts_;
   lua_batteries::runner::DumpSignals dump_signals_;
   lua_State* L_ = nullptr;
@@ -800,7 +824,7 @@ int main(int argc, char** argv) {
   int status = 0;
   try {
     Session session;
-    if (auto error = session.open(cmd.config, cmd.db_path, cmd.sql, observers)) {
+    if (auto error = session.open(cmd.config, cmd.db_path, cmd.sql, observers, cmd.policy)) {
       print_message(*error);
       return 1;
     }
