@@ -57,11 +57,11 @@ void on_preempt_signal(int, siginfo_t* info, void*) {
   // longer on the list, and the signal is ignored.
   void* target = info ? info->si_value.sival_ptr : nullptr;
   for (Preemptor* p = t_preemptors; p; p = p->next_on_thread_)
-    if (p == target) p->on_tick();
+    if (p == target) p->on_tick(info->si_code == SI_TIMER && info->si_overrun > 0 ? info->si_overrun : 0);
   errno = saved_errno;
 }
 
-void Preemptor::on_tick() {
+void Preemptor::on_tick(int overrun) {
   lua_State* L = current_.load(std::memory_order_acquire);
   if (off_thread_.load(std::memory_order_relaxed)) return;
   const std::uint64_t seq = seq_.load(std::memory_order_relaxed);
@@ -74,7 +74,11 @@ void Preemptor::on_tick() {
     last_tick_seq_.store(seq, std::memory_order_relaxed);
     ticks_spanned_ = 0;
   } else {
-    ++ticks_spanned_;
+    // A timer that expired again while its signal was pending sends one
+    // signal and counts the rest as overruns (the kernel checks CPU-time
+    // timers at its own ticks, and coalesces more under load): each is a
+    // tick of CPU this resume used.
+    ticks_spanned_ += 1 + static_cast<unsigned>(overrun);
   }
   if (ticks_spanned_ < ticks_per_half_slice_) {
     // Within its period, but a deadline that passed while it ran must not

@@ -142,7 +142,8 @@ class Preemptor {
   friend void on_preempt_signal(int, siginfo_t*, void*);
   friend void preempt_hook(lua_State* L, lua_Debug* ar);
   friend class Runtime;  // on_preempt_hook
-  void on_tick();
+  /// `overrun`: the expiries the signal stands for beyond the first.
+  void on_tick(int overrun);
   /// Arms preempt_hook on L, setting aside the script's own hook.
   void arm(lua_State* L);
   /// Puts back the script's hook set aside on L, if any, else removes
