@@ -37,10 +37,9 @@ void append_number(std::string& out, std::uint64_t n) {
 // is kept and written again.
 class MicrosecondText {
  public:
-  template <class Writer>
-  void write(Writer& w, std::uint64_t ns) {
+  std::string_view text(std::uint64_t ns) {
     if (ns != ns_ || size_ == 0) format(ns);
-    w.RawValue(text_, size_, rapidjson::kNumberType);
+    return {text_, size_};
   }
 
  private:
@@ -92,6 +91,58 @@ void metadata(Writer& w, std::string_view name, std::uint64_t pid, std::uint64_t
   w.EndObject();
   w.EndObject();
 }
+
+// Writes the events, the bulk of a trace (10^5 objects of a dozen
+// shapes), as text: rapidjson's Writer costs about a thousand
+// instructions per object, which made writing a trace cost more than the
+// run it traced. Keys, punctuation and the fixed values (phases,
+// categories: constants that need no escaping) are copied as written
+// here; every other string, task names and error texts included, goes
+// through rapidjson's Writer, which escapes it; numbers through to_chars.
+class EventText {
+ public:
+  explicit EventText(rapidjson::StringBuffer& buffer) : buffer_(buffer), strings_(buffer) {}
+
+  /// Copies `text`, which must be valid JSON text in its place.
+  EventText& raw(std::string_view text) {
+    std::memcpy(buffer_.Push(text.size()), text.data(), text.size());
+    return *this;
+  }
+  /// A string as JSON, escaped by rapidjson.
+  EventText& string(std::string_view text) {
+    strings_.Reset(buffer_);
+    strings_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    return *this;
+  }
+  EventText& number(std::uint64_t n) {
+    constexpr std::size_t kMost = 20;
+    char* at = buffer_.Push(kMost);
+    buffer_.Pop(kMost - static_cast<std::size_t>(std::to_chars(at, at + kMost, n).ptr - at));
+    return *this;
+  }
+
+ private:
+  rapidjson::StringBuffer& buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> strings_;
+};
+
+// The fixed start of each event shape (after the metadata, so with its
+// comma), and the "s" member of instants.
+constexpr std::string_view kRunSlice = R"(,{"ph":"X","cat":"run")";
+constexpr std::string_view kWaitSlice = R"(,{"ph":"X","cat":"wait")";
+constexpr std::string_view kSpawnInstant = R"(,{"ph":"i","cat":"spawn")";
+constexpr std::string_view kPreemptInstant = R"(,{"ph":"i","cat":"preempt")";
+constexpr std::string_view kCancelInstant = R"(,{"ph":"i","cat":"cancel")";
+constexpr std::string_view kEndInstant = R"(,{"ph":"i","cat":"end")";
+constexpr std::string_view kDeadlineInstant = R"(,{"ph":"i","cat":"deadline")";
+constexpr std::string_view kGraceInstant = R"(,{"ph":"i","cat":"grace")";
+constexpr std::string_view kSpawnFlowStart = R"(,{"ph":"s","cat":"spawn")";
+constexpr std::string_view kSpawnFlowEnd = R"(,{"ph":"f","cat":"spawn")";
+constexpr std::string_view kJoinFlowStart = R"(,{"ph":"s","cat":"join")";
+constexpr std::string_view kJoinFlowEnd = R"(,{"ph":"f","cat":"join")";
+constexpr std::string_view kThreadScoped = R"(,"s":"t")";
+constexpr std::string_view kProcessScoped = R"(,"s":"p")";
+constexpr std::string_view kGlobalScoped = R"(,"s":"g")";
 
 // Where the text goes: rapidjson writes into `buffer` (a StringBuffer,
 // whose writes rapidjson makes cheapest), which is drained to a string or
@@ -174,71 +225,66 @@ void TraceWriter::write_json(Sink& sink) const {
     metadata(w, "thread_sort_index", tracks_[number].pid, tid_of(number), {}, tid_of(number));
     sink.drain_if_full();
   }
+  // Each event follows the metadata written by `w` above (there is
+  // always the root scope's): it starts with a comma, and `w` goes on
+  // after the last one as after a value of the array.
+  EventText out(sink.buffer);
   // ph, cat, name, pid, tid, ts, then what the phase needs, then args.
-  auto event = [&](char ph, std::string_view cat, std::string_view name, std::uint64_t pid, std::uint64_t tid,
+  auto event = [&](std::string_view ph_cat, std::string_view name, std::uint64_t pid, std::uint64_t tid,
                    std::uint64_t ts) {
-    const char phase[1] = {ph};
-    w.StartObject();
-    key_string(w, "ph", std::string_view(phase, 1));
-    key_string(w, "cat", cat);
-    key_string(w, "name", name);
-    key(w, "pid"), w.Uint64(pid);
-    key(w, "tid"), w.Uint64(tid);
-    key(w, "ts"), us.write(w, ts);
+    out.raw(ph_cat).raw(",\"name\":").string(name);
+    out.raw(",\"pid\":").number(pid).raw(",\"tid\":").number(tid).raw(",\"ts\":").raw(us.text(ts));
   };
   auto detail = [&](std::string_view text) {
-    if (text.empty()) return;
-    key(w, "args");
-    w.StartObject();
-    key_string(w, "detail", text);
-    w.EndObject();
+    if (!text.empty()) out.raw(",\"args\":{\"detail\":").string(text).raw("}");
   };
-  auto slice = [&](std::string_view cat, std::string_view name, std::uint64_t task, std::uint64_t ts, std::uint64_t dur,
-                   std::string_view text) {
-    event('X', cat, name, pid_of(task), tid_of(task), ts);
-    key(w, "dur"), us_dur.write(w, dur);
+  auto slice = [&](std::string_view ph_cat, std::string_view name, std::uint64_t task, std::uint64_t ts,
+                   std::uint64_t dur, std::string_view text) {
+    event(ph_cat, name, pid_of(task), tid_of(task), ts);
+    out.raw(",\"dur\":").raw(us_dur.text(dur));
     detail(text);
-    w.EndObject();
+    out.raw("}");
   };
-  auto instant = [&](std::string_view cat, std::string_view name, std::uint64_t pid, std::uint64_t tid, std::uint64_t ts,
-                     std::string_view scope, std::string_view text) {
-    event('i', cat, name, pid, tid, ts);
-    key_string(w, "s", scope);
+  auto instant = [&](std::string_view ph_cat, std::string_view name, std::uint64_t pid, std::uint64_t tid,
+                     std::uint64_t ts, std::string_view s_member, std::string_view text) {
+    event(ph_cat, name, pid, tid, ts);
+    out.raw(s_member);
     detail(text);
-    w.EndObject();
+    out.raw("}");
   };
   for (const Event& e : events_) {
     const std::uint64_t pid = pid_of(e.track), tid = tid_of(e.track);
     switch (e.kind) {
-      case Kind::run: slice("run", "run", e.track, e.ts, e.dur, {}); break;
+      case Kind::run: slice(kRunSlice, "run", e.track, e.ts, e.dur, {}); break;
       case Kind::body_run:
         name.assign("body of s");
         append_number(name, e.number);
-        slice("run", name, e.track, e.ts, e.dur, {});
+        slice(kRunSlice, name, e.track, e.ts, e.dur, {});
         break;
-      case Kind::wait: slice("wait", text_of(e, 0), e.track, e.ts, e.dur, text_of(e, 1)); break;
+      case Kind::wait: slice(kWaitSlice, text_of(e, 0), e.track, e.ts, e.dur, text_of(e, 1)); break;
       case Kind::spawn:
         name.assign("spawn ");
         append_track_label(name, e.number);
-        instant("spawn", name, pid, tid, e.ts, "t", {});
+        instant(kSpawnInstant, name, pid, tid, e.ts, kThreadScoped, {});
         break;
-      case Kind::preempt: instant("preempt", "preempted", pid, tid, e.ts, "t", {}); break;
-      case Kind::cancel: instant("cancel", "cancel", pid, tid, e.ts, "t", {}); break;
+      case Kind::preempt: instant(kPreemptInstant, "preempted", pid, tid, e.ts, kThreadScoped, {}); break;
+      case Kind::cancel: instant(kCancelInstant, "cancel", pid, tid, e.ts, kThreadScoped, {}); break;
       case Kind::end:
-        instant("end", outcome_name(static_cast<Outcome>(e.number)), pid, tid, e.ts, "t", text_of(e, 0));
+        instant(kEndInstant, outcome_name(static_cast<Outcome>(e.number)), pid, tid, e.ts, kThreadScoped, text_of(e, 0));
         break;
-      case Kind::deadline: instant("deadline", "deadline hit", e.track, 0, e.ts, "p", text_of(e, 0)); break;
+      case Kind::deadline: instant(kDeadlineInstant, "deadline hit", e.track, 0, e.ts, kProcessScoped, text_of(e, 0)); break;
       case Kind::grace:
-        instant("grace", "grace expired", e.track != 0 ? e.track : kRootPid, 0, e.ts, e.track != 0 ? "p" : "g",
-                text_of(e, 0));
+        instant(kGraceInstant, "grace expired", e.track != 0 ? e.track : kRootPid, 0, e.ts,
+                e.track != 0 ? kProcessScoped : kGlobalScoped, text_of(e, 0));
         break;
       case Kind::spawn_flow:
       case Kind::join_flow: {
         const bool spawn = e.kind == Kind::spawn_flow;
-        event(e.flow_end ? 'f' : 's', spawn ? "spawn" : "join", spawn ? "spawn" : "join", pid, tid, e.ts);
-        key(w, "id"), w.Uint64(2 * e.number + (spawn ? 0 : 1));
-        if (e.flow_end) key_string(w, "bp", "e");
-        w.EndObject();
+        event(spawn ? (e.flow_end ? kSpawnFlowEnd : kSpawnFlowStart) : (e.flow_end ? kJoinFlowEnd : kJoinFlowStart),
+              spawn ? "spawn" : "join", pid, tid, e.ts);
+        out.raw(",\"id\":").number(2 * e.number + (spawn ? 0 : 1));
+        if (e.flow_end) out.raw(",\"bp\":\"e\"");
+        out.raw("}");
         break;
       }
     }
@@ -249,10 +295,10 @@ void TraceWriter::write_json(Sink& sink) const {
   const std::uint64_t now = now_ns();
   for (std::uint64_t number = 0; number < tracks_.size(); ++number) {
     const Pending& p = tracks_[number].pending;
-    if (p.waiting) slice("wait", p.what, number, p.since, now - p.since, p.detail);
+    if (p.waiting) slice(kWaitSlice, p.what, number, p.since, now - p.since, p.detail);
   }
   for (const auto& [key, p] : bodies_)
-    if (p.waiting) slice("wait", p.what, key.first, p.since, now - p.since, p.detail);
+    if (p.waiting) slice(kWaitSlice, p.what, key.first, p.since, now - p.since, p.detail);
   w.EndArray();
   key_string(w, "displayTimeUnit", "ms");
   key(w, "otherData");
