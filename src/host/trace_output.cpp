@@ -2,9 +2,11 @@
 // the HTML page that draws them (trace_page.html, embedded at build time).
 //
 // A trace of a spawn-heavy run holds hundreds of thousands of events, so
-// writing it is made cheap: rapidjson writes into a buffer drained to the
-// file a chunk at a time, names are built in one reused string, and times
-// are integer nanoseconds turned into µs text without floating point.
+// writing it is made cheap: the text goes into a buffer drained to the
+// file a chunk at a time, the events' fixed parts are copied as text
+// (their strings still escaped by rapidjson: EventText), names are built
+// in one reused string, and times are integer nanoseconds turned into µs
+// text without floating point.
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
