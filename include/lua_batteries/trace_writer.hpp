@@ -59,8 +59,9 @@ class TraceWriter final : public Observer {
   /// The HTML page: the timeline viewer with the trace inside. May throw
   /// std::bad_alloc.
   std::string html() const;
-  /// Writes json() (html() when `as_html`) to `path`. Returns an empty
-  /// string, or why it could not.
+  /// Writes json() (html() when `as_html`) to `path`, streamed to the file
+  /// as it is made (the text is never held whole in memory). Returns an
+  /// empty string, or why it could not.
   std::string write(const char* path, bool as_html) const;
 
   /// Events lost for lack of memory (the trace then says so).
@@ -72,19 +73,24 @@ class TraceWriter final : public Observer {
   // within twice its untraced time.
   enum class Kind : std::uint8_t { run, body_run, wait, spawn, spawn_flow, join_flow, preempt, cancel, end,
                                    deadline, grace };
+  // An event is plain data (its texts, which few kinds have, live in
+  // texts_), so that recording one and growing the vector is a copy.
+  static constexpr std::uint32_t kNoText = ~std::uint32_t{0};
   struct Event {
     Kind kind;
     bool flow_end;         // flows: 'f' (else 's')
     std::uint64_t track;   // the task number (0: main chunk); deadline, grace: the scope's pid (0: global)
-    double ts;             // µs
-    double dur;            // run, body_run, wait
+    std::uint64_t ts;      // ns since origin_ns_ (written as µs)
+    std::uint64_t dur;     // ns; run, body_run, wait
     std::uint64_t number;  // spawn, flows: the task; body_run: the scope; end: the Outcome
-    std::string text;      // wait: its name; end: the error; deadline, grace: the detail
-    std::string detail;    // wait: what it says of itself
+    // Index in texts_ of its text (wait: its name; end: the error;
+    // deadline, grace: the detail), followed by its detail (wait: what it
+    // says of itself); kNoText: none.
+    std::uint32_t text = kNoText;
   };
   /// A fiber between a suspension and its next resume.
   struct Pending {
-    double since = 0;
+    std::uint64_t since = 0;  // ns
     std::string what;
     std::string detail;
     std::uint64_t join_target = 0;
@@ -97,26 +103,40 @@ class TraceWriter final : public Observer {
     std::string name;
     bool has_name = false;
     bool spawn_flow = false;  // its spawn started a flow (spawned by running code)
-    double finished = -1;  // µs; -1 while it runs
+    bool ended = false;
+    std::uint64_t finished = 0;  // ns, once ended
     Pending pending;
   };
   using FiberKey = std::pair<std::uint64_t, std::uint64_t>;  // task number, body_of
 
-  double now_us() const;
+  std::uint64_t now_ns() const;
   std::uint64_t pid_of(std::uint64_t task) const;
-  std::string track_label(std::uint64_t task) const;
+  /// Appends the task's track name ("t3 fetch", "main chunk") to `out`.
+  void append_track_label(std::string& out, std::uint64_t task) const;
+  /// Writes the trace's JSON to `sink` (trace_output.cpp's TraceSink, a
+  /// chunk at a time). May throw std::bad_alloc.
+  template <class Sink>
+  void write_json(Sink& sink) const;
+  /// The page with the trace inside, to `sink` likewise.
+  template <class Sink>
+  void write_page(Sink& sink) const;
   /// The fiber's Pending, made on first use; null if out of memory.
   Pending* pending(const FiberKey& key);
-  void add(Event event);
-  void close_wait(const FiberKey& key, Pending& pending, double until);
+  void add(const Event& event);
+  /// Adds an event with its text and detail (texts_).
+  void add(Event event, std::string text, std::string detail);
+  /// The event's text (which = 0) or detail (1); empty if it has none.
+  std::string_view text_of(const Event& event, int which) const;
+  void close_wait(const FiberKey& key, Pending& pending, std::uint64_t until);
 
   std::uint64_t origin_ns_;
   std::vector<Track> tracks_;
   std::map<FiberKey, Pending> bodies_;            // scope bodies between resumes
   std::map<std::uint64_t, std::string> scopes_;   // process names, by scope number
   std::vector<Event> events_;
+  std::vector<std::string> texts_;
   std::uint64_t running_ = 0;  // the task number of the fiber resumed now
-  double resumed_at_ = 0;
+  std::uint64_t resumed_at_ = 0;  // ns
   bool in_resume_ = false;
   std::uint64_t dropped_ = 0;
 };

@@ -7,6 +7,7 @@
 
 #include <rapidjson/document.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -149,6 +150,66 @@ TEST_F(HostTraceTest, RunStatsAndTraceWriterObserveAHostsRun) {
   EXPECT_EQ(html.find("/*TRACE_DATA*/"), std::string::npos);
   EXPECT_NE(html.find("\"generator\":\"lua-batteries\""), std::string::npos);
   EXPECT_EQ(html.find("<script src"), std::string::npos) << "the page loads nothing";
+}
+
+// Names and error texts are the program's: whatever they hold, the JSON
+// stays valid and the page's script is not ended early, also across the
+// chunks a large trace is written in; the file holds what json() says.
+TEST_F(HostTraceTest, TraceWriterEscapesWhatTheProgramNamesAcrossChunks) {
+  lb::TraceWriter trace;
+  lb::Config config;
+  config.virtual_time = true;
+  config.observer = &trace;
+  install(config, false);
+  const lb::RunResult r = run(R"(
+    local t = std.task
+    t.scope(function(s)
+      for i = 1, 2000 do s:spawn(function() end, {name = "q\"b\\n\n</script>" .. i}) end
+      local bad = s:spawn(function() error("</script> \"oops\"", 0) end, {name = "bad"})
+      pcall(t.join, bad)
+    end)
+  )");
+  ASSERT_EQ(r.status, Status::ok) << r.message;
+
+  const std::string json = trace.json();
+  ASSERT_GT(json.size(), 3u * 65536) << "the trace spans several chunks";
+  rapidjson::Document doc;
+  ASSERT_FALSE(doc.Parse(json.c_str()).HasParseError()) << doc.GetParseError() << " at " << doc.GetErrorOffset();
+  int named = 0, spawns = 0, failed = 0;
+  for (const auto& e : doc["traceEvents"].GetArray()) {
+    const std::string ph = e["ph"].GetString(), name = e["name"].GetString();
+    if (ph == "M" && name == "thread_name" && e["args"]["name"].GetString() == std::string("t2000 q\"b\\n\n</script>2000"))
+      ++named;
+    if (ph == "i" && name == "spawn t1 q\"b\\n\n</script>1") ++spawns;
+    if (ph == "i" && name == "failed") {
+      ++failed;
+      EXPECT_STREQ(e["args"]["detail"].GetString(), "</script> \"oops\"");
+    }
+  }
+  EXPECT_EQ(named, 1);
+  EXPECT_EQ(spawns, 1);
+  EXPECT_EQ(failed, 1);
+
+  std::string in_script;
+  for (std::size_t from = 0;;) {
+    const std::size_t at = json.find("</", from);
+    in_script.append(json, from, at == std::string::npos ? std::string::npos : at + 1 - from);
+    if (at == std::string::npos) break;
+    in_script += '\\';
+    from = at + 1;
+  }
+  const std::string html = trace.html();
+  EXPECT_NE(html.find(in_script), std::string::npos) << "the page holds the trace with every \"</\" as \"<\\/\"";
+
+  const std::string path = testing::TempDir() + "trace_writer_escapes.json";
+  ASSERT_EQ(trace.write(path.c_str(), false), "");
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  ASSERT_NE(file, nullptr);
+  std::string written(json.size() + 1, '\0');
+  written.resize(std::fread(written.data(), 1, written.size(), file));
+  std::fclose(file);
+  std::remove(path.c_str());
+  EXPECT_EQ(written, json);
 }
 
 }  // namespace
