@@ -23,15 +23,27 @@ std::string ms_text(double ms) {
 
 std::string scope_label(const ScopeEvent& scope) {
   if (scope.kind == ScopeEvent::Kind::root) return "root scope";
-  std::string text = "s" + std::to_string(scope.number);
+  std::string text = "s";
+  text += std::to_string(scope.number);
   text += scope.kind == ScopeEvent::Kind::with_timeout ? " with_timeout" : " scope";
   if (!scope.name.empty()) {
     text += " \"";
     text.append(scope.name);
     text += '"';
   }
-  text += scope.parent == 0 ? " (in root" : " (in s" + std::to_string(scope.parent);
-  text += scope.opener_task == 0 ? ", opened by the main chunk)" : ", opened by t" + std::to_string(scope.opener_task) + ")";
+  if (scope.parent == 0) {
+    text += " (in root";
+  } else {
+    text += " (in s";
+    text += std::to_string(scope.parent);
+  }
+  if (scope.opener_task == 0) {
+    text += ", opened by the main chunk)";
+  } else {
+    text += ", opened by t";
+    text += std::to_string(scope.opener_task);
+    text += ')';
+  }
   return text;
 }
 
