@@ -191,7 +191,7 @@ constexpr const char* kDurations[] = {"0", "1", "2", "3", "5", "10", "20", "50",
 constexpr const char* kGraces[] = {"0", "1", "10", "100", "5000"};
 // Bounds of stream waits: with I/O pending the virtual clock waits for a
 // deadline in real time, so these stay short.
-constexpr const char* kStreamDurations[] = {"0", "1", "2", "5"};
+constexpr const char* kStreamDurations[] = {"0", "1", "2", "3"};
 constexpr const char* kReadLimits[] = {"nil", "1", "7", "100", "65536"};
 
 /// Where a statement is generated: whose code it is and what it can see.
@@ -214,14 +214,17 @@ class Generator {
   std::string main_chunk() {
     Context c;
     block(c, 0);
-    if (!streams_) return out_;
-    // The streams are made first; after the program (also when it raised)
-    // SFIN ends the tasks and drains the streams before the error goes on.
-    return "SMK()\nlocal ok_, err_ = pcall(function()\n" + out_ +
+    if (!uses_streams()) return out_;
+    // The streams the program uses are made first (a `cat` costs a
+    // process); after the program (also when it raised) SFIN ends the
+    // tasks and drains the streams before the error goes on.
+    std::string make = "SMK(";
+    for (int i = 0; i < 3; ++i) make += std::string(i ? ", " : "") + (directions_[i] ? "true" : "false");
+    return make + ")\nlocal ok_, err_ = pcall(function()\n" + out_ +
            "end)\nSFIN()\nif not ok_ then error(err_, 0) end\n";
   }
   /// Whether the program has stream statements (after main_chunk()).
-  bool uses_streams() const { return streams_; }
+  bool uses_streams() const { return directions_[0] || directions_[1] || directions_[2]; }
 
  private:
   bool exhausted() const { return pos_ >= size_; }
@@ -389,8 +392,9 @@ class Generator {
   /// read or read_line, each bounded by a short move_on, or (rarer) a
   /// shutdown or close.
   void stream_op(int indent) {
-    streams_ = true;
-    const std::string d = std::to_string(1 + pick(3));
+    const int direction = pick(3);
+    directions_[direction] = true;
+    const std::string d = std::to_string(1 + direction);
     const std::string bound = std::string("W(") + pick_of(kStreamDurations) + ", function() ";
     switch (pick(8)) {
       case 0:
@@ -579,7 +583,7 @@ class Generator {
   int closes_ = 0;
   int permits_ = 0;
   int combinators_ = 0;
-  bool streams_ = false;
+  bool directions_[3] = {false, false, false};  ///< stream directions used
 };
 
 }  // namespace

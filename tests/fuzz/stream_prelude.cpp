@@ -37,19 +37,22 @@ local function SEOF(i, what)
     bad(what .. " on stream " .. i .. " saw the end after " .. F.rd[i] .. " of the " .. #F.wr[i] .. " bytes written")
   end
 end
-function SMK()
+-- makes the directions the program uses (use[i] true)
+function SMK(...)
+  local use = {...}
   for i = 1, 3 do F.wr[i], F.rd[i] = "", 0 end
   for i = 1, 2 do
-    local ok, err = pcall(function()
+    local ok, err = use[i] and pcall(function()
       local l <close> = std.net.listen("127.0.0.1", 0)
       SW[i] = std.net.connect("127.0.0.1", l.port)
       SR[i] = l:accept()
     end)
-    if not ok then
+    if use[i] and not ok then
       SW[i], SR[i] = nil, nil
       bad("stream pair " .. i .. " not made: " .. ETXT(err))
     end
   end
+  if not use[3] then return end
   local ok, p = pcall(std.process.spawn, {"cat"}, {stderr = "null"})
   if not ok then bad("cat not spawned: " .. ETXT(p)) return end
   SPROC, SW[3], SR[3] = p, p.stdin, p.stdout

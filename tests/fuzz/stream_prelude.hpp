@@ -25,8 +25,9 @@
 
 namespace lb_fuzz {
 
-/// Helpers SWR (write), SRD (read), SRL (read_line), SCL (shutdown/close),
-/// SMK (makes the streams), SFIN (ends tasks, drains, checks, closes).
+/// Helpers SWR (write), SRD (read or read_line), SCL (shutdown/close),
+/// SMK(use1, use2, use3) (makes the directions used), SFIN (ends the tasks,
+/// drains, checks, closes).
 /// Needs kPrelude's F, bad and task.
 extern const char* const kStreamPrelude;
 
