@@ -18,7 +18,11 @@
 // reads cancelled by move_on/with_timeout/abort, which must lose nothing);
 // end of input comes only once the writer was shut down or closed (or a
 // write raised) and only after every byte of F.wr[i]; a second reader or
-// writer gets `std.io: stream is busy`. After the program (SFIN) every task
+// writer gets `std.io: stream is busy`, unless the first one's task was
+// cancelled or aborted and has yet to resume (the first then did nothing
+// and raises): a read going through then is checked as any read; after a
+// write going through, the order of the bytes is unknown and the direction
+// is checked no further (F.lost). After the program (SFIN) every task
 // ends, the writers are closed and the readers drained: an untainted
 // direction delivered exactly F.wr[i].
 #pragma once
