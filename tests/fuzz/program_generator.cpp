@@ -2,6 +2,8 @@
 #include "program_generator.hpp"
 
 #include <string>
+
+#include "stream_prelude.hpp"
 #include <vector>
 
 namespace lb_fuzz {
@@ -187,6 +189,10 @@ constexpr int kMaxTasks = 30;
 
 constexpr const char* kDurations[] = {"0", "1", "2", "3", "5", "10", "20", "50", "100", "1000", "60000", "0.5"};
 constexpr const char* kGraces[] = {"0", "1", "10", "100", "5000"};
+// Bounds of stream waits: with I/O pending the virtual clock waits for a
+// deadline in real time, so these stay short.
+constexpr const char* kStreamDurations[] = {"0", "1", "2", "3"};
+constexpr const char* kReadLimits[] = {"nil", "1", "7", "100", "65536"};
 
 /// Where a statement is generated: whose code it is and what it can see.
 struct Context {
@@ -208,8 +214,17 @@ class Generator {
   std::string main_chunk() {
     Context c;
     block(c, 0);
-    return out_;
+    if (!uses_streams()) return out_;
+    // The streams the program uses are made first (a `cat` costs a
+    // process); after the program (also when it raised) SFIN ends the
+    // tasks and drains the streams before the error goes on.
+    std::string make = "SMK(";
+    for (int i = 0; i < 3; ++i) make += std::string(i ? ", " : "") + (directions_[i] ? "true" : "false");
+    return make + ")\nlocal ok_, err_ = pcall(function()\n" + out_ +
+           "end)\nSFIN()\nif not ok_ then error(err_, 0) end\n";
   }
+  /// Whether the program has stream statements (after main_chunk()).
+  bool uses_streams() const { return directions_[0] || directions_[1] || directions_[2]; }
 
  private:
   bool exhausted() const { return pos_ >= size_; }
@@ -342,11 +357,10 @@ class Generator {
         line(indent, "task.sleep(0)");
         return true;
       case 16:
-        if (sandboxed_) {
+        if (sandboxed_)
           fs_call(indent);
-          return true;
-        }
-        line(indent, "task.sleep(0)");
+        else
+          stream_op(indent);
         return true;
       default:
         line(indent, "task.sleep(0)");
@@ -372,6 +386,39 @@ class Generator {
     const char* op = pick_of(kOps);
     line(indent, std::string("FSC(\"") + op + "\", " + fs_path() + ", " + fs_path() + ", " +
                      std::to_string(pick(2)) + ")");
+  }
+
+  /// One statement on a stream direction (stream_prelude.hpp): a write, a
+  /// read or read_line, each bounded by a short move_on, or (rarer) a
+  /// shutdown or close.
+  void stream_op(int indent) {
+    const int direction = pick(3);
+    directions_[direction] = true;
+    const std::string d = std::to_string(1 + direction);
+    const std::string bound = std::string("W(") + pick_of(kStreamDurations) + ", function() ";
+    switch (pick(8)) {
+      case 0:
+      case 1:
+      case 2:
+        line(indent, bound + "SWR(" + d + ", " + std::to_string(1 + pick(5)) + ", " + std::to_string(pick(2)) +
+                         ") end)");
+        return;
+      case 3:
+      case 4:
+        line(indent, bound + "SRD(" + d + ", false, " + pick_of(kReadLimits) + ") end)");
+        return;
+      case 5:
+      case 6:
+        line(indent, bound + "SRD(" + d + ", true) end)");
+        return;
+      default:
+        if (pick(2) == 0) {
+          line(indent, bound + "SWR(" + d + ", 1, 1) end)");
+          return;
+        }
+        line(indent, "SCL(" + d + ", " + std::to_string(pick(4) == 0 ? 2 : pick(2)) + ")");
+        return;
+    }
   }
 
   /// Emits a statement on channels, events, semaphores, shields, gather,
@@ -536,6 +583,7 @@ class Generator {
   int closes_ = 0;
   int permits_ = 0;
   int combinators_ = 0;
+  bool directions_[3] = {false, false, false};  ///< stream directions used
 };
 
 }  // namespace
@@ -623,7 +671,10 @@ end
 std::string generate_program(const std::uint8_t* data, std::size_t size, bool sandboxed) {
   std::string program = kPrelude;
   if (sandboxed) program += kSandboxPrelude;
-  return program + Generator(data, size, sandboxed).main_chunk();
+  Generator generator(data, size, sandboxed);
+  const std::string main = generator.main_chunk();
+  if (generator.uses_streams()) program += kStreamPrelude;
+  return program + main;
 }
 
 }  // namespace lb_fuzz

@@ -23,6 +23,13 @@
 // that returned was received; permits held never exceed the semaphore's
 // size and balance at the end; gather and race return what the functions
 // returned; an event wait that returned saw the event set.
+// Stream statements (not in the sandboxed mode, where that choice makes an
+// std.fs call) write, read, read_line, shut down and close Streams over
+// two loopback TCP connections and `cat`'s pipes, each wait bounded by a
+// short move_on; their helpers and invariants are stream_prelude.hpp's. A
+// program with any wraps its main chunk: the streams are made first, and
+// after it SFIN ends every task, drains the streams and checks that no
+// byte was lost.
 // Checks made inside the program: no task statement runs after its scope
 // ended; a join returns or raises what the task recorded as its outcome; a
 // successful join happens once; once a task or scope is observed finished,

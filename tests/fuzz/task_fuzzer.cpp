@@ -11,7 +11,12 @@
 //     outcome the program recorded (returned / failed), of as many scopes
 //     closing as opening, and of no __close error (none of the program's
 //     handlers raises);
-//   - closing the Lua state leaves no libuv handle behind.
+//   - closing the Lua state leaves no libuv handle behind (none at all:
+//     uv_loop_close would succeed) and no file
+//     descriptor open that was not open before the input (the stream
+//     statements' sockets, pipes and `cat` process);
+//   - the stream statements' own invariants (stream_prelude.hpp), recorded
+//     in FUZZ.bad like the rest.
 // Memory errors and undefined behaviour are the sanitizers' to report.
 //
 // LB_FUZZ_PRINT=1 prints each input's program to stderr (to read what a
@@ -26,6 +31,7 @@
 #include <lua.hpp>
 #include <uv.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
@@ -196,9 +202,39 @@ struct SandboxTree {
   }
 };
 
+/// The number of open file descriptors (entries of /proc/self/fd).
+int open_fds() {
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (!dir) std::abort();
+  int n = 0;
+  while (const dirent* e = ::readdir(dir))
+    if (e->d_name[0] != '.') ++n;
+  ::closedir(dir);
+  return n - 1;  // the directory's own descriptor
+}
+
 uv_loop_t* shared_loop() {
   static uv_loop_t loop;
-  static const bool ready = uv_loop_init(&loop) == 0;
+  static const bool ready = [] {
+    if (uv_loop_init(&loop) != 0) return false;
+    // libuv opens descriptors it keeps for the loop's life on first use:
+    // its signal pipes (the process's and the loop's) with the first
+    // signal handle (std.process's child watcher) and a spare /dev/null
+    // (for running out of descriptors in accept) with the first TCP
+    // listen. Open them now so that the per-input descriptor count does
+    // not see them.
+    uv_signal_t signal;
+    uv_tcp_t tcp;
+    sockaddr_in any{};
+    if (uv_signal_init(&loop, &signal) != 0 || uv_tcp_init(&loop, &tcp) != 0 ||
+        uv_ip4_addr("127.0.0.1", 0, &any) != 0 || uv_tcp_bind(&tcp, reinterpret_cast<const sockaddr*>(&any), 0) != 0 ||
+        uv_listen(reinterpret_cast<uv_stream_t*>(&tcp), 1, nullptr) != 0)
+      return false;
+    uv_close(reinterpret_cast<uv_handle_t*>(&signal), nullptr);
+    uv_close(reinterpret_cast<uv_handle_t*>(&tcp), nullptr);
+    uv_run(&loop, UV_RUN_NOWAIT);
+    return true;
+  }();
   if (!ready) std::abort();
   return &loop;
 }
@@ -213,6 +249,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (print) std::fprintf(stderr, "%s", program.c_str());
 
   uv_loop_t* loop = shared_loop();
+  const int fds_before = open_fds();
   lua_State* L = luaL_newstate();
   if (!L) std::abort();
   luaL_openlibs(L);
@@ -258,6 +295,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // std.fs requests a hard abort left running come back on a loop turn.
   while (loop->active_reqs.count > 0) uv_run(loop, UV_RUN_ONCE);
   if (uv_loop_alive(loop)) violation(program, "libuv handles left alive after lua_close");
+  // Any handle left, even an inactive one, would make uv_loop_close fail.
+  int handles = 0;
+  uv_walk(loop, [](uv_handle_t*, void* n) { ++*static_cast<int*>(n); }, &handles);
+  if (handles != 0) violation(program, std::to_string(handles) + " libuv handles left after lua_close");
+  if (const int fds = open_fds(); fds != fds_before)
+    violation(program, std::to_string(fds_before) + " file descriptors open before the run, " + std::to_string(fds) +
+                           " after lua_close");
   if (tree && listing(tree->base + "/outside") != tree->outside_before)
     violation(program, "a file outside the sandbox root changed:\n" + listing(tree->base + "/outside"));
   return 0;
