@@ -11,6 +11,7 @@ Needs Debian's chromium (scripts/install-deps.sh installs it); fails if it is
 missing, as make test installs it. Chromium runs with --no-sandbox: CI runs
 as root, where its sandbox refuses to start.
 """
+import re
 import html.parser
 import json
 import os
@@ -104,7 +105,10 @@ if check(len(deadlines) == 1 and len(markers) == 1,
     expected_left = lane_left + (d["ts"] - view_start) * px_per_us
     left = float(m["data-left"])
     check(abs(left - expected_left) < 0.5, f"marker drawn at {left}px, the trace puts it at {expected_left:.2f}px")
-    check(f"left: {m['data-left']}px" in m.get("style", ""), f"marker style {m.get('style')} is not its data-left")
+    # The browser writes the style back in its own form (1329.80px as 1329.8px).
+    style_left = re.search(r"left:\s*([-0-9.]+)px", m.get("style", ""))
+    check(style_left is not None and abs(float(style_left.group(1)) - left) < 0.01,
+          f"marker style {m.get('style')} is not its data-left")
     check(lane_left <= left <= 1400, f"marker at {left}px is outside the 1400px window")
     # The deadline comes after every fetch that finished in time and is
     # drawn right of their slices.
