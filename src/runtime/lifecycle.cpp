@@ -290,12 +290,20 @@ void Runtime::expire_grace(Scope& s) {
   // Stage 3: nothing in the scope runs again, and cleanups cannot start
   // new work in it. The scope settles after the report, not during it.
   report_grace_expiring(&s, s.grace_ms);
+  // A hard abort that took the scope already (its caller's) is tearing
+  // down everything in it: the window's end is no second abort, and the
+  // __close handlers that abort runs finish (AbortWalk: a walk reaching a
+  // fiber whose handlers run cuts them).
+  const bool torn_down_already = s.aborting;
   s.aborting = true;
   s.expiring = true;
-  AbortWalk walk;
-  s.live.for_each([&](Task& t) { walk.add_root(t); });
-  walk.add_root(s.body);
-  const std::size_t aborted = walk.run(*this);
+  std::size_t aborted = 0;
+  if (!torn_down_already) {
+    AbortWalk walk;
+    s.live.for_each([&](Task& t) { walk.add_root(t); });
+    walk.add_root(s.body);
+    aborted = walk.run(*this);
+  }
   s.expiring = false;
   if (observer() && aborted > 0) {
     ScopeEvent e = s.event();

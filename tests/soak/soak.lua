@@ -7,7 +7,10 @@
 --   registry entries          exactly as many as at the baseline
 --   Handles                   none alive (weak table) after a collection
 --   __close handlers          each ran exactly once for every value that
---                             became to-be-closed
+--                             became to-be-closed (each one left is
+--                             named by its site: how its tree was
+--                             reached > what the tree did, and whether
+--                             its __close had started)
 --
 --   lua-batteries tests/soak/soak.lua [SECONDS] [SEED]
 -- SECONDS defaults to 600. Prints one line per sample and a summary.
@@ -83,8 +86,10 @@ local closer_mt = {
     end
   end,
 }
-local function declared(value)
-  unclosed[value] = true
+-- The site a value stands for (how its tree was reached, then what the
+-- tree did), so that a value left unclosed says where it came from.
+local function declared(value, site)
+  unclosed[value] = site
   stats.closes_made = stats.closes_made + 1
 end
 
@@ -114,41 +119,43 @@ local function forget_finished_root_tasks()
 end
 
 -- One random subtree, run by the calling task.
-local function tree(depth)
+local KINDS = {"sleep", "scope", "timeout", "scope-cancel", "aborted-task", "failing-task", "coroutine"}
+local function tree(depth, via)
   local closing <close> = setmetatable({}, closer_mt)
-  declared(closing)
+  declared(closing, via)
   local kind = depth <= 0 and 1 or rng(7)
+  unclosed[closing] = unclosed[closing] and via .. ">" .. KINDS[kind]
   if kind == 1 then
     task.sleep(rng(0, 3))
   elseif kind == 2 then -- a scope and its children
     task.scope(function(s)
-      for _ = 1, rng(1, 4) do spawn_in(s, function() tree(depth - 1) end) end
+      for _ = 1, rng(1, 4) do spawn_in(s, function() tree(depth - 1, KINDS[2]) end) end
     end)
   elseif kind == 3 then -- a timeout that may expire, children included
     pcall(task.with_timeout, rng(1, 6), function(s)
-      for _ = 1, rng(1, 4) do spawn_in(s, function() tree(depth - 1) end) end
+      for _ = 1, rng(1, 4) do spawn_in(s, function() tree(depth - 1, KINDS[3]) end) end
       task.sleep(rng(0, 8))
     end, {grace_ms = rng(0, 3)})
   elseif kind == 4 then -- a scope cancelled from its body
     pcall(task.scope, function(s)
-      for _ = 1, rng(1, 4) do spawn_in(s, function() tree(depth - 1) end) end
+      for _ = 1, rng(1, 4) do spawn_in(s, function() tree(depth - 1, KINDS[4]) end) end
       task.sleep(rng(0, 2))
       s:cancel()
     end)
   elseif kind == 5 then -- a task hard-aborted, then joined
-    local h = spawn_in(ROOT, function() tree(depth - 1) end)
+    local h = spawn_in(ROOT, function() tree(depth - 1, KINDS[5]) end)
     task.sleep(rng(0, 2))
     h:abort()
     pcall(h.join, h)
   elseif kind == 6 then -- a failing task, joined
     local h = spawn_in(ROOT, function()
-      tree(depth - 1)
+      tree(depth - 1, KINDS[6])
       error("soak failure", 0)
     end)
     pcall(h.join, h)
   else -- a coroutine of the script's own that suspends the task
     local co = coroutine.wrap(function()
-      tree(depth - 1)
+      tree(depth - 1, KINDS[7])
       coroutine.yield()
       task.sleep(rng(0, 1))
     end)
@@ -161,7 +168,7 @@ end
 local function round()
   task.scope(function(s)
     for _ = 1, 8 do
-      spawn_in(s, function() tree(4) end)
+      spawn_in(s, function() tree(4, "round") end)
       stats.trees = stats.trees + 1
     end
   end)
@@ -214,6 +221,9 @@ if stats.closed_twice > 0 then
 end
 if never_closed > 0 then
   problems[#problems + 1] = ("%d of %d to-be-closed values never had their __close run"):format(never_closed, stats.closes_made)
+  for value, site in pairs(unclosed) do
+    io.stderr:write("soak: never closed: ", tostring(site), closed[value] and " (its __close had started)" or "", "\n")
+  end
 end
 if #problems > 0 then
   io.stderr:write("soak: FAILED: " .. table.concat(problems, "; ") .. "\n")
