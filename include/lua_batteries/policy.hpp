@@ -233,9 +233,14 @@ class ProcessAllowList final : public ProcessPolicy {
 };
 
 /// The real path of a program: `name` itself when it holds a '/', else
-/// the first executable of that name on $PATH, then realpath(); nullopt if
-/// there is none. For building and checking ProcessAllowList::programs.
-std::optional<std::string> canonical_program(std::string_view name);
+/// the first regular, executable file of that name on $PATH, looked up as
+/// execvp does (PATH unset: confstr(_CS_PATH), "/bin:/usr/bin"; an empty
+/// entry: the current directory; a directory or a non-executable file of
+/// that name passed over); then realpath(). A relative path, or a relative
+/// $PATH entry, is taken from `from_dir` when it is not empty (the working
+/// directory the program will start in). nullopt if there is none. For
+/// building and checking ProcessAllowList::programs.
+std::optional<std::string> canonical_program(std::string_view name, std::string_view from_dir = {});
 
 // ---------------------------------------------------------------------------
 // The whole policy

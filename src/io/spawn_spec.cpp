@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/path_search.hpp"
 #include "io/io_error.hpp"
 #include "io/policy_gate.hpp"
 
@@ -108,10 +109,8 @@ void check_program(lua_State* L, const char* fname, SpawnSpec& spec) {
   if (policy == nullptr) return;
   bool allowed = false;
   guarded(L, [&] {
-    // exec resolves a relative path with a '/' from the child's cwd.
-    const std::string& name = spec.args[0];
-    const bool from_cwd = spec.has_cwd && name[0] != '/' && name.find('/') != std::string::npos;
-    const auto real = canonical_program(from_cwd ? spec.cwd + "/" + name : name);
+    // exec resolves a relative path from the child's cwd.
+    const auto real = canonical_program(spec.args[0], spec.start_dir());
     allowed = real && policy->allows_program(*real);
     if (allowed) spec.file = *real;
   });
@@ -224,27 +223,13 @@ void parse_spawn(lua_State* L, int cmd_index, int opts_index, bool for_run, doub
 namespace {
 
 // The program to execute for a spec with an environment of its own: as
-// execvp would find it with the child's PATH (the default search path
-// when it has none), since posix_spawnp would search the parent's. Empty
-// when no PATH entry has it.
-std::string find_in_child_path(const SpawnSpec& spec) {
-  const std::string& file = spec.args[0];
-  const char* path = "/bin:/usr/bin";
+// execvp would find it in the child, on the child's PATH and from the
+// child's cwd, since posix_spawnp would search the parent's PATH.
+detail::PathMatch find_in_child_path(const SpawnSpec& spec) {
+  const char* path = nullptr;
   for (const std::string& e : spec.env)
     if (e.compare(0, 5, "PATH=") == 0) path = e.c_str() + 5;
-  std::string candidate;
-  for (const char* p = path;; ++p) {
-    const char* end = std::strchr(p, ':');
-    if (!end) end = p + std::strlen(p);
-    candidate.assign(p, end);
-    if (candidate.empty()) candidate.push_back('.');  // an empty entry is the current directory
-    candidate += '/';
-    candidate += file;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-    if (*end == 0) break;
-    p = end;
-  }
-  return {};
+  return detail::search_path(path, spec.args[0], spec.start_dir());
 }
 
 // posix_spawn's attributes and file actions, destroyed with it.
@@ -349,7 +334,7 @@ int start_process(const SpawnSpec& spec, int& pid, int parent_fds[3]) {
   }
   std::vector<char*> args;
   std::vector<char*> env;
-  std::string program;
+  detail::PathMatch found;
   int err = ENOMEM;
   try {
     for (const std::string& a : spec.args) args.push_back(const_cast<char*>(a.c_str()));
@@ -358,7 +343,7 @@ int start_process(const SpawnSpec& spec, int& pid, int parent_fds[3]) {
     env.push_back(nullptr);
     // A program a process policy resolved and allowed runs from its real path.
     const bool search = spec.file.empty() && spec.args[0].find('/') == std::string::npos;
-    if (search && spec.has_env) program = find_in_child_path(spec);
+    if (search && spec.has_env) found = find_in_child_path(spec);
     SpawnSetup setup;
     err = setup.ok ? prepare(setup, spec, child_fds) : ENOMEM;
     if (err == 0) {
@@ -369,10 +354,10 @@ int start_process(const SpawnSpec& spec, int& pid, int parent_fds[3]) {
       // of what fork costs a process with many mappings.
       if (search && !spec.has_env)
         err = posix_spawnp(&child, args[0], &setup.actions, &setup.attr, args.data(), envp);
-      else if (search && program.empty())
-        err = ENOENT;
+      else if (search && found.program.empty())
+        err = found.passed_over ? EACCES : ENOENT;  // as execvp reports it
       else
-        err = posix_spawn(&child, !spec.file.empty() ? spec.file.c_str() : search ? program.c_str() : args[0],
+        err = posix_spawn(&child, !spec.file.empty() ? spec.file.c_str() : search ? found.program.c_str() : args[0],
                           &setup.actions, &setup.attr, args.data(), envp);
       if (err == 0) pid = child;
     }

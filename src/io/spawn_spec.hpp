@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lua_batteries::io {
@@ -41,6 +42,9 @@ struct SpawnSpec {
   /// PATH by exec.
   std::string file;
 
+  /// The directory the child starts in, where exec resolves a relative
+  /// path; empty: this process's working directory.
+  std::string_view start_dir() const { return has_cwd ? std::string_view(cwd) : std::string_view(); }
   /// The program as messages about what it did name it (a string cmd: the
   /// command, which the shell ran).
   const char* program() const { return !command.empty() ? command.c_str() : args.empty() ? "" : args[0].c_str(); }

@@ -1,12 +1,10 @@
 // The built-in process policy (lua_batteries/policy.hpp): lists of real
 // program paths and of environment variable names.
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
 
+#include "core/path_search.hpp"
 #include "lua_batteries/policy.hpp"
 
 namespace lua_batteries {
@@ -18,27 +16,14 @@ std::optional<std::string> real_path(const std::string& path) {
   return std::string(real);
 }
 
-bool is_executable_file(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
-}
-
 }  // namespace
 
-std::optional<std::string> canonical_program(std::string_view name) {
+std::optional<std::string> canonical_program(std::string_view name, std::string_view from_dir) {
   if (name.empty()) return std::nullopt;
-  if (name.find('/') != std::string_view::npos) return real_path(std::string(name));
-  const char* path_env = std::getenv("PATH");
-  std::string_view dirs = path_env != nullptr ? path_env : "/usr/local/bin:/usr/bin:/bin";
-  while (true) {
-    const auto colon = dirs.find(':');
-    std::string dir(dirs.substr(0, colon));
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + std::string(name);
-    if (is_executable_file(candidate)) return real_path(candidate);
-    if (colon == std::string_view::npos) return std::nullopt;
-    dirs.remove_prefix(colon + 1);
-  }
+  if (name.find('/') != std::string_view::npos) return real_path(detail::resolve_from(from_dir, name));
+  const detail::PathMatch found = detail::search_path(std::getenv("PATH"), name, from_dir);
+  if (found.program.empty()) return std::nullopt;
+  return real_path(detail::resolve_from(from_dir, found.program));
 }
 
 bool ProcessAllowList::allows_program(std::string_view absolute_path) const {
