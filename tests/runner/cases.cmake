@@ -559,20 +559,51 @@ runner_case(bad_allow_net_is_rejected
   STDERR_HAS "lua-batteries: invalid value 'example.com:http' for --allow-net (expected HOST, HOST:PORT or [IPv6]:PORT)"
   STDERR_LACKS "usage:")
 
+# A policy flag with a bad value names it, without the usage text; one
+# whose value is missing prints the usage text too, as every option does.
 runner_case(allow_run_needs_a_program_that_exists
   ARGS --allow-run no-such-program-anywhere args.lua
   EXIT 1
-  STDERR_HAS "lua-batteries: no program 'no-such-program-anywhere' for --allow-run (not a path to one, nor on $PATH)")
+  STDERR_HAS "lua-batteries: no program 'no-such-program-anywhere' for --allow-run (not a path to one, nor on $PATH)"
+  STDERR_LACKS "usage:")
 
 runner_case(allow_read_needs_a_value
   ARGS --allow-read
   EXIT 1
   STDERR_HAS "lua-batteries: '--allow-read' needs argument" "usage: lua-batteries")
 
+runner_case(allow_write_needs_a_directory
+  ARGS --allow-write= args.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: empty directory for --allow-write"
+  STDERR_LACKS "usage:")
+
+runner_case(allow_run_needs_a_value
+  ARGS --allow-run
+  EXIT 1
+  STDERR_HAS "lua-batteries: '--allow-run' needs argument" "usage: lua-batteries")
+
+runner_case(bad_allow_env_is_rejected
+  ARGS --allow-env A=B args.lua
+  EXIT 1
+  STDERR_HAS "lua-batteries: invalid name 'A=B' for --allow-env"
+  STDERR_LACKS "usage:")
+
+runner_case(allow_env_needs_a_value
+  ARGS --allow-env
+  EXIT 1
+  STDERR_HAS "lua-batteries: '--allow-env' needs argument" "usage: lua-batteries")
+
 runner_case(bad_max_memory_is_rejected
   ARGS --max-memory 0 args.lua
   EXIT 1
-  STDERR_HAS "lua-batteries: invalid value '0' for --max-memory (expected megabytes: a whole number from 1)")
+  STDERR_HAS "lua-batteries: invalid value '0' for --max-memory (expected megabytes: a whole number from 1)"
+  STDERR_LACKS "usage:")
+
+runner_case(max_memory_needs_a_value
+  ARGS --max-memory
+  EXIT 1
+  STDERR_HAS "lua-batteries: '--max-memory' needs argument" "usage: lua-batteries")
 
 runner_case(max_memory_leaves_room_for_an_ordinary_script
   ARGS --max-memory 16 -e "local t = {} for i = 1, 1000 do t[i] = ('x'):rep(100) end print(#t)"

@@ -47,6 +47,7 @@
 #include "lua_batteries/version.hpp"
 #include "dump_signals.hpp"
 #include "observe_options.hpp"
+#include "option_parsing.hpp"
 #include "policy_options.hpp"
 #include "prompt.hpp"
 
@@ -55,6 +56,9 @@ namespace {
 using lua_batteries::Config;
 using lua_batteries::Driver;
 using lua_batteries::RunResult;
+using lua_batteries::runner::match_valued_option;
+using lua_batteries::runner::missing_value;
+using lua_batteries::runner::UsageError;
 
 constexpr const char* kProgram = "lua-batteries";
 using lua_batteries::kVersion;
@@ -117,29 +121,6 @@ struct CommandLine {
   lua_batteries::runner::PolicyOptions policy;    ///< --sandbox, --allow-*, --max-memory
 };
 
-/// A command line we refuse; `show_usage` adds the usage text, as lua does
-/// for options it does not know.
-struct UsageError {
-  std::string message;
-  bool show_usage = false;
-};
-
-/// Matches argv[i] against the long option `name`, which takes a value as
-/// "--name=value" or as the next argument. On a match advances `i` past the
-/// value and stores it in `value` (nullptr when the value is missing).
-bool match_valued_option(int argc, char** argv, int& i, std::string_view name,
-                         const char*& value) {
-  const std::string_view arg = argv[i];
-  if (!arg.starts_with(name)) return false;
-  if (arg.size() == name.size()) {
-    value = i + 1 < argc ? argv[++i] : nullptr;
-    return true;
-  }
-  if (arg[name.size()] != '=') return false;
-  value = argv[i] + name.size() + 1;
-  return true;
-}
-
 /// Parses a --grace-ms value: a finite, non-negative number of ms in the
 /// runtime's range. A bad value is a user error, not something to clamp.
 std::optional<double> parse_grace_ms(const char* text) {
@@ -182,7 +163,7 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
     // As lua: "-echunk" or "-e chunk", and the chunk may not look like an option.
     value = arg.size() > 2 ? argv[i] + 2 : (i + 1 < argc ? argv[++i] : nullptr);
     if (value == nullptr || (arg.size() == 2 && value[0] == '-')) {
-      error = UsageError{"'-e' needs argument", true};
+      error = missing_value("-e");
     } else {
       cmd.chunks.push_back(value);
     }
@@ -191,7 +172,7 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
   if (match_valued_option(argc, argv, i, "--grace-ms", value)) {
     const auto ms = value != nullptr ? parse_grace_ms(value) : std::nullopt;
     if (value == nullptr) {
-      error = UsageError{"'--grace-ms' needs argument", true};
+      error = missing_value("--grace-ms");
     } else if (!ms) {
       error = UsageError{std::string("invalid value '") + value +
                          "' for --grace-ms (expected milliseconds: a number from 0 to 1.845e13)"};
@@ -203,7 +184,7 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
   if (match_valued_option(argc, argv, i, "--slice-ms", value)) {
     const auto ms = value != nullptr ? parse_slice_ms(value) : std::nullopt;
     if (value == nullptr) {
-      error = UsageError{"'--slice-ms' needs argument", true};
+      error = missing_value("--slice-ms");
     } else if (!ms) {
       error = UsageError{std::string("invalid value '") + value +
                          "' for --slice-ms (expected milliseconds: a number from 0 to 1e9)"};
@@ -215,7 +196,7 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
   if (match_valued_option(argc, argv, i, "--max-tasks", value)) {
     const auto n = value != nullptr ? parse_max_tasks(value) : std::nullopt;
     if (value == nullptr) {
-      error = UsageError{"'--max-tasks' needs argument", true};
+      error = missing_value("--max-tasks");
     } else if (!n) {
       error = UsageError{std::string("invalid value '") + value +
                          "' for --max-tasks (expected a whole number, 0 for no limit)"};
@@ -227,7 +208,7 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
   if (match_valued_option(argc, argv, i, "--db-timeout-ms", value)) {
     const auto ms = value != nullptr ? parse_slice_ms(value) : std::nullopt;
     if (value == nullptr) {
-      error = UsageError{"'--db-timeout-ms' needs argument", true};
+      error = missing_value("--db-timeout-ms");
     } else if (!ms) {
       error = UsageError{std::string("invalid value '") + value +
                          "' for --db-timeout-ms (expected milliseconds: a number from 0 to 1e9)"};
@@ -238,7 +219,7 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
   }
   if (match_valued_option(argc, argv, i, "--db", value)) {
     if (value == nullptr) {
-      error = UsageError{"'--db' needs argument", true};
+      error = missing_value("--db");
     } else {
       cmd.db_path = value;
     }
@@ -247,7 +228,7 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
   if (match_valued_option(argc, argv, i, "--log-level", value)) {
     const auto level = value != nullptr ? lua_batteries::parse_log_level(value) : std::nullopt;
     if (value == nullptr) {
-      error = UsageError{"'--log-level' needs argument", true};
+      error = missing_value("--log-level");
     } else if (!level) {
       error = UsageError{std::string("unknown level '") + value +
                          "' for --log-level (expected trace, debug, info, warn, error or off)"};
@@ -259,7 +240,7 @@ bool parse_valued_option(int argc, char** argv, int& i, CommandLine& cmd,
   if (match_valued_option(argc, argv, i, "--driver", value)) {
     const auto driver = value != nullptr ? lua_batteries::parse_driver(value) : std::nullopt;
     if (value == nullptr) {
-      error = UsageError{"'--driver' needs argument", true};
+      error = missing_value("--driver");
     } else if (!driver) {
       error = UsageError{std::string("unknown driver '") + value +
                          "' for --driver (expected 'async_fn' or 'coroutine')"};
@@ -304,18 +285,11 @@ std::optional<UsageError> parse_command_line(int argc, char** argv, CommandLine&
       cmd.config.watchdog = false;
       continue;
     }
-    if (std::optional<std::string> error; lua_batteries::runner::parse_observe_option(argc, argv, i, cmd.observe, error)) {
-      if (error) return UsageError{*error, true};
-      continue;
-    }
     std::optional<UsageError> error;
-    if (parse_valued_option(argc, argv, i, cmd, error)) {
+    if (lua_batteries::runner::parse_observe_option(argc, argv, i, cmd.observe, error) ||
+        parse_valued_option(argc, argv, i, cmd, error) ||
+        lua_batteries::runner::parse_policy_option(argc, argv, i, cmd.policy, error)) {
       if (error) return error;
-      continue;
-    }
-    std::optional<std::string> policy_error;
-    if (lua_batteries::runner::parse_policy_option(argc, argv, i, cmd.policy, policy_error)) {
-      if (policy_error) return UsageError{*policy_error, policy_error->ends_with("needs argument")};
       continue;
     }
     return UsageError{"unrecognized option '" + std::string(arg) + "'", true};

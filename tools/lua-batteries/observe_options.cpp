@@ -5,34 +5,17 @@
 #include <string_view>
 
 namespace lua_batteries::runner {
-namespace {
-
-// "--name FILE" or "--name=FILE" at argv[i]: true on a match, with `value`
-// null when the value is missing.
-bool match_file_option(int argc, char** argv, int& i, std::string_view name, const char*& value) {
-  const std::string_view arg = argv[i];
-  if (arg == name) {
-    value = i + 1 < argc ? argv[++i] : nullptr;
-    return true;
-  }
-  if (arg.size() <= name.size() || !arg.starts_with(name) || arg[name.size()] != '=') return false;
-  value = argv[i] + name.size() + 1;
-  return true;
-}
-
-}  // namespace
-
 bool parse_observe_option(int argc, char** argv, int& i, ObserveOptions& options,
-                          std::optional<std::string>& error) {
+                          std::optional<UsageError>& error) {
   if (std::string_view(argv[i]) == "--stats") {
     options.stats = true;
     return true;
   }
   for (auto [name, slot] : {std::pair{"--trace-html", &options.trace_html}, std::pair{"--trace", &options.trace}}) {
     const char* value = nullptr;
-    if (!match_file_option(argc, argv, i, name, value)) continue;
+    if (!match_valued_option(argc, argv, i, name, value)) continue;
     if (value == nullptr || *value == '\0')
-      error = std::string("'") + name + "' needs argument";
+      error = missing_value(name);
     else
       *slot = value;
     return true;

@@ -10,6 +10,7 @@
 #include "lua_batteries/observer_fanout.hpp"
 #include "lua_batteries/run_stats.hpp"
 #include "lua_batteries/trace_writer.hpp"
+#include "option_parsing.hpp"
 
 namespace lua_batteries::runner {
 
@@ -22,7 +23,7 @@ struct ObserveOptions {
 /// Handles --stats, --trace FILE and --trace-html FILE (also "--opt=FILE")
 /// at argv[i], advancing i past a value. Returns false if argv[i] is none
 /// of them; sets `error` for a missing value.
-bool parse_observe_option(int argc, char** argv, int& i, ObserveOptions& options, std::optional<std::string>& error);
+bool parse_observe_option(int argc, char** argv, int& i, ObserveOptions& options, std::optional<UsageError>& error);
 
 /// The observers the options ask for. Outlives the Lua state.
 class Observers {

@@ -11,19 +11,6 @@ namespace {
 
 constexpr std::size_t kMaxMemoryMb = std::size_t{1} << 30;  // 1 PiB: beyond any machine
 
-/// "--name value" or "--name=value" at argv[i]; value is null when missing.
-bool match(int argc, char** argv, int& i, std::string_view name, const char*& value) {
-  const std::string_view arg = argv[i];
-  if (!arg.starts_with(name)) return false;
-  if (arg.size() == name.size()) {
-    value = i + 1 < argc ? argv[++i] : nullptr;
-    return true;
-  }
-  if (arg[name.size()] != '=') return false;
-  value = argv[i] + name.size() + 1;
-  return true;
-}
-
 std::optional<std::size_t> parse_megabytes(const char* text) {
   if (*text < '0' || *text > '9') return std::nullopt;
   errno = 0;
@@ -95,7 +82,7 @@ const char* const kPolicyUsage =
     "  --max-memory MB   the Lua state holds at most MB megabytes; beyond,\n"
     "                    allocations fail with 'not enough memory'\n";
 
-bool parse_policy_option(int argc, char** argv, int& i, PolicyOptions& options, std::optional<std::string>& error) {
+bool parse_policy_option(int argc, char** argv, int& i, PolicyOptions& options, std::optional<UsageError>& error) {
   const std::string_view arg = argv[i];
   if (arg == "--sandbox") {
     options.sandbox = true;
@@ -103,23 +90,24 @@ bool parse_policy_option(int argc, char** argv, int& i, PolicyOptions& options, 
   }
   const char* value = nullptr;
   auto needs = [&](std::string_view name) {
-    error = "'" + std::string(name) + "' needs argument";
+    error = missing_value(name);
     return true;
   };
-  if (match(argc, argv, i, "--max-memory", value)) {
+  if (match_valued_option(argc, argv, i, "--max-memory", value)) {
     if (value == nullptr) return needs("--max-memory");
     const auto mb = parse_megabytes(value);
     if (!mb)
-      error = std::string("invalid value '") + value + "' for --max-memory (expected megabytes: a whole number from 1)";
+      error = UsageError{std::string("invalid value '") + value +
+                         "' for --max-memory (expected megabytes: a whole number from 1)"};
     else
       options.max_memory_mb = *mb;
     return true;
   }
   for (const char* name : {"--allow-read", "--allow-write"}) {
-    if (!match(argc, argv, i, name, value)) continue;
+    if (!match_valued_option(argc, argv, i, name, value)) continue;
     if (value == nullptr) return needs(name);
     if (*value == '\0') {
-      error = std::string("empty directory for ") + name;
+      error = UsageError{std::string("empty directory for ") + name};
       return true;
     }
     (std::strcmp(name, "--allow-read") == 0 ? options.read_roots : options.write_roots).emplace_back(value);
@@ -127,32 +115,33 @@ bool parse_policy_option(int argc, char** argv, int& i, PolicyOptions& options, 
     return true;
   }
   for (const char* name : {"--allow-net", "--allow-listen"}) {
-    if (!match(argc, argv, i, name, value)) continue;
+    if (!match_valued_option(argc, argv, i, name, value)) continue;
     if (value == nullptr) return needs(name);
     auto endpoint = NetEndpoint::parse(value);
     if (!endpoint) {
-      error = std::string("invalid value '") + value + "' for " + name + " (expected HOST, HOST:PORT or [IPv6]:PORT)";
+      error = UsageError{std::string("invalid value '") + value + "' for " + name +
+                         " (expected HOST, HOST:PORT or [IPv6]:PORT)"};
       return true;
     }
     (std::strcmp(name, "--allow-net") == 0 ? options.connect : options.listen).push_back(std::move(*endpoint));
     options.sandbox = true;
     return true;
   }
-  if (match(argc, argv, i, "--allow-run", value)) {
+  if (match_valued_option(argc, argv, i, "--allow-run", value)) {
     if (value == nullptr) return needs("--allow-run");
     auto program = canonical_program(value);
     if (!program) {
-      error = std::string("no program '") + value + "' for --allow-run (not a path to one, nor on $PATH)";
+      error = UsageError{std::string("no program '") + value + "' for --allow-run (not a path to one, nor on $PATH)"};
       return true;
     }
     options.programs.push_back(std::move(*program));
     options.sandbox = true;
     return true;
   }
-  if (match(argc, argv, i, "--allow-env", value)) {
+  if (match_valued_option(argc, argv, i, "--allow-env", value)) {
     if (value == nullptr) return needs("--allow-env");
     if (*value == '\0' || std::strchr(value, '=') != nullptr) {
-      error = std::string("invalid name '") + value + "' for --allow-env";
+      error = UsageError{std::string("invalid name '") + value + "' for --allow-env"};
       return true;
     }
     options.env_names.emplace(value);

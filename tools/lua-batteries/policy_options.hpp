@@ -15,6 +15,7 @@
 #include "lua_batteries/memory_limit.hpp"
 #include "lua_batteries/policy.hpp"
 #include "lua_batteries/task.hpp"
+#include "option_parsing.hpp"
 
 namespace lua_batteries::runner {
 
@@ -34,9 +35,9 @@ struct PolicyOptions {
 
 /// Handles the policy option at argv[i], if it is one ("--name value" or
 /// "--name=value"): advances `i` past its value and returns true, with
-/// `error` set when the option is malformed. Returns false for any other
-/// argument.
-bool parse_policy_option(int argc, char** argv, int& i, PolicyOptions& options, std::optional<std::string>& error);
+/// `error` set when the option is malformed (with the usage text when its
+/// value is missing). Returns false for any other argument.
+bool parse_policy_option(int argc, char** argv, int& i, PolicyOptions& options, std::optional<UsageError>& error);
 
 /// Fills config.policy from the options (nothing when not sandboxed).
 /// Throws std::system_error when a root cannot be opened.
