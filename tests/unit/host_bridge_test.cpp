@@ -216,19 +216,10 @@ TEST_F(HostBridgeTest, AwaitIsWaitingUntilAnotherCallbackCompletesIt) {
 TEST_F(HostBridgeTest, CancellingAWaitingTaskInterruptsTheOperationAndRaisesTaskCancelled) {
   install();
   const lb::RunResult r = run(R"(
-    local t = std.task
-    t.scope(function(s)
-      local waiting = false
-      s:spawn(function()
-        waiting = true
-        local ok, err = pcall(wait_ms, 3600000, "x")
-        result_ok = ok
-        result_text = tostring(err)
-        result_is_cancelled = t.is_cancelled(err)
-      end)
-      while not waiting do t.yield() end
-      s:cancel()
-    end)
+    local ok, err = cancel_waiting(wait_ms, 3600000, "x")
+    result_ok = ok
+    result_text = tostring(err)
+    result_is_cancelled = std.task.is_cancelled(err)
   )");
   ASSERT_EQ(r.status, Status::ok) << r.message;
   EXPECT_FALSE(global_boolean("result_ok"));

@@ -11,10 +11,19 @@
 //   wait_ms(ms, v)      awaits a uv timer; returns v (await helper)
 //   wait_ready(v)       awaits an operation completed before the await
 //   wait_forever()      awaits an operation nobody completes
+//   deferred_wait(ms, wind_down_ms [, "happened" | "interrupted"])
+//                       awaits a uv timer with deferred cancel; returns
+//                       "completed" (TimerOp says how it ends)
+//   op_count()          how many operations the bridge started
+//   cancel_waiting(wait, ...)  (Lua) calls wait(...) in a task of a new
+//                       scope, cancels the scope once the task is inside
+//                       the wait; returns what pcall of the wait returned
 //
 // Lua is the C build: these functions raise only before any C++ object
 // with a destructor is alive in their frame.
 #include "host_fixture.hpp"
+
+#include <cstring>
 
 namespace host_test {
 
@@ -84,12 +93,7 @@ int k_wait(lua_State* L, int status, lua_KContext ctx) {
   return 1;
 }
 
-void on_op_timer(uv_timer_t* timer) {
-  auto* op = static_cast<TimerOp*>(timer->data);
-  op->fired = true;
-  op->close();
-  op->awaiter.complete();
-}
+void on_op_timer(uv_timer_t* timer) { static_cast<TimerOp*>(timer->data)->finish(); }
 
 TimerOp* start_timer_op(lua_Integer ms) {
   TimerOp* op = fixture().new_op();
@@ -124,6 +128,46 @@ int l_wait_forever(lua_State* L) {
   return lb::await(L, op->awaiter, "test.wait", &k_wait, 1);
 }
 
+int l_deferred_wait(lua_State* L) {
+  const lua_Integer ms = luaL_checkinteger(L, 1);
+  const lua_Integer wind_down = luaL_checkinteger(L, 2);
+  const char* how = luaL_optstring(L, 3, "as_it_went");
+  lua_settop(L, 0);
+  lua_pushliteral(L, "completed");
+  TimerOp* op = fixture().new_op();
+  op->awaiter.set_cancel_mode(lb::CancelMode::deferred);
+  op->wind_down_ms = static_cast<std::uint64_t>(wind_down);
+  op->outcome = std::strcmp(how, "happened") == 0      ? DeferredOutcome::happened
+                : std::strcmp(how, "interrupted") == 0 ? DeferredOutcome::interrupted
+                                                       : DeferredOutcome::as_it_went;
+  uv_timer_start(&op->timer, &on_op_timer, static_cast<std::uint64_t>(ms), 0);
+  return lb::await(L, op->awaiter, "test.deferred", &k_wait, 1);
+}
+
+int l_op_count(lua_State* L) {
+  lua_pushinteger(L, static_cast<lua_Integer>(fixture().ops_.size()));
+  return 1;
+}
+
+// The test bridge's helpers written in Lua.
+constexpr const char* kLuaHelpers = R"(
+  function cancel_waiting(wait, ...)
+    local t = std.task
+    local args = table.pack(...)
+    local result
+    t.scope(function(s)
+      local waiting = false
+      s:spawn(function()
+        waiting = true  -- nothing suspends between here and the wait
+        result = table.pack(pcall(wait, table.unpack(args, 1, args.n)))
+      end)
+      while not waiting do t.yield() end
+      s:cancel()
+    end)
+    return table.unpack(result, 1, result.n)
+  end
+)";
+
 void on_test_timer(uv_timer_t* handle) {
   auto* t = static_cast<TestTimer*>(handle->data);
   t->closing = true;
@@ -137,6 +181,42 @@ void describe_handle(uv_handle_t* handle, void*) {
 }
 
 }  // namespace
+
+void TimerOp::on_interrupt(lb::Awaiter& a, lb::Interruption why) {
+  auto* op = static_cast<TimerOp*>(a.user_data());
+  op->interrupts.push_back(why);
+  if (why != lb::Interruption::cancel_requested) {
+    op->close();  // the wait is over
+    return;
+  }
+  op->cancel_requested_at = uv_hrtime();
+  EXPECT_TRUE(a.cancel_requested());
+  if (op->wind_down_ms == 0) {
+    op->finish();
+    return;
+  }
+  uv_timer_start(&op->timer, &on_op_timer, op->wind_down_ms, 0);
+}
+
+void TimerOp::finish() {
+  fired = true;
+  completed_at = uv_hrtime();
+  close();
+  const bool interrupted = awaiter.cancel_mode() == lb::CancelMode::deferred &&
+                           (outcome == DeferredOutcome::interrupted ||
+                            (outcome == DeferredOutcome::as_it_went && cancel_requested_at != 0));
+  if (interrupted) {
+    awaiter.complete_interrupted();
+  } else {
+    awaiter.complete();
+  }
+}
+
+void TimerOp::close() {
+  if (closing) return;
+  closing = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
+}
 
 void HostTest::SetUp() {
   current = this;
@@ -188,6 +268,9 @@ void HostTest::install(lb::Config config, bool observe) {
   add_function("wait_ms", l_wait_ms);
   add_function("wait_ready", l_wait_ready);
   add_function("wait_forever", l_wait_forever);
+  add_function("deferred_wait", l_deferred_wait);
+  add_function("op_count", l_op_count);
+  ASSERT_EQ(exec(kLuaHelpers), "");
 }
 
 void HostTest::add_function(const char* name, lua_CFunction fn) {

@@ -1,7 +1,7 @@
 // Shared fixture of the host API tests (host_*_test.cpp): a real uv loop
 // and a fresh Lua state per test, std.task installed through the public
-// API, a recording Observer, one-shot test timers and an await bridge built
-// on lua_batteries::Awaiter.
+// API, a recording Observer, one-shot test timers and the one test bridge
+// built on lua_batteries::Awaiter, with immediate and deferred cancel.
 //
 // Every test ends by proving that the runtime left nothing behind:
 // TearDown closes the Lua state, runs the loop once for close callbacks,
@@ -138,26 +138,36 @@ struct TestTimer {
   bool closing = false;
 };
 
+/// How a deferred operation (deferred_wait) completes.
+enum class DeferredOutcome {
+  as_it_went,   ///< interrupted if a cancel came, else happened (a well-behaved bridge)
+  happened,     ///< complete() always: the work finished regardless
+  interrupted,  ///< complete_interrupted() always
+};
+
 /// One pending operation of the test bridge: a uv timer the task waits
-/// for through an Awaiter.
+/// for through an Awaiter. With CancelMode::immediate (wait_ms,
+/// wait_ready, wait_forever) an interruption ends it. With
+/// CancelMode::deferred (deferred_wait) a cancel is only announced
+/// (cancel_requested): the operation takes `wind_down_ms` more (0: ends
+/// inside the callback), as a killed child takes a while to exit, then
+/// completes as `outcome` says; an abort ends it at once.
 struct TimerOp {
   TimerOp() : awaiter(&TimerOp::on_interrupt, this) {}
-  static void on_interrupt(lb::Awaiter& a, lb::Interruption why) {
-    auto* op = static_cast<TimerOp*>(a.user_data());
-    op->interrupts.push_back(why);
-    op->close();
-  }
-  void close() {
-    if (closing) return;
-    closing = true;
-    uv_close(reinterpret_cast<uv_handle_t*>(&timer), nullptr);
-  }
+  static void on_interrupt(lb::Awaiter& a, lb::Interruption why);
+  /// The timer fired (or the wind-down is over): completes the wait.
+  void finish();
+  void close();
 
   uv_timer_t timer;
   lb::Awaiter awaiter;
   std::vector<lb::Interruption> interrupts;
-  bool fired = false;
+  bool fired = false;  ///< finish() ran
   bool closing = false;
+  std::uint64_t wind_down_ms = 0;
+  DeferredOutcome outcome = DeferredOutcome::as_it_went;
+  std::uint64_t cancel_requested_at = 0;  ///< uv_hrtime() at cancel_requested; 0: none came
+  std::uint64_t completed_at = 0;         ///< uv_hrtime() at finish(); 0: not finished
 };
 
 /// What probe(label) saw: current_task and effective_token at that point.
