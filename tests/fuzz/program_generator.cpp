@@ -388,6 +388,14 @@ class Generator {
                      std::to_string(pick(2)) + ")");
   }
 
+  /// `call` bounded by W (a move_on of `ms` whose errors are caught): the
+  /// shape of every wait on a channel, an event or a stream. Callers pick
+  /// `ms` before what `call` picks, in a statement of its own: the order of
+  /// choices is what maps an input of the corpus to its program.
+  void bounded(int indent, const std::string& ms, const std::string& call) {
+    line(indent, "W(" + ms + ", function() " + call + " end)");
+  }
+
   /// One statement on a stream direction (stream_prelude.hpp): a write, a
   /// read or read_line, each bounded by a short move_on, or (rarer) a
   /// shutdown or close.
@@ -395,25 +403,26 @@ class Generator {
     const int direction = pick(3);
     directions_[direction] = true;
     const std::string d = std::to_string(1 + direction);
-    const std::string bound = std::string("W(") + pick_of(kStreamDurations) + ", function() ";
+    const std::string ms = pick_of(kStreamDurations);
     switch (pick(8)) {
       case 0:
       case 1:
-      case 2:
-        line(indent, bound + "SWR(" + d + ", " + std::to_string(1 + pick(5)) + ", " + std::to_string(pick(2)) +
-                         ") end)");
+      case 2: {
+        const int bytes = 1 + pick(5);
+        bounded(indent, ms, "SWR(" + d + ", " + std::to_string(bytes) + ", " + std::to_string(pick(2)) + ")");
         return;
+      }
       case 3:
       case 4:
-        line(indent, bound + "SRD(" + d + ", false, " + pick_of(kReadLimits) + ") end)");
+        bounded(indent, ms, "SRD(" + d + ", false, " + pick_of(kReadLimits) + ")");
         return;
       case 5:
       case 6:
-        line(indent, bound + "SRD(" + d + ", true) end)");
+        bounded(indent, ms, "SRD(" + d + ", true)");
         return;
       default:
         if (pick(2) == 0) {
-          line(indent, bound + "SWR(" + d + ", 1, 1) end)");
+          bounded(indent, ms, "SWR(" + d + ", 1, 1)");
           return;
         }
         line(indent, "SCL(" + d + ", " + std::to_string(pick(4) == 0 ? 2 : pick(2)) + ")");
@@ -429,19 +438,20 @@ class Generator {
     switch (pick(14)) {
       case 0:
       case 1:
-        line(indent, std::string("W(") + pick_of(kDurations) + ", function() SEND(" + ch + ") end)");
+        bounded(indent, pick_of(kDurations), "SEND(" + ch + ")");
         return true;
       case 2:
       case 3:
-        line(indent, std::string("W(") + pick_of(kDurations) + ", function() RECV(" + ch + ") end)");
+        bounded(indent, pick_of(kDurations), "RECV(" + ch + ")");
         return true;
       case 4:
         line(indent, pick(2) ? "SEND(" + ch + ", true)" : "RV(" + ch + ", CH[" + ch + "]:try_recv())");
         return true;
-      case 5:
-        line(indent, std::string("W(") + pick_of(kDurations) + ", function() SEL(" + ch + ", " +
-                         std::to_string(1 + pick(4)) + ") end)");
+      case 5: {
+        const std::string ms = pick_of(kDurations);
+        bounded(indent, ms, "SEL(" + ch + ", " + std::to_string(1 + pick(4)) + ")");
         return true;
+      }
       case 6:
         if (pick(4) == 0) {  // rare: a closed channel stays closed
           line(indent, "CH[" + ch + "]:close()");
@@ -449,10 +459,11 @@ class Generator {
         }
         line(indent, "EV[" + std::to_string(1 + pick(2)) + "]:set()");
         return true;
-      case 7:
-        line(indent, std::string("W(") + pick_of(kDurations) + ", function() EWAIT(" + std::to_string(1 + pick(2)) +
-                         ") end)");
+      case 7: {
+        const std::string ms = pick_of(kDurations);
+        bounded(indent, ms, "EWAIT(" + std::to_string(1 + pick(2)) + ")");
         return true;
+      }
       case 8:
       case 9:
         if (can_nest) {
