@@ -64,8 +64,13 @@ void Runtime::on_preempt_hook(lua_State* L, bool over) {
     errors_.push(L, ErrorKind::aborted);
     lua_error(L);
   }
-  if (p.is_slicing() && over) {
-    // The slice ran out: try again once the C call has returned.
+  // The slice ran out: try again once the C call has returned. Cleanup
+  // code never yields, so it has nothing to retry: the next tick fires
+  // what is due. Re-arming there would also keep for good the hook that
+  // was set aside, which for cleanup is the runtime's own
+  // (on_close_handler_return: without it, the task's code would go on
+  // after the handler let finish).
+  if (p.is_slicing() && over && !busy->cleaning_up) {
     lua_sethook(L, preempt_hook, LUA_MASKCOUNT, Preemptor::kRetryInstructions);
     return;
   }
