@@ -291,9 +291,9 @@ void Runtime::expire_grace(Scope& s) {
   // new work in it. The scope settles after the report, not during it.
   report_grace_expiring(&s, s.grace_ms);
   // A hard abort that took the scope already (its caller's) is tearing
-  // down everything in it: the window's end is no second abort, and the
-  // __close handlers that abort runs finish (AbortWalk: a walk reaching a
-  // fiber whose handlers run cuts them).
+  // down everything in it: the window's end is no second abort. Either
+  // way, the __close handlers an earlier abort runs finish
+  // (AbortWalk::Cleanups::let_finish).
   const bool torn_down_already = s.aborting;
   s.aborting = true;
   s.expiring = true;

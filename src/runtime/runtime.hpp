@@ -227,6 +227,14 @@ class Runtime {
   /// abort aborts it again) is left to that walk.
   class AbortWalk {
    public:
+    /// What the walk does to a fiber whose __close handlers an earlier
+    /// abort runs (Fiber::cleaning_up): a hard abort that reaches it again
+    /// through a scope it lives in (Handle:abort of an ancestor, a grace
+    /// window that ends) lets them finish, as that fiber is being torn
+    /// down already; a stop of the whole run (abort_everything: a second
+    /// Ctrl-C, the shutdown's grace expiry) cuts them.
+    enum class Cleanups : std::uint8_t { let_finish, cut };
+    explicit AbortWalk(Cleanups cleanups = Cleanups::let_finish) : cleanups_(cleanups) {}
     /// Adds f and, once run, everything it waits for. Roots go in the
     /// order given.
     void add_root(Fiber& f);
@@ -234,6 +242,7 @@ class Runtime {
 
    private:
     Fiber* roots_ = nullptr;  // reversed: the last added first
+    Cleanups cleanups_;
   };
   /// The caller of `s` stopped waiting for it: drop its pin.
   void release_scope(Scope& s);
