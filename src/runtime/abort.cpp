@@ -48,8 +48,13 @@ std::size_t Runtime::AbortWalk::run(Runtime& rt) {
       f->in_abort_walk = false;
       continue;
     }
+    // Cleanup code it runs (cleaning_up, or a reset its running code asked
+    // for) is cut when the whole run stops, unless this is the abort that
+    // came first: code that had started when it came finishes.
+    if (cleanups_ == Cleanups::cut && f->abort_requested &&
+        (f->cleaning_up || (f->state == FiberState::running && rt.guards_.is_closing_any())))
+      f->cleanup_cut = true;
     f->abort_requested = true;
-    if (f->cleaning_up && cleanups_ == Cleanups::cut) f->cleanup_cut = true;
     f->abort_next = order;
     order = f;
     if (f->wait == Wait::scope && f->awaited_scope) {
