@@ -147,7 +147,7 @@ int finish_wrap(lua_State* L, Runtime& rt, lua_State* co, int r) {
   // to a string error, propagate.
   int status = lua_status(co);
   if (status != LUA_OK && status != LUA_YIELD) {
-    status = rt.guards().reset_thread(co);
+    status = rt.reset_coroutine(co);
     lua_xmove(co, L, 1);
   }
   if (status != LUA_ERRMEM && lua_type(L, -1) == LUA_TSTRING) {
@@ -238,7 +238,7 @@ int coroutine_close(lua_State* L) {
     lua_pushboolean(L, 1);
     return 1;
   }
-  if (rt.guards().reset_thread(co) == LUA_OK) {
+  if (rt.reset_coroutine(co) == LUA_OK) {
     lua_pushboolean(L, 1);
     return 1;
   }

@@ -48,8 +48,13 @@ std::size_t Runtime::AbortWalk::run(Runtime& rt) {
       f->in_abort_walk = false;
       continue;
     }
+    // Cleanup code it runs (cleaning_up, or a reset its running code asked
+    // for) is cut when the whole run stops, unless this is the abort that
+    // came first: code that had started when it came finishes.
+    if (cleanups_ == Cleanups::cut && f->abort_requested &&
+        (f->cleaning_up || (f->state == FiberState::running && rt.guards_.is_closing_any())))
+      f->cleanup_cut = true;
     f->abort_requested = true;
-    if (f->cleaning_up) f->cleanup_cut = true;  // its __close handlers are running: cut them
     f->abort_next = order;
     order = f;
     if (f->wait == Wait::scope && f->awaited_scope) {
@@ -95,9 +100,10 @@ void Runtime::close_threads(Fiber& f) {
   // coroutines it is suspended inside: reset those first, innermost first.
   // While they run, the fiber counts as running (so current() and spawn
   // see it) but cannot suspend. They are bounded as busy code is: the
-  // preemption hook runs on the thread being reset, and the next hard
-  // abort (a second Ctrl-C, a grace window that ends) cuts them
-  // (cleanup_cut; watchdog.cpp).
+  // preemption hook runs on the thread being reset, and the next stop of
+  // the whole run (a second Ctrl-C, the shutdown's grace expiry) cuts
+  // them (cleanup_cut; watchdog.cpp). Another abort that reaches f
+  // meanwhile does not (AbortWalk::Cleanups).
   Fiber* saved = running_;
   running_ = &f;
   const FiberState saved_state = f.state;
@@ -277,7 +283,7 @@ std::size_t Runtime::abort_everything() {
   // Cleanups that run meanwhile cannot spawn into the root scope: what is
   // alive now is aborted, nothing new starts behind it.
   root_->aborting = true;
-  AbortWalk walk;
+  AbortWalk walk(AbortWalk::Cleanups::cut);
   if (run_ && run_->main && run_->main->state != FiberState::done) walk.add_root(*run_->main);
   root_->live.for_each([&](Task& t) { walk.add_root(t); });
   const std::size_t torn_down = walk.run(*this);

@@ -148,9 +148,12 @@ struct Fiber {
   /// The script got this thread (coroutine.running): it is never reused.
   bool thread_exposed : 1 = false;
   bool in_abort_walk : 1 = false;
-  /// A hard abort's reset runs its __close handlers (Runtime::close_threads).
+  /// A reset runs its __close handlers: a hard abort's
+  /// (Runtime::close_threads), or Lua's pending ones once its thread
+  /// failed (Runtime::reset_failed_thread).
   bool cleaning_up : 1 = false;
-  /// The next hard abort came while they ran: they are cut.
+  /// Cleanup code it runs is cut: a stop of the whole run came after its
+  /// first hard abort, or the host interrupted (AbortWalk::Cleanups).
   bool cleanup_cut : 1 = false;
   // (Task's own flags fill the rest of this word.)
 };

@@ -78,7 +78,7 @@ void Runtime::finish_failed(Fiber& f) {
     task_traceback = push_traceback(service_, f.thread);
     if (task_traceback) append_deadline_site(f.thread);
   }
-  guards_.reset_thread(f.thread);
+  reset_failed_thread(f);
   lua_settop(f.thread, 1);
   const ErrorKind kind = errors_.kind_of(f.thread, 1);
   Outcome outcome = Outcome::failed;
@@ -111,6 +111,7 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
   f.state = FiberState::done;
   f.wait = Wait::none;
   f.abort_requested = false;
+  f.cleanup_cut = false;
   f.nested.release();
   // A thread the script got stays guarded: its stack holds the outcome
   // until a join or the scope's caller takes it, and the script must not
@@ -291,9 +292,9 @@ void Runtime::expire_grace(Scope& s) {
   // new work in it. The scope settles after the report, not during it.
   report_grace_expiring(&s, s.grace_ms);
   // A hard abort that took the scope already (its caller's) is tearing
-  // down everything in it: the window's end is no second abort, and the
-  // __close handlers that abort runs finish (AbortWalk: a walk reaching a
-  // fiber whose handlers run cuts them).
+  // down everything in it: the window's end is no second abort. Either
+  // way, the __close handlers an earlier abort runs finish
+  // (AbortWalk::Cleanups::let_finish).
   const bool torn_down_already = s.aborting;
   s.aborting = true;
   s.expiring = true;

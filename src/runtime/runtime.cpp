@@ -355,7 +355,7 @@ void Runtime::resume(Fiber& f) {
   }
   if (f.abort_requested) {
     // Aborted while running: the abort wins over how it ended.
-    if (status != LUA_OK) guards_.reset_thread(f.thread);
+    if (status != LUA_OK) reset_failed_thread(f);
     lua_settop(f.thread, 0);
     complete(f, Outcome::aborted);
   } else if (status == LUA_OK) {

@@ -119,6 +119,10 @@ class Runtime {
 
   // --- scheduling (runtime.cpp)
   Fiber* running() const { return running_; }
+  /// Resets co, a coroutine the running code closes (coroutine.close, a
+  /// wrap that failed), its __close handlers running as cleanup code
+  /// (cleanup_resets.cpp). Returns Lua's status.
+  int reset_coroutine(lua_State* co);
   /// task.var's values (lua/task_var.cpp): the registry reference of the
   /// table from a context key (a Task, or this Runtime for the root
   /// context) to that context's table; LUA_NOREF until the first var.
@@ -227,6 +231,17 @@ class Runtime {
   /// abort aborts it again) is left to that walk.
   class AbortWalk {
    public:
+    /// What the walk does to cleanup code a fiber that was hard-aborted
+    /// before runs (the __close handlers of that abort: Fiber::cleaning_up;
+    /// or of a coroutine its running code closes): another hard abort that
+    /// reaches it through a scope it lives in (Handle:abort of an ancestor,
+    /// a grace window that ends) lets it finish, as that fiber is being
+    /// torn down already; a stop of the whole run (abort_everything: a
+    /// second Ctrl-C, the shutdown's grace expiry) cuts it
+    /// (Fiber::cleanup_cut). Cleanup code that had started when the
+    /// fiber's first hard abort came always finishes.
+    enum class Cleanups : std::uint8_t { let_finish, cut };
+    explicit AbortWalk(Cleanups cleanups = Cleanups::let_finish) : cleanups_(cleanups) {}
     /// Adds f and, once run, everything it waits for. Roots go in the
     /// order given.
     void add_root(Fiber& f);
@@ -234,6 +249,7 @@ class Runtime {
 
    private:
     Fiber* roots_ = nullptr;  // reversed: the last added first
+    Cleanups cleanups_;
   };
   /// The caller of `s` stopped waiting for it: drop its pin.
   void release_scope(Scope& s);
@@ -393,6 +409,13 @@ class Runtime {
   /// The preemption hook watches `thread`, whose __close handlers a hard
   /// abort runs now.
   void watch_cleanup(lua_State* thread);
+  /// Resets f.thread, which ended with an error, running the __close
+  /// handlers Lua left pending as cleanup code (cleanup_resets.cpp).
+  /// Returns Lua's status.
+  int reset_failed_thread(Fiber& f);
+  /// Puts back the thread's own hook once code watched by the preemption
+  /// hook ended on it (cleanup_resets.cpp).
+  void put_back_script_hook(lua_State* thread);
   /// Lets a __close handler that had started on f's suspended threads
   /// finish before the reset (abort.cpp).
   void finish_running_close_handler(Fiber& f);

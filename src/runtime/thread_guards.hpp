@@ -46,6 +46,8 @@ class ThreadGuards {
   /// lua_resume(co, from, 0) with the thread marked as closing (a
   /// __close handler that had started finishes: Runtime::close_threads).
   int resume_closing(lua_State* co, lua_State* from);
+  /// Whether any thread is being reset (or resumed to finish a handler).
+  bool is_closing_any() const { return closing_ != nullptr; }
   /// Inline: every suspension asks (Runtime::suspendable_fiber).
   bool is_closing(lua_State* co) const {
     for (const Closing* c = closing_; c; c = c->outer)

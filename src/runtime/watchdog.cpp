@@ -22,12 +22,19 @@ void Runtime::on_preempt_hook(lua_State* L, bool over) {
     p.restore_script_hook(L);
     return;
   }
+  // Cleanup code runs: the __close handlers of a hard abort or of a task
+  // that failed (cleaning_up), or those of a coroutine its code closes
+  // (coroutine.close, a wrap that failed), and whatever they call: resets
+  // are synchronous, so while one is under way all code runs inside it.
+  // It cannot yield, and a hard abort that comes meanwhile does not stop
+  // it: only cleanup_cut does (AbortWalk::Cleanups).
+  const bool in_cleanup = busy->cleaning_up || guards_.is_closing_any();
   // A signal handler asked to stop what runs (interrupt_from_signal): the
-  // busy fiber is hard-aborted as a due hard abort would be; __close
-  // handlers an abort runs are cut.
+  // busy fiber is hard-aborted as a due hard abort would be; cleanup code
+  // is cut.
   if (signal_abort_.exchange(false, std::memory_order_relaxed)) {
     busy->abort_requested = true;
-    if (busy->cleaning_up) busy->cleanup_cut = true;
+    if (in_cleanup) busy->cleanup_cut = true;
   }
   if (Fiber* f = suspendable_fiber(L)) {
     // The scheduler fires what is due and tears the fiber down if a hard
@@ -47,9 +54,7 @@ void Runtime::on_preempt_hook(lua_State* L, bool over) {
   // metamethod or finalizer called from C): what is due fires from here,
   // with no other fiber's code run meanwhile (defer_abort).
   fire_due_inside(*busy);
-  // A fiber whose __close handlers an abort runs is aborted already: only
-  // the next hard abort (cleanup_cut) stops them.
-  if (busy->cleaning_up ? busy->cleanup_cut : busy->abort_requested) {
+  if (in_cleanup ? busy->cleanup_cut : busy->abort_requested) {
     // What fired may have run code of its own (reports, other fibers'
     // cleanups) under other sequence numbers: the hook is this resume's.
     p.due_seq_.store(p.seq_.load(std::memory_order_relaxed), std::memory_order_relaxed);
@@ -64,8 +69,13 @@ void Runtime::on_preempt_hook(lua_State* L, bool over) {
     errors_.push(L, ErrorKind::aborted);
     lua_error(L);
   }
-  if (p.is_slicing() && over) {
-    // The slice ran out: try again once the C call has returned.
+  // The slice ran out: try again once the C call has returned. Cleanup
+  // code never yields, so it has nothing to retry: the next tick fires
+  // what is due. Re-arming there would also keep for good the hook that
+  // was set aside, which for cleanup is the runtime's own
+  // (on_close_handler_return: without it, the task's code would go on
+  // after the handler let finish).
+  if (p.is_slicing() && over && !in_cleanup) {
     lua_sethook(L, preempt_hook, LUA_MASKCOUNT, Preemptor::kRetryInstructions);
     return;
   }

@@ -355,6 +355,21 @@ runner_case(the_next_ctrl_c_cuts_a_close_handler_that_a_hard_abort_runs
   EXIT 130
   TIMEOUT 10)
 
+# The same for the __close handlers of a coroutine the task closes, and of
+# a task that fails: cleanup code too (the grace window of a minute leaves
+# only the second Ctrl-C to end the run in time).
+runner_case(the_next_ctrl_c_cuts_a_close_handler_that_coroutine_close_runs
+  ARGS --grace-ms 60000 endless_close_in_coroutine_close.lua
+  INTERRUPT_AFTER "ready" "closing"
+  EXIT 130
+  TIMEOUT 10)
+
+runner_case(the_next_ctrl_c_cuts_a_close_handler_of_a_failed_task
+  ARGS --grace-ms 60000 endless_close_of_a_failed_task.lua
+  INTERRUPT_AFTER "ready" "closing"
+  EXIT 130
+  TIMEOUT 10)
+
 runner_case(without_the_watchdog_the_next_ctrl_c_cuts_a_close_handler_that_a_hard_abort_runs
   ARGS --no-watchdog --grace-ms 100 endless_close.lua
   INTERRUPT_AFTER "ready" "closing"

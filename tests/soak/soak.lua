@@ -12,13 +12,18 @@
 --                             reached > what the tree did, and whether
 --                             its __close had started)
 --
---   lua-batteries tests/soak/soak.lua [SECONDS] [SEED]
--- SECONDS defaults to 600. Prints one line per sample and a summary.
+--   lua-batteries tests/soak/soak.lua [SECONDS] [SEED] [CLOSE_SPIN]
+-- SECONDS defaults to 600, SEED to 1. CLOSE_SPIN (default 0) makes each
+-- __close handler spin that many loop iterations between starting and
+-- recording itself, so that time slicing (--slice-ms) and hard aborts
+-- land inside running handlers: 20000 with --slice-ms 1 preempts many.
+-- Prints one line per sample and a summary.
 local task = std.task
 local clock = std.time.monotonic
 
 local seconds = tonumber(arg and arg[1]) or 600
 local seed = tonumber(arg and arg[2]) or 1
+local close_spin = tonumber(arg and arg[3]) or 0
 math.randomseed(seed)
 local rng = math.random
 local sample_every = math.max(1, math.min(60, seconds / 5))
@@ -80,6 +85,7 @@ local closer_mt = {
   __close = function(value)
     if closed[value] then stats.closed_twice = stats.closed_twice + 1 end
     closed[value] = true
+    for _ = 1, close_spin do end
     if unclosed[value] then
       unclosed[value] = nil
       stats.closes_run = stats.closes_run + 1
