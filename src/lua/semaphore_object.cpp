@@ -49,13 +49,18 @@ void release(Permit& p) {
   give_back(*p.sem);
 }
 
+// The functions that make Permits (acquire, try_acquire) have the Permit
+// metatable as upvalue 3 (see open_semaphore), which is cheaper to get
+// than the registry's copy.
+constexpr int kPermitMetatableUpvalue = 3;
+
 // [-0, +1, m] A Permit of the semaphore at `index`, not yet held.
 Permit& push_permit(lua_State* L, int index, Semaphore& s) {
   index = lua_absindex(L, index);
   auto* p = static_cast<Permit*>(lua_newuserdatauv(L, sizeof(Permit), 1));
   p->sem = &s;
   p->held = false;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, kPermitMetatable);
+  lua_pushvalue(L, lua_upvalueindex(kPermitMetatableUpvalue));
   lua_setmetatable(L, -2);
   lua_pushvalue(L, index);
   lua_setiuservalue(L, -2, 1);
@@ -179,7 +184,22 @@ void open_semaphore(lua_State* L, Runtime& rt, int module_index) {
   lua_getfield(L, -1, "__index");
   lua_getfield(L, -1, "release");
   lua_setfield(L, -3, "__close");
-  lua_pop(L, 2);
+  lua_pop(L, 1);
+  // acquire and try_acquire again, with the Permit metatable (on top) as
+  // upvalue 3. Upvalues 1 and 2 are what check_object compares a
+  // Semaphore's metatable with: the Semaphore metatable, twice, so that a
+  // Permit never passes for a Semaphore.
+  lua_rawgetp(L, LUA_REGISTRYINDEX, kSemaphoreMetatable);
+  lua_getfield(L, -1, "__index");
+  const luaL_Reg makers[] = {{"acquire", semaphore_acquire}, {"try_acquire", semaphore_try_acquire}};
+  for (const luaL_Reg& maker : makers) {
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -5);
+    lua_pushcclosure(L, maker.func, kPermitMetatableUpvalue);
+    lua_setfield(L, -2, maker.name);
+  }
+  lua_pop(L, 3);
   lua_pushlightuserdata(L, &rt);
   lua_pushcclosure(L, l_semaphore, 1);
   lua_setfield(L, module_index, "semaphore");
