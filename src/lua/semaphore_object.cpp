@@ -1,6 +1,8 @@
 // std.task.semaphore and its Permit (spec section 3). A permit released
 // while tasks wait goes straight to the longest-waiting one, so that a
 // task arriving later cannot take it first (FIFO).
+#include <cstdint>
+
 #include "lua/coordination.hpp"
 #include "runtime/error_value.hpp"
 #include "runtime/runtime.hpp"
@@ -11,7 +13,16 @@ namespace {
 constexpr const char* kSemaphoreMetatable = "std.task.Semaphore";
 constexpr const char* kPermitMetatable = "std.task.Permit";
 
+// A Semaphore's and a Permit's first word is their address xor a tag of
+// their type: with the userdata's size, the methods' type check is one
+// lua_rawlen and one lua_touserdata instead of check_object's metatable
+// comparison (as Channel's: see check_channel). Lua code cannot write a
+// userdata's bytes, and no other type stores such a word.
+constexpr std::uintptr_t kSemaphoreTag = 0x3e8b51d07a962cf4u;
+constexpr std::uintptr_t kPermitTag = 0x9a17f3c26be0584du;
+
 struct Semaphore {
+  std::uintptr_t tag;  // its address xor kSemaphoreTag
   Runtime* rt;
   lua_Integer total;
   lua_Integer available;  // 0 whenever someone waits
@@ -20,15 +31,25 @@ struct Semaphore {
 
 // User value 1 is the Semaphore's userdata, kept alive while the permit is.
 struct Permit {
+  std::uintptr_t tag;  // its address xor kPermitTag
   Semaphore* sem;
   bool held;
 };
 
+template <typename T>
+T* tagged(lua_State* L, int index, std::uintptr_t tag) {
+  if (lua_rawlen(L, index) != sizeof(T)) return nullptr;
+  auto* p = static_cast<T*>(lua_touserdata(L, index));
+  return p && p->tag == (reinterpret_cast<std::uintptr_t>(p) ^ tag) ? p : nullptr;
+}
+
 Semaphore& check_semaphore(lua_State* L, int index) {
+  if (Semaphore* s = tagged<Semaphore>(L, index, kSemaphoreTag)) return *s;
   return *static_cast<Semaphore*>(check_object(L, index, kSemaphoreMetatable));
 }
 
 Permit& check_permit(lua_State* L, int index) {
+  if (Permit* p = tagged<Permit>(L, index, kPermitTag)) return *p;
   return *static_cast<Permit*>(check_object(L, index, kPermitMetatable));
 }
 
@@ -58,6 +79,7 @@ constexpr int kPermitMetatableUpvalue = 3;
 Permit& push_permit(lua_State* L, int index, Semaphore& s) {
   index = lua_absindex(L, index);
   auto* p = static_cast<Permit*>(lua_newuserdatauv(L, sizeof(Permit), 1));
+  p->tag = reinterpret_cast<std::uintptr_t>(p) ^ kPermitTag;
   p->sem = &s;
   p->held = false;
   lua_pushvalue(L, lua_upvalueindex(kPermitMetatableUpvalue));
@@ -155,6 +177,7 @@ int l_semaphore(lua_State* L) {
   lua_Integer n = 0;
   if (!read_count(L, 1, false, &n) || n <= 0) raise_bad_value(L, 1, "std.task.semaphore: n must be a positive integer");
   auto* s = static_cast<Semaphore*>(lua_newuserdatauv(L, sizeof(Semaphore), 0));
+  s->tag = reinterpret_cast<std::uintptr_t>(s) ^ kSemaphoreTag;
   s->rt = static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1)));
   s->total = n;
   s->available = n;
