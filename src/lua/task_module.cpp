@@ -183,7 +183,8 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
     rt.pins().drop(spec.pin);
     raise_out_of_memory(L);
   }
-  lua_rawgeti(L, LUA_REGISTRYINDEX, rt.metatables().scope);
+  tag_scope(*s);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, req.name_index ? rt.metatables().scope : rt.metatables().unnamed_scope);
   lua_setmetatable(L, -2);
   lua_pushvalue(L, -2);
   lua_setiuservalue(L, -2, 1);

@@ -54,6 +54,7 @@ struct HeldToken {
 struct ObjectMetatables {
   int handle = LUA_NOREF;
   int scope = LUA_NOREF;
+  int unnamed_scope = LUA_NOREF;  // a scope object's without a name
   int token = LUA_NOREF;
 };
 
