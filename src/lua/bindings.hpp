@@ -85,6 +85,11 @@ inline constexpr lua_CFunction kReleasedObjectGc = nullptr;
 /// return their registry references.
 int init_handle_metatable(lua_State* L, Runtime& rt);
 int init_scope_metatable(lua_State* L, Runtime& rt);
+/// [-0, +0, e] The metatable of a scope object without a name, made from
+/// the one init_scope_metatable made; returns its registry reference.
+int init_unnamed_scope_metatable(lua_State* L, int scope_metatable);
+/// Marks `s`, just made in a scope object's memory, as one (check_scope).
+void tag_scope(Scope& s);
 int init_token_metatable(lua_State* L, Runtime& rt);
 /// [-0, +1, e] Pushes the std.task table.
 void push_task_module(lua_State* L, Runtime& rt);

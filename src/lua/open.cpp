@@ -13,6 +13,7 @@ void open_libraries(lua_State* L, Runtime& rt) {
   ObjectMetatables metatables;
   metatables.handle = init_handle_metatable(L, rt);
   metatables.scope = init_scope_metatable(L, rt);
+  metatables.unnamed_scope = init_unnamed_scope_metatable(L, metatables.scope);
   metatables.token = init_token_metatable(L, rt);
   rt.set_object_metatables(metatables);
 

@@ -8,6 +8,10 @@ namespace lua_batteries::detail {
 namespace {
 
 constexpr const char* kScopeMetatable = "std.task.Scope";
+// A scope object's Scope has its address xor this in its tag: with the
+// userdata's size, check_scope is one lua_rawlen and one lua_touserdata,
+// whichever of the two metatables the object has (as Channel's check).
+constexpr std::uintptr_t kScopeTag = 0x71d3a95e08c4b62fu;
 
 int scope_spawn(lua_State* L) {
   Scope& s = check_scope(L, 1);
@@ -68,13 +72,42 @@ int scope_tostring(lua_State* L) {
 
 }  // namespace
 
-Scope& check_scope(lua_State* L, int index) { return *static_cast<Scope*>(check_object(L, index, kScopeMetatable)); }
+Scope& check_scope(lua_State* L, int index) {
+  if (lua_rawlen(L, index) == sizeof(Scope)) {
+    auto* s = static_cast<Scope*>(lua_touserdata(L, index));
+    if (s && s->tag == (reinterpret_cast<std::uintptr_t>(s) ^ kScopeTag)) return *s;
+  }
+  return *static_cast<Scope*>(check_object(L, index, kScopeMetatable));
+}
+
+void tag_scope(Scope& s) { s.tag = reinterpret_cast<std::uintptr_t>(&s) ^ kScopeTag; }
 
 int init_scope_metatable(lua_State* L, Runtime& rt) {
   static const luaL_Reg methods[] = {
       {"spawn", scope_spawn}, {"cancel", scope_cancel}, {"token", scope_token}, {nullptr, nullptr}};
   return register_object_type(
       L, ObjectType{kScopeMetatable, "Scope", methods, scope_index, scope_tostring, kReleasedObjectGc<Scope>});
+}
+
+int init_unnamed_scope_metatable(lua_State* L, int scope_metatable) {
+  // The scope metatable's fields, but for __index, which is the methods
+  // table itself: a method call (scope:spawn) is a table look-up instead
+  // of a call to scope_index, and `name` is nil. Only a named scope needs
+  // scope_index.
+  lua_rawgeti(L, LUA_REGISTRYINDEX, scope_metatable);
+  lua_newtable(L);
+  lua_pushnil(L);
+  while (lua_next(L, -3)) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, -4);
+  }
+  lua_getfield(L, -2, "__index");
+  lua_getupvalue(L, -1, 1);  // scope_index's methods table (register_object_type)
+  lua_setfield(L, -3, "__index");
+  lua_pop(L, 1);
+  lua_remove(L, -2);
+  return luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 }  // namespace lua_batteries::detail

@@ -1,6 +1,8 @@
 // std.task.semaphore and its Permit (spec section 3). A permit released
 // while tasks wait goes straight to the longest-waiting one, so that a
 // task arriving later cannot take it first (FIFO).
+#include <cstdint>
+
 #include "lua/coordination.hpp"
 #include "runtime/error_value.hpp"
 #include "runtime/runtime.hpp"
@@ -11,7 +13,16 @@ namespace {
 constexpr const char* kSemaphoreMetatable = "std.task.Semaphore";
 constexpr const char* kPermitMetatable = "std.task.Permit";
 
+// A Semaphore's and a Permit's first word is their address xor a tag of
+// their type: with the userdata's size, the methods' type check is one
+// lua_rawlen and one lua_touserdata instead of check_object's metatable
+// comparison (as Channel's: see check_channel). Lua code cannot write a
+// userdata's bytes, and no other type stores such a word.
+constexpr std::uintptr_t kSemaphoreTag = 0x3e8b51d07a962cf4u;
+constexpr std::uintptr_t kPermitTag = 0x9a17f3c26be0584du;
+
 struct Semaphore {
+  std::uintptr_t tag;  // its address xor kSemaphoreTag
   Runtime* rt;
   lua_Integer total;
   lua_Integer available;  // 0 whenever someone waits
@@ -20,15 +31,25 @@ struct Semaphore {
 
 // User value 1 is the Semaphore's userdata, kept alive while the permit is.
 struct Permit {
+  std::uintptr_t tag;  // its address xor kPermitTag
   Semaphore* sem;
   bool held;
 };
 
+template <typename T>
+T* tagged(lua_State* L, int index, std::uintptr_t tag) {
+  if (lua_rawlen(L, index) != sizeof(T)) return nullptr;
+  auto* p = static_cast<T*>(lua_touserdata(L, index));
+  return p && p->tag == (reinterpret_cast<std::uintptr_t>(p) ^ tag) ? p : nullptr;
+}
+
 Semaphore& check_semaphore(lua_State* L, int index) {
+  if (Semaphore* s = tagged<Semaphore>(L, index, kSemaphoreTag)) return *s;
   return *static_cast<Semaphore*>(check_object(L, index, kSemaphoreMetatable));
 }
 
 Permit& check_permit(lua_State* L, int index) {
+  if (Permit* p = tagged<Permit>(L, index, kPermitTag)) return *p;
   return *static_cast<Permit*>(check_object(L, index, kPermitMetatable));
 }
 
@@ -49,13 +70,19 @@ void release(Permit& p) {
   give_back(*p.sem);
 }
 
+// The functions that make Permits (acquire, try_acquire) have the Permit
+// metatable as upvalue 3 (see open_semaphore), which is cheaper to get
+// than the registry's copy.
+constexpr int kPermitMetatableUpvalue = 3;
+
 // [-0, +1, m] A Permit of the semaphore at `index`, not yet held.
 Permit& push_permit(lua_State* L, int index, Semaphore& s) {
   index = lua_absindex(L, index);
   auto* p = static_cast<Permit*>(lua_newuserdatauv(L, sizeof(Permit), 1));
+  p->tag = reinterpret_cast<std::uintptr_t>(p) ^ kPermitTag;
   p->sem = &s;
   p->held = false;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, kPermitMetatable);
+  lua_pushvalue(L, lua_upvalueindex(kPermitMetatableUpvalue));
   lua_setmetatable(L, -2);
   lua_pushvalue(L, index);
   lua_setiuservalue(L, -2, 1);
@@ -150,6 +177,7 @@ int l_semaphore(lua_State* L) {
   lua_Integer n = 0;
   if (!read_count(L, 1, false, &n) || n <= 0) raise_bad_value(L, 1, "std.task.semaphore: n must be a positive integer");
   auto* s = static_cast<Semaphore*>(lua_newuserdatauv(L, sizeof(Semaphore), 0));
+  s->tag = reinterpret_cast<std::uintptr_t>(s) ^ kSemaphoreTag;
   s->rt = static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1)));
   s->total = n;
   s->available = n;
@@ -179,7 +207,22 @@ void open_semaphore(lua_State* L, Runtime& rt, int module_index) {
   lua_getfield(L, -1, "__index");
   lua_getfield(L, -1, "release");
   lua_setfield(L, -3, "__close");
-  lua_pop(L, 2);
+  lua_pop(L, 1);
+  // acquire and try_acquire again, with the Permit metatable (on top) as
+  // upvalue 3. Upvalues 1 and 2 are what check_object compares a
+  // Semaphore's metatable with: the Semaphore metatable, twice, so that a
+  // Permit never passes for a Semaphore.
+  lua_rawgetp(L, LUA_REGISTRYINDEX, kSemaphoreMetatable);
+  lua_getfield(L, -1, "__index");
+  const luaL_Reg makers[] = {{"acquire", semaphore_acquire}, {"try_acquire", semaphore_try_acquire}};
+  for (const luaL_Reg& maker : makers) {
+    lua_pushvalue(L, -2);
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -5);
+    lua_pushcclosure(L, maker.func, kPermitMetatableUpvalue);
+    lua_setfield(L, -2, maker.name);
+  }
+  lua_pop(L, 3);
   lua_pushlightuserdata(L, &rt);
   lua_pushcclosure(L, l_semaphore, 1);
   lua_setfield(L, module_index, "semaphore");

@@ -83,8 +83,16 @@ SpawnOptions parse_spawn_options(lua_State* L, Runtime& rt, int opts_index) {
   return opts;
 }
 
+// The runtime of std.task's functions: their upvalue 1 (push_task_module),
+// for those that need it on every call (runtime_of reads the registry).
+// debug.setupvalue may have replaced it: then the registry's.
+Runtime& module_runtime(lua_State* L) {
+  if (lua_type(L, lua_upvalueindex(1)) != LUA_TLIGHTUSERDATA) return runtime_of(L);
+  return *static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1)));
+}
+
 int l_spawn(lua_State* L) {
-  Runtime& rt = runtime_of(L);
+  Runtime& rt = module_runtime(L);
   luaL_checktype(L, 1, LUA_TFUNCTION);
   Fiber* f = rt.running();
   Scope& scope = f ? *f->scope : rt.root_scope();
@@ -94,17 +102,17 @@ int l_spawn(lua_State* L) {
 // --- plain suspension points ------------------------------------------------
 
 int l_sleep(lua_State* L) {
-  Runtime& rt = runtime_of(L);
+  Runtime& rt = module_runtime(L);
   const double ms = check_duration_arg(L, 1, "std.task.sleep");
   Fiber& f = check_suspendable(L, rt, "std.task.sleep");
   check_cancel(L, f);
   return ms == 0 ? suspend_for_turn(L, f) : suspend_for_sleep(L, f, ms);
 }
 
-int l_yield(lua_State* L) { return suspend_for_turn(L, check_suspendable(L, runtime_of(L), "std.task.yield")); }
+int l_yield(lua_State* L) { return suspend_for_turn(L, check_suspendable(L, module_runtime(L), "std.task.yield")); }
 
 int l_checkpoint(lua_State* L) {
-  Fiber& f = check_suspendable(L, runtime_of(L), "std.task.checkpoint");
+  Fiber& f = check_suspendable(L, module_runtime(L), "std.task.checkpoint");
   check_cancel(L, f);
   return suspend_for_turn(L, f);
 }
@@ -175,7 +183,8 @@ int open_scope(lua_State* L, Runtime& rt, const ScopeRequest& req) {
     rt.pins().drop(spec.pin);
     raise_out_of_memory(L);
   }
-  lua_rawgeti(L, LUA_REGISTRYINDEX, rt.metatables().scope);
+  tag_scope(*s);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, req.name_index ? rt.metatables().scope : rt.metatables().unnamed_scope);
   lua_setmetatable(L, -2);
   lua_pushvalue(L, -2);
   lua_setiuservalue(L, -2, 1);
@@ -389,6 +398,7 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
   // value 1 holds the function. A spawner with a debug hook hands it on,
   // as lua_newthread would: its tasks get their thread now.
   lua_State* thread = nullptr;
+  rt.make_room_for_guards(L);
   if (lua_gethook(L)) {
     thread = rt.push_fiber_thread(L);
     lua_pushvalue(L, fn_index);
@@ -428,7 +438,8 @@ void push_task_module(lua_State* L, Runtime& rt) {
                                 {"dump", l_dump},
                                 {nullptr, nullptr}};
   lua_createtable(L, 0, 10);
-  luaL_setfuncs(L, functions, 0);
+  lua_pushlightuserdata(L, &rt);
+  luaL_setfuncs(L, functions, 1);
 }
 
 }  // namespace lua_batteries::detail

@@ -288,6 +288,9 @@ struct Scope {
   /// As Task::owns_nothing: what a closed, released scope must be.
   bool owns_nothing() const;
 
+  /// In a scope object, its address xor the objects' tag: the fast type
+  /// check of the methods (lua/scope_object.cpp).
+  std::uintptr_t tag = 0;
   Runtime& rt;
   const ScopeKind kind;
   TokenRef token;

@@ -11,7 +11,9 @@ end
 
 local h = task.spawn(function() return "value" end)
 local tok = task.cancel_token()
-task.scope(function(s)
+-- A named scope: its __index is a function (for `name`); an unnamed one's
+-- is the methods table (below).
+task.scope("named", function(s)
   -- A method taken from one object and called with another as self.
   fails("bad argument #1", h.join, s)
   fails("bad argument #1", h.join, tok)
@@ -32,7 +34,14 @@ task.scope(function(s)
 
   -- The objects themselves still answer fields and unknown keys.
   assert(type(h.id) == "string")
-  assert(h.name == nil and s.name == nil and h.no_such_field == nil and s.no_such_field == nil)
+  assert(h.name == nil and s.name == "named" and h.no_such_field == nil and s.no_such_field == nil)
+end)
+task.scope(function(s)
+  fails("bad argument #1", s.spawn, h, function() end)
+  fails("bad argument #1", s.cancel, {})
+  local methods = debug.getmetatable(s).__index
+  assert(type(methods) == "table" and methods.spawn == s.spawn, "an unnamed scope's methods")
+  assert(s.name == nil and s.no_such_field == nil)
 end)
 assert(h:join() == "value")
 print("ok")
