@@ -88,6 +88,10 @@ const char* HttpClient::add(HttpTransfer& t) {
   if (rc != CURLM_OK) return curl_multi_strerror(rc);
   t.client_ = this;
   t.in_multi_ = true;
+  if (++transfer_count_ > most_transfers_) {
+    most_transfers_ = transfer_count_;
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, 4 * most_transfers_);
+  }
   t.prev_ = nullptr;
   t.next_ = transfers_;
   if (transfers_ != nullptr) transfers_->prev_ = &t;
@@ -98,6 +102,7 @@ const char* HttpClient::add(HttpTransfer& t) {
 void HttpClient::remove(HttpTransfer& t) {
   if (!t.in_multi_) return;
   t.in_multi_ = false;
+  --transfer_count_;
   if (t.prev_ != nullptr) t.prev_->next_ = t.next_;
   else transfers_ = t.next_;
   if (t.next_ != nullptr) t.next_->prev_ = t.prev_;

@@ -4,6 +4,12 @@
 // socket curl asks to watch, one uv_timer for curl's timeouts. Connections
 // are cached by the multi handle and reused across requests.
 //
+// curl sizes its connection cache by the transfers in the multi handle at
+// the moment one ends (four connections each); the client removes each
+// transfer as it ends, so when many end in one loop turn the count falls
+// and curl closes the connections the next requests would have reused.
+// The cache is sized from the most transfers there ever were at once.
+//
 // Lifetime: made on the first request and owned by the runtime
 // (lua_batteries::own); closed by the data state's __gc (lua_close) or
 // the runtime's shutdown, whichever comes first: every transfer still in
@@ -65,6 +71,8 @@ class HttpClient {
   CURLM* multi_ = nullptr;
   uv_timer_t timer_{};
   HttpTransfer* transfers_ = nullptr;  // in the multi handle, linked
+  long transfer_count_ = 0;            // in transfers_
+  long most_transfers_ = 0;            // the most transfers_ ever held at once
   Socket* sockets_ = nullptr;          // watched, linked
   int open_handles_ = 0;               // the timer and the polls not yet closed
   bool has_unwatched_ = false;         // a transfer is marked unwatched_
