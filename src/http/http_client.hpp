@@ -4,6 +4,20 @@
 // socket curl asks to watch, one uv_timer for curl's timeouts. Connections
 // are cached by the multi handle and reused across requests.
 //
+// The poll of a connection's socket lives as long as the socket, not as
+// long as curl watches it: curl stops watching a connection between two
+// requests (CURL_POLL_REMOVE when it goes back to the cache), and a uv_poll
+// closed and made again for the next request costs six epoll_ctl and an
+// ioctl. The client learns of the sockets curl opens for connections and
+// of their closing (curl's sockopt and closesocket callbacks), keeps their
+// polls between requests ("parked") and restarts a poll only when the
+// events wanted change. A parked socket that becomes readable (the server
+// closed the connection) stops being polled until curl wants it again.
+// Any other socket curl asks to watch (the threaded resolver's, which curl
+// closes without the callback) gets a poll for as long as curl watches it:
+// a poll kept past a close it did not see would watch a stale descriptor
+// once its number is reused.
+//
 // curl sizes its connection cache by the transfers in the multi handle at
 // the moment one ends (four connections each); the client removes each
 // transfer as it ends, so when many end in one loop turn the count falls
@@ -22,6 +36,8 @@
 #include <curl/curl.h>
 #include <lua.hpp>
 #include <uv.h>
+
+#include <vector>
 
 #include "data/try_new.hpp"
 #include "lua_batteries/resource.hpp"
@@ -56,6 +72,8 @@ class HttpClient {
   void maybe_free();
 
   static int on_socket(CURL* easy, curl_socket_t s, int action, void* self, void* socket_data);
+  static int on_socket_opened(void* self, curl_socket_t fd, curlsocktype purpose);
+  static int on_socket_closing(void* self, curl_socket_t fd);
   static int on_curl_timer(CURLM* multi, long timeout_ms, void* self);
   static void on_uv_timer(uv_timer_t* timer);
   static void on_poll(uv_poll_t* poll, int status, int events);
@@ -63,6 +81,9 @@ class HttpClient {
   static void on_shutdown(OwnedResource& owned);
 
   struct Socket;
+  Socket* new_socket(curl_socket_t fd);
+  Socket* kept_socket(curl_socket_t fd) const;
+  void watch(Socket& s, int events);
   void close_socket(Socket& s);
   int refuse_socket(CURL* easy);
 
@@ -74,6 +95,7 @@ class HttpClient {
   long transfer_count_ = 0;            // in transfers_
   long most_transfers_ = 0;            // the most transfers_ ever held at once
   Socket* sockets_ = nullptr;          // watched, linked
+  std::vector<Socket*> kept_;          // the connections' sockets, by descriptor
   int open_handles_ = 0;               // the timer and the polls not yet closed
   bool has_unwatched_ = false;         // a transfer is marked unwatched_
   bool closed_ = false;
