@@ -114,8 +114,31 @@ void HttpClient::shut_down() {
   // tells on_socket to stop watching each, which closes the polls.
   curl_multi_cleanup(multi_);
   multi_ = nullptr;
+  for (CURL* easy : idle_easy_) curl_easy_cleanup(easy);
+  idle_easy_.clear();
   while (sockets_ != nullptr) close_socket(*sockets_);  // any curl did not hand back
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &HttpClient::on_handle_closed);
+}
+
+CURL* HttpClient::take_easy() {
+  if (idle_easy_.empty()) return curl_easy_init();
+  CURL* easy = idle_easy_.back();
+  idle_easy_.pop_back();
+  return easy;
+}
+
+void HttpClient::recycle_easy(CURL* easy) {
+  if (easy == nullptr) return;
+  if (closed_ || idle_easy_.size() >= kIdleEasyMax) {
+    curl_easy_cleanup(easy);
+    return;
+  }
+  curl_easy_reset(easy);
+  try {
+    idle_easy_.push_back(easy);
+  } catch (const std::bad_alloc&) {
+    curl_easy_cleanup(easy);
+  }
 }
 
 const char* HttpClient::add(HttpTransfer& t) {

@@ -37,6 +37,7 @@
 #include <lua.hpp>
 #include <uv.h>
 
+#include <cstddef>
 #include <vector>
 
 #include "data/try_new.hpp"
@@ -55,6 +56,14 @@ class HttpClient {
   /// Ends the client (see above). Transfers still in it are told through
   /// HttpTransfer::on_client_closed.
   static void close(HttpClient* client);
+
+  /// An easy handle for a new transfer: one a finished transfer gave back
+  /// (recycle_easy), else a new one; null when out of memory.
+  CURL* take_easy();
+  /// Takes back the easy handle of a finished transfer: reset to curl's
+  /// defaults, it serves a later request (making one costs about as much
+  /// as a tenth of a whole request), up to kIdleEasyMax of them.
+  void recycle_easy(CURL* easy);
 
   /// Starts `t` (its easy handle is set up). Null, or why it could not:
   /// "not enough memory", "the runtime is shut down", curl's text.
@@ -87,6 +96,11 @@ class HttpClient {
   void close_socket(Socket& s);
   int refuse_socket(CURL* easy);
 
+  // Each idle handle keeps its receive buffer (16 KiB): 64 of them take
+  // about 1.5 MiB, and cover the requests that end in one loop turn of
+  // a fan-out of dozens.
+  static constexpr std::size_t kIdleEasyMax = 64;
+
   uv_loop_t* loop_;
   HttpClient** slot_;
   CURLM* multi_ = nullptr;
@@ -96,6 +110,7 @@ class HttpClient {
   long most_transfers_ = 0;            // the most transfers_ ever held at once
   Socket* sockets_ = nullptr;          // watched, linked
   std::vector<Socket*> kept_;          // the connections' sockets, by descriptor
+  std::vector<CURL*> idle_easy_;       // handed back by finished transfers
   int open_handles_ = 0;               // the timer and the polls not yet closed
   bool has_unwatched_ = false;         // a transfer is marked unwatched_
   bool closed_ = false;

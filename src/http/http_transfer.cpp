@@ -10,7 +10,7 @@
 
 namespace lua_batteries::http {
 
-HttpTransfer::HttpTransfer() : awaiter_(&HttpTransfer::on_interrupt, this) { easy_ = curl_easy_init(); }
+HttpTransfer::HttpTransfer(CURL* easy) : awaiter_(&HttpTransfer::on_interrupt, this), easy_(easy) {}
 
 HttpTransfer::~HttpTransfer() {
   if (client_ != nullptr) client_->remove(*this);

@@ -20,7 +20,9 @@ class HttpClient;
 
 class HttpTransfer {
  public:
-  HttpTransfer();
+  /// A transfer on `easy` (from HttpClient::take_easy; null: out of
+  /// memory, which setup reports), which it owns.
+  explicit HttpTransfer(CURL* easy);
   ~HttpTransfer();
   HttpTransfer(const HttpTransfer&) = delete;
   HttpTransfer& operator=(const HttpTransfer&) = delete;
@@ -45,6 +47,9 @@ class HttpTransfer {
   void on_client_closed() { client_ = nullptr; in_multi_ = false; }
 
   CURL* easy() const { return easy_; }
+  /// Gives up the easy handle (for HttpClient::recycle_easy) once the
+  /// transfer is out of the client; nothing may read the response after.
+  CURL* release_easy() { return std::exchange(easy_, nullptr); }
   Awaiter& awaiter() { return awaiter_; }
   bool is_done() const { return done_; }
   CURLcode result() const { return result_; }
