@@ -185,7 +185,8 @@ int k_response(lua_State* L, int, lua_KContext ctx) {
   lua_createtable(L, 0, static_cast<int>(t.headers().size()));
   for (const auto& [name, value] : t.headers()) {
     lua_pushlstring(L, name.data(), name.size());
-    if (lua_rawget(L, -2) == LUA_TSTRING) {  // a repeated header: "a, b"
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, -3) == LUA_TSTRING) {  // a repeated header: "a, b"
       lua_pushliteral(L, ", ");
       lua_pushlstring(L, value.data(), value.size());
       lua_concat(L, 3);
@@ -193,8 +194,6 @@ int k_response(lua_State* L, int, lua_KContext ctx) {
       lua_pop(L, 1);
       lua_pushlstring(L, value.data(), value.size());
     }
-    lua_pushlstring(L, name.data(), name.size());
-    lua_insert(L, -2);
     lua_rawset(L, -3);
   }
   lua_setfield(L, -2, "headers");
