@@ -111,7 +111,7 @@ void HttpClient::shut_down() {
     t->on_client_closed();
   }
   // Cleaning up the multi handle closes its cached connections; curl
-  // tells on_socket to stop watching each, which closes the polls.
+  // closes each socket through on_socket_closing, which closes its poll.
   curl_multi_cleanup(multi_);
   multi_ = nullptr;
   for (CURL* easy : idle_easy_) curl_easy_cleanup(easy);

@@ -182,8 +182,8 @@ int k_response(lua_State* L, int, lua_KContext ctx) {
   lua_setfield(L, -2, "body");
   lua_pushstring(L, t.final_url());
   lua_setfield(L, -2, "url");
-  lua_createtable(L, 0, static_cast<int>(t.headers().size()));
-  for (const auto& [name, value] : t.headers()) {
+  lua_createtable(L, 0, t.header_count());
+  t.for_each_header([L](std::string_view name, std::string_view value) {
     lua_pushlstring(L, name.data(), name.size());
     lua_pushvalue(L, -1);
     if (lua_rawget(L, -3) == LUA_TSTRING) {  // a repeated header: "a, b"
@@ -195,7 +195,7 @@ int k_response(lua_State* L, int, lua_KContext ctx) {
       lua_pushlstring(L, value.data(), value.size());
     }
     lua_rawset(L, -3);
-  }
+  });
   lua_setfield(L, -2, "headers");
   if (HttpClient* client = data::check_data_state(L, op).http) client->recycle_easy(t.release_easy());
   return 1;
