@@ -4,8 +4,9 @@
     bench/run.py [--build DIR] [--smoke] [--reps N] [--out FILE]
 
 Every (implementation, workload) runs in a fresh process; repetitions are
-interleaved (the repetition loop is outermost) so that a noisy moment hits
-every implementation alike. Each workload script times its measured part
+interleaved (the repetition loop is outermost, and each repetition starts
+with the next implementation) so that a noisy moment hits every
+implementation alike. Each workload script times its measured part
 itself and prints one line "RESULT seconds=<s> [key=value ...]"; the peak
 RSS of each process comes from bench/peak_rss.c. The harness prints one Markdown
 table (medians, min-max spread, ratios of lua-batteries against the floor
@@ -506,11 +507,14 @@ def run_all(impls, workloads, reps, smoke, timeout_s):
 
 
 def run_workload(impls, workload, rep, reps, smoke, timeout_s, server, samples):
-    """Runs one repetition of `workload` on every implementation that has it."""
+    """Runs one repetition of `workload` on every implementation that has it,
+    each repetition starting one implementation further down the list: what
+    the first process after a start pays (a server still warming up, a cold
+    page cache) falls on each in turn."""
     sizes = workload.smoke_sizes if smoke else workload.sizes
-    for impl in impls:
-        if workload.id not in impl.commands:
-            continue
+    runners = [impl for impl in impls if workload.id in impl.commands]
+    first = rep % len(runners) if runners else 0
+    for impl in runners[first:] + runners[:first]:
         argv = impl.commands[workload.id] + [str(s) for s in sizes] + ([server.url] if server.url else [])
         print("rep %d/%d  %-3s %-22s" % (rep + 1, reps, workload.id, impl.name),
               end="", flush=True, file=sys.stderr)
