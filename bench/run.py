@@ -4,8 +4,9 @@
     bench/run.py [--build DIR] [--smoke] [--reps N] [--out FILE]
 
 Every (implementation, workload) runs in a fresh process; repetitions are
-interleaved (the repetition loop is outermost) so that a noisy moment hits
-every implementation alike. Each workload script times its measured part
+interleaved (the repetition loop is outermost, and each repetition starts
+with the next implementation) so that a noisy moment hits every
+implementation alike. Each workload script times its measured part
 itself and prints one line "RESULT seconds=<s> [key=value ...]"; the peak
 RSS of each process comes from bench/peak_rss.c. The harness prints one Markdown
 table (medians, min-max spread, ratios of lua-batteries against the floor
@@ -22,6 +23,7 @@ lua_batteries(...) entry in implementations().
 """
 import argparse
 import datetime
+import http.client
 import json
 import os
 import platform
@@ -30,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -71,6 +74,11 @@ class Workload:
     # server_path) is the last argument of each run.
     server: Optional[list] = None
     server_path: str = "/"
+    # Requests sent to the server before any implementation runs: a fresh
+    # Node.js server is about twice slower over its first few thousand
+    # requests (its JIT has not compiled the request path yet), which would
+    # land on whichever implementation runs first.
+    server_warm_up: int = 0
 
 
 def per_unit_ns(units: Callable[[list], float]):
@@ -166,7 +174,8 @@ WORKLOADS = [
     Workload("W12", "http_fanout", [2000, 50], [20, 5], [
         Metric("µs/request", "µs", us_per(lambda z: z[0]), 1.25, CURL_PARALLEL),
         Metric("requests/s", "/s", per_second(lambda z: z[0]))],
-        server=["node", os.path.join(BENCH, "peers", "http", "server.mjs")], server_path="/1k"),
+        server=["node", os.path.join(BENCH, "peers", "http", "server.mjs")], server_path="/1k",
+        server_warm_up=5000),
     Workload("W13", "sql_mix", [10000], [100], [
         Metric("µs/statement", "µs", us_per(lambda z: 2 * z[0]), 2, PYTHON_SQLITE3),
         Metric("insert µs", "µs", field_value("insert_us")),
@@ -215,7 +224,8 @@ NOTES = [
     "asyncio Semaphore, Node a counter and a linked FIFO of resolvers (p-limit's shape), cqueues a "
     "counter and a condition variable.",
     "W12: one Node.js HTTP/1.1 keep-alive server (bench/peers/http/server.mjs, 1 KiB bodies) in a "
-    "process of its own serves every client; each client keeps 50 requests in flight. Python's urllib "
+    "process of its own serves every client, after 5000 warm-up requests (a fresh Node.js server "
+    "serves its first thousands about twice slower); each client keeps 50 requests in flight. Python's urllib "
     "opens a connection per request (no keep-alive in the standard library); `curl --parallel` is one "
     "curl process on the same libcurl, timed around it.",
     "W10: every implementation connects its clients first and times the round trips only; `%s` "
@@ -439,6 +449,23 @@ def run_sample(argv, timeout_s):
     return Sample(parse_result(argv, stdout), rss, wall)
 
 
+def warm_up(port, path, requests, connections=8):
+    """Sends `requests` keep-alive GETs of `path` to the server on `port`
+    over `connections` connections (Workload.server_warm_up)."""
+    def client(count):
+        conn = http.client.HTTPConnection("127.0.0.1", port)
+        for _ in range(count):
+            conn.request("GET", path)
+            conn.getresponse().read()
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(requests // connections,)) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 class Server:
     """A workload's server (Workload.server) for the duration of a `with`."""
 
@@ -456,6 +483,7 @@ class Server:
                 self.__exit__()
                 raise RunFailed("%s did not print its port" % " ".join(self.workload.server))
             self.url = "http://127.0.0.1:%s%s" % (port, self.workload.server_path)
+            warm_up(int(port), self.workload.server_path, self.workload.server_warm_up)
         return self
 
     def __exit__(self, *exc):
@@ -479,11 +507,14 @@ def run_all(impls, workloads, reps, smoke, timeout_s):
 
 
 def run_workload(impls, workload, rep, reps, smoke, timeout_s, server, samples):
-    """Runs one repetition of `workload` on every implementation that has it."""
+    """Runs one repetition of `workload` on every implementation that has it,
+    each repetition starting one implementation further down the list: what
+    the first process after a start pays (a server still warming up, a cold
+    page cache) falls on each in turn."""
     sizes = workload.smoke_sizes if smoke else workload.sizes
-    for impl in impls:
-        if workload.id not in impl.commands:
-            continue
+    runners = [impl for impl in impls if workload.id in impl.commands]
+    first = rep % len(runners) if runners else 0
+    for impl in runners[first:] + runners[:first]:
         argv = impl.commands[workload.id] + [str(s) for s in sizes] + ([server.url] if server.url else [])
         print("rep %d/%d  %-3s %-22s" % (rep + 1, reps, workload.id, impl.name),
               end="", flush=True, file=sys.stderr)

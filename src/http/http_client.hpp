@@ -4,6 +4,26 @@
 // socket curl asks to watch, one uv_timer for curl's timeouts. Connections
 // are cached by the multi handle and reused across requests.
 //
+// The poll of a connection's socket lives as long as the socket, not as
+// long as curl watches it: curl stops watching a connection between two
+// requests (CURL_POLL_REMOVE when it goes back to the cache), and a uv_poll
+// closed and made again for the next request costs six epoll_ctl and an
+// ioctl. The client learns of the sockets curl opens for connections and
+// of their closing (curl's sockopt and closesocket callbacks), keeps their
+// polls between requests ("parked") and restarts a poll only when the
+// events wanted change. A parked socket that becomes readable (the server
+// closed the connection) stops being polled until curl wants it again.
+// Any other socket curl asks to watch (the threaded resolver's, which curl
+// closes without the callback) gets a poll for as long as curl watches it:
+// a poll kept past a close it did not see would watch a stale descriptor
+// once its number is reused.
+//
+// curl sizes its connection cache by the transfers in the multi handle at
+// the moment one ends (four connections each); the client removes each
+// transfer as it ends, so when many end in one loop turn the count falls
+// and curl closes the connections the next requests would have reused.
+// The cache is sized from the most transfers there ever were at once.
+//
 // Lifetime: made on the first request and owned by the runtime
 // (lua_batteries::own); closed by the data state's __gc (lua_close) or
 // the runtime's shutdown, whichever comes first: every transfer still in
@@ -16,6 +36,9 @@
 #include <curl/curl.h>
 #include <lua.hpp>
 #include <uv.h>
+
+#include <cstddef>
+#include <vector>
 
 #include "data/try_new.hpp"
 #include "lua_batteries/resource.hpp"
@@ -34,6 +57,14 @@ class HttpClient {
   /// HttpTransfer::on_client_closed.
   static void close(HttpClient* client);
 
+  /// An easy handle for a new transfer: one a finished transfer gave back
+  /// (recycle_easy), else a new one; null when out of memory.
+  CURL* take_easy();
+  /// Takes back the easy handle of a finished transfer: reset to curl's
+  /// defaults, it serves a later request (making one costs about as much
+  /// as a tenth of a whole request), up to kIdleEasyMax of them.
+  void recycle_easy(CURL* easy);
+
   /// Starts `t` (its easy handle is set up). Null, or why it could not:
   /// "not enough memory", "the runtime is shut down", curl's text.
   const char* add(HttpTransfer& t);
@@ -50,6 +81,8 @@ class HttpClient {
   void maybe_free();
 
   static int on_socket(CURL* easy, curl_socket_t s, int action, void* self, void* socket_data);
+  static int on_socket_opened(void* self, curl_socket_t fd, curlsocktype purpose);
+  static int on_socket_closing(void* self, curl_socket_t fd);
   static int on_curl_timer(CURLM* multi, long timeout_ms, void* self);
   static void on_uv_timer(uv_timer_t* timer);
   static void on_poll(uv_poll_t* poll, int status, int events);
@@ -57,15 +90,27 @@ class HttpClient {
   static void on_shutdown(OwnedResource& owned);
 
   struct Socket;
+  Socket* new_socket(curl_socket_t fd);
+  Socket* kept_socket(curl_socket_t fd) const;
+  void watch(Socket& s, int events);
   void close_socket(Socket& s);
   int refuse_socket(CURL* easy);
+
+  // Each idle handle keeps its receive buffer (16 KiB): 64 of them take
+  // about 1.5 MiB, and cover the requests that end in one loop turn of
+  // a fan-out of dozens.
+  static constexpr std::size_t kIdleEasyMax = 64;
 
   uv_loop_t* loop_;
   HttpClient** slot_;
   CURLM* multi_ = nullptr;
   uv_timer_t timer_{};
   HttpTransfer* transfers_ = nullptr;  // in the multi handle, linked
+  long transfer_count_ = 0;            // in transfers_
+  long most_transfers_ = 0;            // the most transfers_ ever held at once
   Socket* sockets_ = nullptr;          // watched, linked
+  std::vector<Socket*> kept_;          // the connections' sockets, by descriptor
+  std::vector<CURL*> idle_easy_;       // handed back by finished transfers
   int open_handles_ = 0;               // the timer and the polls not yet closed
   bool has_unwatched_ = false;         // a transfer is marked unwatched_
   bool closed_ = false;

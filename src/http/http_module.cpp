@@ -52,8 +52,8 @@ int op_gc(lua_State* L) {
   return 0;
 }
 
-// [-0, +1, m] A new op with a fresh transfer.
-HttpTransfer& push_op(lua_State* L) {
+// [-0, +1, m] A new op with a fresh transfer on an easy handle of `client`.
+HttpTransfer& push_op(lua_State* L, HttpClient& client) {
   auto* slot = static_cast<OpSlot*>(lua_newuserdatauv(L, sizeof(OpSlot), 0));
   slot->alive = false;
   if (luaL_newmetatable(L, kOpMetatable)) {
@@ -63,7 +63,7 @@ HttpTransfer& push_op(lua_State* L) {
     lua_setfield(L, -2, "__metatable");
   }
   lua_setmetatable(L, -2);
-  HttpTransfer* t = new (slot->storage) HttpTransfer();
+  HttpTransfer* t = new (slot->storage) HttpTransfer(client.take_easy());
   slot->alive = true;
   return *t;
 }
@@ -182,10 +182,11 @@ int k_response(lua_State* L, int, lua_KContext ctx) {
   lua_setfield(L, -2, "body");
   lua_pushstring(L, t.final_url());
   lua_setfield(L, -2, "url");
-  lua_createtable(L, 0, static_cast<int>(t.headers().size()));
-  for (const auto& [name, value] : t.headers()) {
+  lua_createtable(L, 0, t.header_count());
+  t.for_each_header([L](std::string_view name, std::string_view value) {
     lua_pushlstring(L, name.data(), name.size());
-    if (lua_rawget(L, -2) == LUA_TSTRING) {  // a repeated header: "a, b"
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, -3) == LUA_TSTRING) {  // a repeated header: "a, b"
       lua_pushliteral(L, ", ");
       lua_pushlstring(L, value.data(), value.size());
       lua_concat(L, 3);
@@ -193,11 +194,10 @@ int k_response(lua_State* L, int, lua_KContext ctx) {
       lua_pop(L, 1);
       lua_pushlstring(L, value.data(), value.size());
     }
-    lua_pushlstring(L, name.data(), name.size());
-    lua_insert(L, -2);
     lua_rawset(L, -3);
-  }
+  });
   lua_setfield(L, -2, "headers");
+  if (HttpClient* client = data::check_data_state(L, op).http) client->recycle_easy(t.release_easy());
   return 1;
 }
 
@@ -212,7 +212,10 @@ int send(lua_State* L, const Request& r, const char* op) {
         return !where || policy->allows_connect(where->host, where->port);  // unparsable: curl refuses it
       }))
     io::raise_denied(L, op, r.url);
-  HttpTransfer& t = push_op(L);
+  const char* why = nullptr;
+  if (state.http == nullptr) state.http = HttpClient::create(L, state.loop, &state.http, why);
+  if (state.http == nullptr) luaL_error(L, "%s: cannot start the request: %s", op, why);
+  HttpTransfer& t = push_op(L, *state.http);
   const int op_index = lua_gettop(L);
   bool ok = t.set_url(r.url) && t.set_method(r.method, r.body != nullptr) &&
             (r.body == nullptr || t.set_body(r.body, r.body_size)) &&
@@ -234,9 +237,7 @@ int send(lua_State* L, const Request& r, const char* op) {
   if (!ok) luaL_error(L, "%s: %s", op, t.setup_error());
   t.finish_setup();
   if (policy) t.set_policy(policy);
-  const char* why = nullptr;
-  if (state.http == nullptr) state.http = HttpClient::create(L, state.loop, &state.http, why);
-  if (state.http != nullptr) why = state.http->add(t);
+  why = state.http->add(t);
   if (why != nullptr) luaL_error(L, "%s: cannot start the request: %s", op, why);
   return await(L, t.awaiter(), op, k_response, op_index);
 }

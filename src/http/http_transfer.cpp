@@ -2,7 +2,6 @@
 // catch C++ allocation failures: nothing may throw into libcurl.
 #include "http/http_transfer.hpp"
 
-#include <cctype>
 #include <cstring>
 #include <new>
 
@@ -10,7 +9,7 @@
 
 namespace lua_batteries::http {
 
-HttpTransfer::HttpTransfer() : awaiter_(&HttpTransfer::on_interrupt, this) { easy_ = curl_easy_init(); }
+HttpTransfer::HttpTransfer(CURL* easy) : awaiter_(&HttpTransfer::on_interrupt, this), easy_(easy) {}
 
 HttpTransfer::~HttpTransfer() {
   if (client_ != nullptr) client_->remove(*this);
@@ -123,22 +122,28 @@ std::size_t HttpTransfer::on_header(char* data, std::size_t size, std::size_t co
   const std::size_t n = size * count;
   std::string_view line(data, n);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.starts_with("HTTP/")) {
+    t->header_lines_.clear();
+    t->header_count_ = 0;
+    return n;
+  }
+  const std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos || colon == 0) return n;
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   try {
-    if (line.starts_with("HTTP/")) {
-      t->headers_.clear();
-      return n;
+    std::string& lines = t->header_lines_;
+    if (lines.capacity() < 256) lines.reserve(256);  // the usual response's in one allocation
+    const std::size_t start = lines.size();
+    lines.append(line.substr(0, colon)).append(1, ':').append(value).append(1, '\n');
+    for (std::size_t i = start; i < start + colon; ++i) {
+      if (lines[i] >= 'A' && lines[i] <= 'Z') lines[i] = static_cast<char>(lines[i] - 'A' + 'a');  // names are ASCII tokens
     }
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos || colon == 0) return n;
-    std::string name(line.substr(0, colon));
-    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-    t->headers_.emplace_back(std::move(name), std::string(value));
   } catch (const std::bad_alloc&) {
     t->out_of_memory_ = true;
     return 0;
   }
+  ++t->header_count_;
   return n;
 }
 

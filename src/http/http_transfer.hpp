@@ -8,8 +8,8 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
-#include <vector>
 
 #include "http/http_policy.hpp"
 #include "lua_batteries/task.hpp"
@@ -20,7 +20,9 @@ class HttpClient;
 
 class HttpTransfer {
  public:
-  HttpTransfer();
+  /// A transfer on `easy` (from HttpClient::take_easy; null: out of
+  /// memory, which setup reports), which it owns.
+  explicit HttpTransfer(CURL* easy);
   ~HttpTransfer();
   HttpTransfer(const HttpTransfer&) = delete;
   HttpTransfer& operator=(const HttpTransfer&) = delete;
@@ -45,6 +47,9 @@ class HttpTransfer {
   void on_client_closed() { client_ = nullptr; in_multi_ = false; }
 
   CURL* easy() const { return easy_; }
+  /// Gives up the easy handle (for HttpClient::recycle_easy) once the
+  /// transfer is out of the client; nothing may read the response after.
+  CURL* release_easy() { return std::exchange(easy_, nullptr); }
   Awaiter& awaiter() { return awaiter_; }
   bool is_done() const { return done_; }
   CURLcode result() const { return result_; }
@@ -55,7 +60,11 @@ class HttpTransfer {
   long status() const;
   const char* final_url() const;
   const std::string& body() const { return body_; }
-  const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
+  /// The headers of the last response, in order: f(name, value) for each,
+  /// the name in lower case.
+  template <class F>
+  void for_each_header(F&& f) const;
+  int header_count() const { return header_count_; }
   const char* error_detail() const { return error_[0] ? error_ : curl_easy_strerror(result_); }
   const char* setup_error() const { return setup_error_; }
   /// Whether the policy refused a hop, and the URL of that hop.
@@ -79,7 +88,11 @@ class HttpTransfer {
   curl_slist* request_headers_ = nullptr;
   std::string request_body_;
   std::string body_;
-  std::vector<std::pair<std::string, std::string>> headers_;
+  // The last response's headers as "name:value\n" lines (the name in
+  // lower case, the value trimmed): one buffer rather than two strings
+  // a header, read once by for_each_header.
+  std::string header_lines_;
+  int header_count_ = 0;
   std::size_t max_body_ = std::size_t{64} << 20;
   bool overflow_ = false;
   bool out_of_memory_ = false;  // a callback could not store what curl gave
@@ -89,5 +102,16 @@ class HttpTransfer {
   const char* setup_error_ = "";
   HopGate gate_;
 };
+
+template <class F>
+void HttpTransfer::for_each_header(F&& f) const {
+  std::string_view rest = header_lines_;
+  while (!rest.empty()) {
+    const std::size_t colon = rest.find(':');
+    const std::size_t end = rest.find('\n', colon);
+    f(rest.substr(0, colon), rest.substr(colon + 1, end - colon - 1));
+    rest.remove_prefix(end + 1);
+  }
+}
 
 }  // namespace lua_batteries::http
