@@ -230,7 +230,9 @@ void SqlConnection::finish(SqlJob& job) {
     }
     job.opened = nullptr;
   }
-  if (job.kind == SqlJobKind::close) db_ = nullptr;
+  // A close never fails once it ran; one taken back at a shutdown before
+  // it ran did (SQLITE_INTERRUPT), and the handle is still open.
+  if (job.kind == SqlJobKind::close && !job.failed()) db_ = nullptr;
   update_gate();
   // A transaction whose task went away while its BEGIN ran.
   if (!shut_down_ && job.waiter == nullptr && job.kind == SqlJobKind::begin && !job.failed() && open_transaction_)
