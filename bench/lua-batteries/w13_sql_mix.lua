@@ -1,6 +1,6 @@
 -- W13 sql_mix: N single-row INSERTs in one transaction, then N point
--- queries by primary key, each a statement of std.sql (a threadpool hop
--- each), on a new SQLite file.
+-- queries by primary key, each a statement of std.sql (a hand-off to the
+-- connection's thread each), on a new SQLite file.
 --   lua-batteries w13_sql_mix.lua N
 local sql, time = std.sql, std.time
 local n = assert(tonumber(arg[1]), "usage: w13_sql_mix.lua N")
