@@ -1,6 +1,9 @@
 // The thread of one SQLite connection and its hand-offs (sql_thread.hpp).
 #include "data/sql_thread.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <new>
 #include <system_error>
 
@@ -24,6 +27,30 @@ bool spin_until(std::uint64_t until_ns, Done done) {
 
 }  // namespace
 
+// The thread takes no process-directed signals (SIGINT, SIGCHLD...): they
+// go to the loop thread, as they would without it, and none interrupts a
+// SQLite system call. A new thread inherits its creator's mask, so the
+// loop thread blocks them for the time of the creation (one arriving
+// meanwhile waits until then). Faults stay deliverable.
+int SqlThread::start_thread() {
+  sigset_t blocked;
+  sigfillset(&blocked);
+  for (int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT}) sigdelset(&blocked, fault);
+  sigset_t saved;
+  pthread_sigmask(SIG_BLOCK, &blocked, &saved);
+  int rc = 0;
+  inbox_.store(kEmpty);
+  try {
+    thread_ = std::thread(&SqlThread::main, this);
+  } catch (const std::bad_alloc&) {
+    rc = UV_ENOMEM;
+  } catch (const std::system_error&) {
+    rc = UV_EAGAIN;
+  }
+  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  return rc;
+}
+
 void SqlThread::init(uv_loop_t* loop) {
   loop_ = loop;
   uv_prepare_init(loop, &prepare_);
@@ -43,14 +70,7 @@ void SqlThread::init(uv_loop_t* loop) {
 int SqlThread::post(SqlJob& job) {
   if (!async_open_) return UV_EMFILE;
   if (!thread_.joinable()) {
-    inbox_.store(kEmpty);
-    try {
-      thread_ = std::thread(&SqlThread::main, this);
-    } catch (const std::bad_alloc&) {
-      return UV_ENOMEM;
-    } catch (const std::system_error&) {
-      return UV_EAGAIN;
-    }
+    if (const int rc = start_thread(); rc != 0) return rc;
   }
   job_ = &job;
   out_ = true;

@@ -110,6 +110,7 @@ class SqlThread {
   void complete();
 
   // Loop thread.
+  int start_thread();
   SqlJob& take();
   void deliver();
   static void async_cb(uv_async_t* async);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <dirent.h>
+#include <signal.h>
 #include <uv.h>
 
 #include <atomic>
@@ -14,7 +15,10 @@
 #include <functional>
 #include <cstdint>
 #include <memory>
+#include <fstream>
 #include <random>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -36,6 +40,27 @@ int thread_count() {
   closedir(dir);
   return count;
 }
+
+/// The ids of this process's threads now.
+std::set<std::string> thread_ids() {
+  std::set<std::string> ids;
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return ids;
+  while (dirent* entry = readdir(dir))
+    if (entry->d_name[0] != '.') ids.insert(entry->d_name);
+  closedir(dir);
+  return ids;
+}
+
+/// The signals thread `id` blocks (its SigBlk line), or 0.
+std::uint64_t blocked_signals(const std::string& id) {
+  std::ifstream status("/proc/self/task/" + id + "/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("SigBlk:", 0) == 0) return std::stoull(line.substr(7), nullptr, 16);
+  return 0;
+}
+
+bool has_signal(std::uint64_t mask, int signal_number) { return (mask >> (signal_number - 1)) & 1; }
 
 /// The CPU time of the whole process, in milliseconds.
 double process_cpu_ms() {
@@ -195,6 +220,27 @@ TEST_F(SqlThreadTest, the_thread_starts_at_the_first_job_and_closing_joins_it) {
   EXPECT_EQ(thread_count(), before + 1);
   thread_.close();
   EXPECT_EQ(thread_count(), before) << "close() returned before the thread ended";
+}
+
+TEST_F(SqlThreadTest, the_thread_blocks_process_signals_and_leaves_the_loop_threads_mask_as_it_was) {
+  sigset_t loop_mask_before;
+  pthread_sigmask(SIG_SETMASK, nullptr, &loop_mask_before);
+  const std::set<std::string> before = thread_ids();
+  on_done = [](SqlJob&) {};
+  ASSERT_EQ(thread_.post(new_job()), 0);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  std::string started;
+  for (const std::string& id : thread_ids())
+    if (before.count(id) == 0) started = id;
+  ASSERT_FALSE(started.empty());
+  const std::uint64_t blocked = blocked_signals(started);
+  EXPECT_TRUE(has_signal(blocked, SIGINT));
+  EXPECT_TRUE(has_signal(blocked, SIGCHLD));
+  EXPECT_TRUE(has_signal(blocked, SIGTERM));
+  EXPECT_FALSE(has_signal(blocked, SIGSEGV)) << "faults must stay deliverable";
+  sigset_t loop_mask_after;
+  pthread_sigmask(SIG_SETMASK, nullptr, &loop_mask_after);
+  for (int s = 1; s < 32; ++s) EXPECT_EQ(sigismember(&loop_mask_before, s), sigismember(&loop_mask_after, s)) << s;
 }
 
 TEST_F(SqlThreadTest, neither_side_spins_through_a_long_job_nor_while_no_job_comes) {
