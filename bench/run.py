@@ -116,6 +116,7 @@ PREEMPT_OFF = "lua-batteries, preemption off"
 CURL_PARALLEL = "curl --parallel"
 PYTHON_SQLITE3 = "python sqlite3"
 SQL_HOP = "C, threadpool hop"
+SQL_HANDOFF = "C, thread hand-off"
 SQL_BATCHED = "lua-batteries, exec_many"
 IO_FLOOR = "C on libuv"  # W10's and W11's floor (bench/peers/floor/io_floor.c)
 
@@ -233,12 +234,14 @@ NOTES = [
     "cqueues coroutines over its sockets. W11: `true` with no input and output to /dev/null "
     "(asyncio inherits its descriptors); the floor is uv_spawn with UV_IGNORE, no process group, "
     "the next spawn from the close callback of the last." % IO_FLOOR,
-    "W13: every implementation opens a new file in WAL mode. std.sql makes a threadpool hop per "
-    "statement and keeps its prepared statements; the C floors prepare once and run each statement on "
-    "the calling thread (`C, synchronous`) or through uv_queue_work one at a time (`%s`): their "
-    "difference is the hop, lua-batteries minus the hop floor is the rest of the runtime. `%s` "
-    "inserts the N rows with one db:exec_many (one hop), then queries one statement at a time."
-    % (SQL_HOP, SQL_BATCHED),
+    "W13: every implementation opens a new file in WAL mode. std.sql hands each statement to the "
+    "connection's thread and keeps its prepared statements; the C floors prepare once and run each "
+    "statement on the calling thread (`C, synchronous`), on a second thread that spins for it while "
+    "the caller spins for its end (`%s`: the least a hand-off costs; lua-batteries minus it is the "
+    "rest of the runtime), or through uv_queue_work one at a time (`%s`: the threadpool hop std.sql "
+    "made before, two thread wake-ups). `%s` inserts the N rows with one db:exec_many (one "
+    "hand-off), then queries one statement at a time."
+    % (SQL_HANDOFF, SQL_HOP, SQL_BATCHED),
 ]
 
 SCALE_SLEEPERS = 1000000
@@ -334,6 +337,7 @@ def data_peers(build, python, node, smoke):
     impls.append(Impl(SQL_BATCHED, {"W13": [runner, os.path.join(BENCH, "lua-batteries", "w13_sql_mix_batched.lua")]},
                       version=capture([runner, "--version"])))
     impls += [Impl("C, synchronous", {"W13": [sql_floor, "sync"]}, version="SQLite C API"),
+              Impl(SQL_HANDOFF, {"W13": [sql_floor, "handoff"]}, version="SQLite C API, a spinning thread"),
               Impl(SQL_HOP, {"W13": [sql_floor, "hop"]}, version="SQLite C API, libuv threadpool")]
     return impls
 

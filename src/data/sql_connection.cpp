@@ -23,7 +23,12 @@ bool has_timeout(SqlJobKind kind) {
 }  // namespace
 
 SqlConnection::SqlConnection(uv_loop_t* loop, double timeout_ms, sqlite3* db, bool owns_db)
-    : loop_(loop), db_(db), owns_db_(owns_db), timeout_ms_(timeout_ms), owned_(&SqlConnection::on_shutdown, this) {
+    : loop_(loop),
+      db_(db),
+      owns_db_(owns_db),
+      timeout_ms_(timeout_ms),
+      owned_(&SqlConnection::on_shutdown, this),
+      thread_(this, {&SqlConnection::run_job, &SqlConnection::job_done, &SqlConnection::thread_closed}) {
   timer_.data = this;
 }
 
@@ -31,10 +36,11 @@ SqlConnection* SqlConnection::create(lua_State* L, uv_loop_t* loop, double timeo
   auto* c = try_new<SqlConnection>(loop, timeout_ms, db, owns_db);
   if (c == nullptr) return nullptr;
   uv_timer_init(loop, &c->timer_);
+  c->thread_.init(loop);
   if (!own(L, c->owned_)) {
     c->shut_down_ = true;
     c->db_ = nullptr;  // the caller keeps `db`
-    c->close_timer();
+    c->close_handles();
     return nullptr;
   }
   if (db != nullptr) sqlite3_progress_handler(db, kProgressInstructions, &SqlConnection::progress_cb, c);
@@ -183,25 +189,17 @@ void SqlConnection::start(SqlJob& job) {
     if (spare_rollback_ == nullptr) spare_rollback_ = new_job(SqlJobKind::rollback);
     if (spare_rollback_ == nullptr) {  // no way to end it: do not begin
       job.rc = SQLITE_NOMEM;
-      finish(job, 0);
+      finish(job);
       return;
     }
     gate_closed_ = true;
     gate_owner_ = job.owner;  // noexcept in practice: short task ids fit the SSO buffer
     gate_transaction_ = job.transaction;
   }
-  {
-    std::lock_guard<std::mutex> lock(worker_mutex_);
-    worker_busy_ = true;
-  }
-  if (uv_queue_work(loop_, &job.work, &SqlConnection::work_cb, &SqlConnection::after_work_cb) != 0) {
-    {
-      std::lock_guard<std::mutex> lock(worker_mutex_);
-      worker_busy_ = false;
-    }
-    job.rc = SQLITE_ERROR;
-    job.error = "cannot queue the statement on the threadpool";
-    finish(job, 0);
+  if (const int rc = thread_.post(job); rc != 0) {
+    job.rc = rc == UV_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;  // NOMEM: "not enough memory"
+    if (rc != UV_ENOMEM) job.error = "cannot start the connection's thread";
+    finish(job);
     return;
   }
   if (timeout_ms_ > 0 && has_timeout(job.kind)) {
@@ -209,31 +207,20 @@ void SqlConnection::start(SqlJob& job) {
   }
 }
 
-void SqlConnection::work_cb(uv_work_t* work) {
-  auto* job = static_cast<SqlJob*>(work->data);
-  SqlConnection* c = job->conn;
-  run_sql_job(*job, c->db_, &c->cache_);
-  {
-    std::lock_guard<std::mutex> lock(c->worker_mutex_);
-    c->worker_busy_ = false;
-  }
-  c->worker_idle_.notify_all();
+void SqlConnection::run_job(void* self, SqlJob& job) {
+  auto* c = static_cast<SqlConnection*>(self);
+  run_sql_job(job, c->db_, &c->cache_);
 }
 
-void SqlConnection::after_work_cb(uv_work_t* work, int status) {
-  auto* job = static_cast<SqlJob*>(work->data);
-  job->conn->finish(*job, status);
-}
+void SqlConnection::job_done(void* self, SqlJob& job) { static_cast<SqlConnection*>(self)->finish(job); }
 
-void SqlConnection::finish(SqlJob& job, int status) {
+// After a shutdown nobody is told: a job whose op is still alive is left
+// finished for the op to free, as the queued ones are (on_shutdown).
+void SqlConnection::finish(SqlJob& job) {
   uv_timer_stop(&timer_);
   running_ = nullptr;
   job.running = false;
   job.finished = true;
-  if (status == UV_ECANCELED && !job.failed()) {
-    job.rc = SQLITE_INTERRUPT;
-    job.error = "interrupted";
-  }
   if (job.kind == SqlJobKind::open && job.opened != nullptr) {
     if (shut_down_) {
       sqlite3_close_v2(job.opened);
@@ -243,19 +230,21 @@ void SqlConnection::finish(SqlJob& job, int status) {
     }
     job.opened = nullptr;
   }
-  if (job.kind == SqlJobKind::close) db_ = nullptr;
+  // A close never fails once it ran; one taken back at a shutdown before
+  // it ran did (SQLITE_INTERRUPT), and the handle is still open.
+  if (job.kind == SqlJobKind::close && !job.failed()) db_ = nullptr;
   update_gate();
   // A transaction whose task went away while its BEGIN ran.
   if (!shut_down_ && job.waiter == nullptr && job.kind == SqlJobKind::begin && !job.failed() && open_transaction_)
     roll_back_detached();
   const bool closed = job.kind == SqlJobKind::close;
   if (job.waiter != nullptr && job.on_done != nullptr) {
-    job.on_done(job);
+    if (!shut_down_) job.on_done(job);
   } else {
     delete &job;
     --jobs_;
   }
-  if (closed || shut_down_) close_timer();
+  if (closed || shut_down_) close_handles();
   pump();
   maybe_free();
 }
@@ -278,16 +267,16 @@ void SqlConnection::maybe_close() {
     cache_.clear();  // nothing runs: the loop thread may
     if (db_ != nullptr) sqlite3_progress_handler(db_, 0, nullptr, nullptr);  // the host's handle
     db_ = nullptr;
-    close_timer();
+    close_handles();
     return;
   }
-  // The handle is closed on the threadpool: a WAL checkpoint may run.
+  // The handle is closed on the connection's thread: a WAL checkpoint may run.
   SqlJob* job = new_job(SqlJobKind::close);
   if (job == nullptr) {
     cache_.clear();
     sqlite3_close_v2(db_);
     db_ = nullptr;
-    close_timer();
+    close_handles();
     return;
   }
   try {
@@ -297,17 +286,19 @@ void SqlConnection::maybe_close() {
     cache_.clear();
     sqlite3_close_v2(db_);
     db_ = nullptr;
-    close_timer();
+    close_handles();
     return;
   }
   job->queued = true;
   pump();
 }
 
-void SqlConnection::close_timer() {
-  if (timer_closing_) return;
-  timer_closing_ = true;
+// Nothing runs on the thread any more: it is joined here.
+void SqlConnection::close_handles() {
+  if (handles_closing_) return;
+  handles_closing_ = true;
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &SqlConnection::timer_closed_cb);
+  thread_.close();
 }
 
 void SqlConnection::timer_closed_cb(uv_handle_t* handle) {
@@ -316,8 +307,14 @@ void SqlConnection::timer_closed_cb(uv_handle_t* handle) {
   c->maybe_free();
 }
 
+void SqlConnection::thread_closed(void* self) {
+  auto* c = static_cast<SqlConnection*>(self);
+  c->thread_closed_ = true;
+  c->maybe_free();
+}
+
 void SqlConnection::maybe_free() {
-  if (timer_closed_ && running_ == nullptr && holders_ == 0 && jobs_ == 0) delete this;
+  if (timer_closed_ && thread_closed_ && running_ == nullptr && holders_ == 0 && jobs_ == 0) delete this;
 }
 
 void SqlConnection::timer_cb(uv_timer_t* timer) {
@@ -333,7 +330,8 @@ int SqlConnection::progress_cb(void* self) {
 
 // The runtime closes: every task was aborted already (their jobs were
 // abandoned); nothing waits any more. The statement still running is
-// stopped and waited for, so that the handle can be closed now.
+// stopped and waited for (or taken back if the thread has not started
+// it), so that the thread can be joined and the handle closed now.
 void SqlConnection::on_shutdown(OwnedResource& owned) {
   auto* c = static_cast<SqlConnection*>(owned.user_data());
   c->shut_down_ = true;
@@ -351,21 +349,24 @@ void SqlConnection::on_shutdown(OwnedResource& owned) {
       --c->jobs_;
     }
   }
-  if (c->running_ != nullptr && uv_cancel(reinterpret_cast<uv_req_t*>(&c->running_->work)) != 0) {
-    c->stop_.requested.store(true, std::memory_order_relaxed);
-    if (c->db_ != nullptr) sqlite3_interrupt(c->db_);
-    {
-      std::unique_lock<std::mutex> lock(c->worker_mutex_);
-      c->worker_idle_.wait(lock, [c] { return !c->worker_busy_; });
+  if (c->running_ != nullptr) {
+    SqlJob& job = *c->running_;
+    if (c->thread_.retract()) {
+      job.rc = SQLITE_INTERRUPT;  // it never ran
+      job.error = "interrupted";
+    } else {
+      c->stop_.requested.store(true, std::memory_order_relaxed);
+      if (c->db_ != nullptr) sqlite3_interrupt(c->db_);
+      c->thread_.wait();
     }
-    if (c->running_->kind == SqlJobKind::close) c->db_ = nullptr;  // the worker closed it
+    c->finish(job);  // joins the thread
   }
+  c->close_handles();  // joins the thread, if no job was out
   c->cache_.clear();  // no statement runs any more
   if (c->db_ != nullptr && c->owns_db_) sqlite3_close_v2(c->db_);
   else if (c->db_ != nullptr) sqlite3_progress_handler(c->db_, 0, nullptr, nullptr);  // the host's handle
   c->db_ = nullptr;
   c->closing_ = true;
-  c->close_timer();
 }
 
 }  // namespace lua_batteries::data

@@ -1,17 +1,18 @@
 // lua-batteries: a SQLite connection driven from the loop thread.
 //
-// Statements run on libuv's threadpool, one at a time per connection, in
-// the order they were submitted (a FIFO), except that while a transaction
+// Statements run on the connection's own thread (sql_thread.hpp), one at
+// a time, in the order they were submitted (a FIFO), except that while a transaction
 // of db:transaction is open only its own task's statements are let
 // through. Each statement has a timeout (interrupted when it passes) and
 // can be interrupted for a cancellation; the connection stays usable.
 //
 // Lifetime: created by std.sql.open / the host API, held by Lua objects
 // (hold/release). When the last holder lets go and the queue is empty the
-// handle is closed on the threadpool and the object frees itself after
-// its timer's close callback. The runtime owns it meanwhile
-// (lua_batteries::own): if the runtime shuts down first, the running
-// statement is interrupted and waited for, the handle closed at once.
+// handle is closed on the connection's thread, the thread is joined, and
+// the object frees itself after its handles' close callbacks. The runtime
+// owns it meanwhile (lua_batteries::own): if the runtime shuts down
+// first, the running statement is interrupted and waited for, the thread
+// joined and the handle closed at once.
 //
 // Threading: the loop thread, except where a member says otherwise.
 #pragma once
@@ -19,15 +20,13 @@
 #include <sqlite3.h>
 #include <uv.h>
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <string>
 
 #include "data/sql_job.hpp"
 #include "data/sql_statement_cache.hpp"
+#include "data/sql_thread.hpp"
 #include "data/try_new.hpp"
 #include "lua_batteries/resource.hpp"
 
@@ -94,15 +93,16 @@ class SqlConnection {
   SqlJob* next_job();
   void pump();
   void start(SqlJob& job);
-  void finish(SqlJob& job, int status);
+  void finish(SqlJob& job);
   void update_gate();
   void maybe_close();
-  void close_timer();
+  void close_handles();
   void maybe_free();
   void drop_spare();
 
-  static void work_cb(uv_work_t* work);
-  static void after_work_cb(uv_work_t* work, int status);
+  static void run_job(void* self, SqlJob& job);
+  static void job_done(void* self, SqlJob& job);
+  static void thread_closed(void* self);
   static void timer_cb(uv_timer_t* timer);
   static void timer_closed_cb(uv_handle_t* handle);
   static int progress_cb(void* self);
@@ -118,8 +118,9 @@ class SqlConnection {
   int holders_ = 0;
   int jobs_ = 0;              // alive, in any state
   bool closing_ = false;      // the close job is queued or done
-  bool timer_closing_ = false;
+  bool handles_closing_ = false;
   bool timer_closed_ = false;
+  bool thread_closed_ = false;  // its handles
   bool shut_down_ = false;
   std::uint64_t transaction_counter_ = 0;
   std::uint64_t open_transaction_ = 0;
@@ -133,9 +134,7 @@ class SqlConnection {
   // Shared with the worker thread.
   SqlStatementCache cache_;  // used by whoever runs the statements
   SqlStop stop_;  // the running statement must stop
-  std::mutex worker_mutex_;
-  std::condition_variable worker_idle_;
-  bool worker_busy_ = false;  // guarded by worker_mutex_
+  SqlThread thread_;
 };
 
 }  // namespace lua_batteries::data

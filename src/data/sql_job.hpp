@@ -1,12 +1,11 @@
 // lua-batteries: one unit of work on a SQLite connection (sql_connection.hpp):
 // what the loop thread asks for, and what the worker thread answers.
-// The worker writes only the result fields, and only between
-// uv_queue_work and the after-work callback; the loop thread reads them
-// after that.
+// The worker writes only the result fields, and only between the job's
+// hand-off to the connection's thread and its return (sql_thread.hpp);
+// the loop thread reads them after that.
 #pragma once
 
 #include <sqlite3.h>
-#include <uv.h>
 
 #include <atomic>
 #include <cstdint>
@@ -51,9 +50,8 @@ struct SqlJob {
   /// Told, on the loop thread, when the job is finished (not if detached).
   using DoneFn = void (*)(SqlJob&);
 
-  SqlJob(SqlConnection* c, SqlJobKind k) : conn(c), kind(k) { work.data = this; }
+  SqlJob(SqlConnection* c, SqlJobKind k) : conn(c), kind(k) {}
 
-  uv_work_t work{};
   SqlConnection* conn;
   SqlJobKind kind;
   std::string sql;  ///< the statement; the path for `open`

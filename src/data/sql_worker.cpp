@@ -1,6 +1,6 @@
 // What a SQLite job does on the worker thread (sql_job.hpp): no Lua, no
 // libuv; every failure is recorded in the job. C++ allocation failures
-// are caught here: nothing may throw out of a libuv work callback.
+// are caught here: nothing may throw out of the connection's thread.
 #include <cstdint>
 #include <cstring>
 #include <memory>

@@ -1,11 +1,12 @@
 // Teardown of the data modules (spec std-io.md 6b): a host closes the Lua
 // state, or shuts the runtime down first, while tasks wait for SQLite
-// statements running on the threadpool, statements queued behind them,
-// an open transaction, and HTTP transfers connected to a server that never
-// answers. Nothing leaks (LeakSanitizer in the ASan build) and, once the
-// threadpool has handed back the interrupted statements, uv_loop_close
-// succeeds (the fixture's TearDown checks it and the cancel tokens).
+// statements running on their connections' threads, statements queued
+// behind them, an open transaction, and HTTP transfers connected to a
+// server that never answers. Nothing leaks (LeakSanitizer in the ASan
+// build), the connections' threads are joined, and uv_loop_close succeeds
+// (the fixture's TearDown checks it and the cancel tokens).
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,6 +20,31 @@
 
 namespace host_test {
 namespace {
+
+/// The threads of this process now.
+int thread_count() {
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return -1;
+  int count = 0;
+  while (dirent* entry = readdir(dir))
+    if (entry->d_name[0] != '.') ++count;
+  closedir(dir);
+  return count;
+}
+
+int l_threads(lua_State* L) {
+  lua_pushinteger(L, thread_count());
+  return 1;
+}
+
+/// Starts libuv's threadpool (its threads stay for the process's
+/// lifetime), so that thread counts taken after it see only the
+/// connections' threads come and go.
+void start_libuv_threadpool(uv_loop_t* loop) {
+  uv_work_t work;
+  uv_queue_work(loop, &work, [](uv_work_t*) {}, [](uv_work_t*, int) {});
+  uv_run(loop, UV_RUN_DEFAULT);
+}
 
 const char* const kStart = R"lua(
   local t, started = std.task, started
@@ -71,7 +97,7 @@ class DataTeardownTest : public HostTest {
   }
 
   /// Installs everything and starts the tasks; returns once all of them
-  /// are waiting and the statements have had time to reach the threadpool.
+  /// are waiting and the statements have had time to reach their threads.
   void start_everything() {
     install();
     lb::use_sql_database(L_, (dir_ + "/main.db").c_str());
@@ -92,8 +118,8 @@ class DataTeardownTest : public HostTest {
     EXPECT_GE(lb::owned_resource_count(L_), 3u);  // two connections and the HTTP client
   }
 
-  /// lua_close, then the loop turns that hand back the threadpool
-  /// requests the shutdown interrupted (they have returned already).
+  /// lua_close, then the loop turns that hand back any libuv request the
+  /// shutdown interrupted (they have returned already).
   void close_state_and_drain() {
     lua_close(L_);
     L_ = nullptr;
@@ -125,14 +151,51 @@ TEST_F(DataTeardownTest, a_transaction_cut_by_lua_close_left_no_rows) {
   L_ = luaL_newstate();
   luaL_openlibs(L_);
   install();
-  // (run_string, not run(): db:close() closes the handle on the threadpool,
-  // which may still be at it when the run ends.)
+  // (run_string, not run(): db:close() closes the handle on the
+  // connection's thread, which may still be at it when the run ends.)
   const lb::RunResult r = lb::run_string(L_, "local db = std.sql.open('" + dir_ + "/other.db')\n"
                               "rows = db:query('SELECT count(*) AS n FROM t')[1].n\n"
                               "db:close()", "=test");
   ASSERT_EQ(r.status, lb::RunResult::Status::ok) << r.message;
   EXPECT_EQ(global_integer("rows"), 0);
   close_state_and_drain();
+}
+
+TEST_F(DataTeardownTest, a_connection_has_a_thread_from_its_first_statement_until_it_is_closed) {
+  install();
+  add_function("threads", l_threads);
+  start_libuv_threadpool(&loop_);
+  const int before = thread_count();
+  const lb::RunResult r = lb::run_string(L_, "local db = std.sql.open('" + dir_ + "/other.db')\n"
+                              "db:exec('SELECT 1')\n"
+                              "open_threads = threads()\n"
+                              "db:close()", "=test");
+  ASSERT_EQ(r.status, lb::RunResult::Status::ok) << r.message;
+  EXPECT_EQ(global_integer("open_threads"), before + 1);
+  // The handle closes on the connection's thread after the run; the loop
+  // hears of it, then joins the thread.
+  for (int i = 0; i < 5000 && thread_count() != before; ++i) {
+    uv_run(&loop_, UV_RUN_NOWAIT);
+    usleep(1000);
+  }
+  EXPECT_EQ(thread_count(), before);
+}
+
+TEST_F(DataTeardownTest, lua_close_joins_the_thread_of_every_connection) {
+  install();
+  add_function("threads", l_threads);
+  lb::use_sql_database(L_, (dir_ + "/main.db").c_str());
+  start_libuv_threadpool(&loop_);
+  const int before = thread_count();
+  const lb::RunResult r = lb::run_string(L_, "std.sql.exec('SELECT 1')\n"
+                              "kept = std.sql.open('" + dir_ + "/other.db')\n"
+                              "kept:exec('SELECT 1')\n"
+                              "open_threads = threads()", "=test");
+  ASSERT_EQ(r.status, lb::RunResult::Status::ok) << r.message;
+  EXPECT_EQ(global_integer("open_threads"), before + 2);
+  lua_close(L_);
+  L_ = nullptr;
+  EXPECT_EQ(thread_count(), before) << "lua_close returned before the connections' threads ended";
 }
 
 }  // namespace

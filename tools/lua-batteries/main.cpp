@@ -556,8 +556,8 @@ class Session {
     if (async_open_) uv_close(reinterpret_cast<uv_handle_t*>(&interrupts_.async), nullptr);
     if (loop_open_) {
       uv_run(&loop_, UV_RUN_NOWAIT);
-      // A statement of std.sql interrupted by the shutdown has returned,
-      // but libuv hands its threadpool request back on a loop turn.
+      // A std.fs request interrupted by the shutdown has returned, but
+      // libuv hands its threadpool request back on a loop turn.
       while (loop_.active_reqs.count > 0) uv_run(&loop_, UV_RUN_ONCE);
       if (uv_loop_close(&loop_) != 0) print_message("warning: libuv handles still open at exit");
     }

@@ -38,8 +38,8 @@ int state_gc(lua_State* L) {
   if (state->sigint_open) uv_close(reinterpret_cast<uv_handle_t*>(&state->sigint), nullptr);
   if (state->loop_open) {
     uv_run(&state->loop, UV_RUN_NOWAIT);
-    // A statement of std.sql or a std.fs request cut by lua_close has
-    // returned, but libuv hands its threadpool request back on a loop turn.
+    // A std.fs request cut by lua_close has returned, but libuv hands its
+    // threadpool request back on a loop turn.
     while (state->loop.active_reqs.count > 0) uv_run(&state->loop, UV_RUN_ONCE);
     if (uv_loop_close(&state->loop) != 0) warn("libuv handles still open when the Lua state closed");
   }

@@ -5,11 +5,22 @@
  *   bench_sql_floor sync N   every statement on the calling thread
  *   bench_sql_floor hop N    every statement on libuv's threadpool, one at
  *                            a time (uv_queue_work, then the loop hears of
- *                            it): the bare cost of the hop std.sql makes
+ *                            it): the cost of a hop with two thread wake-ups
+ *   bench_sql_floor handoff N
+ *                            every statement on a second thread that spins
+ *                            for it, the main thread spinning for its end
+ *                            (both yielding the processor at each turn):
+ *                            the least a hand-off to another thread costs,
+ *                            std.sql's connection thread when statements
+ *                            come back to back
  *
- * hop - sync is what a threadpool hop costs per statement; std.sql's time
- * minus hop is the rest of the runtime's (Lua, binding, queueing). */
+ * hop - sync is what a threadpool hop costs per statement, handoff - sync
+ * what a hand-off between two awake threads costs; std.sql's time minus
+ * handoff is the rest of the runtime's (Lua, binding, queueing). */
+#include <pthread.h>
+#include <sched.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,9 +92,38 @@ static void after_cb(uv_work_t* w, int status) {
   if (advance()) uv_queue_work(uv_default_loop(), &work, work_cb, after_cb);
 }
 
+/* handoff: `posted` counts the statements handed to the worker, `done`
+ * those it finished; each side waits for the other's counter. */
+static atomic_long posted;
+static atomic_long done;
+
+static void* handoff_worker(void* arg) {
+  (void)arg;
+  for (long ran = 0;;) {
+    long want;
+    while ((want = atomic_load(&posted)) == ran) sched_yield();
+    if (want < 0) return NULL;
+    run_one();
+    atomic_store(&done, ++ran);
+  }
+}
+
+static void run_handed_off(void) {
+  pthread_t worker;
+  if (pthread_create(&worker, NULL, handoff_worker, NULL) != 0) exit(1);
+  long count = 0;
+  do {
+    atomic_store(&posted, ++count);
+    while (atomic_load(&done) != count) sched_yield();
+  } while (advance());
+  atomic_store(&posted, -1);
+  pthread_join(worker, NULL);
+}
+
 int main(int argc, char** argv) {
-  if (argc != 3 || (strcmp(argv[1], "sync") != 0 && strcmp(argv[1], "hop") != 0)) {
-    fprintf(stderr, "usage: bench_sql_floor sync|hop N\n");
+  if (argc != 3 || (strcmp(argv[1], "sync") != 0 && strcmp(argv[1], "hop") != 0 &&
+                    strcmp(argv[1], "handoff") != 0)) {
+    fprintf(stderr, "usage: bench_sql_floor sync|hop|handoff N\n");
     return 2;
   }
   n = atol(argv[2]);
@@ -101,6 +141,8 @@ int main(int argc, char** argv) {
   i = 1;
   if (strcmp(argv[1], "sync") == 0) {
     do run_one(); while (advance());
+  } else if (strcmp(argv[1], "handoff") == 0) {
+    run_handed_off();
   } else {
     uv_queue_work(uv_default_loop(), &work, work_cb, after_cb);
     uv_run(uv_default_loop(), UV_RUN_DEFAULT);
