@@ -1,8 +1,8 @@
 -- What the W13 scripts (w13_sql_mix.lua, w13_sql_mix_batched.lua) share:
 -- a new SQLite file with one table, the timed insert phase each does its
 -- own way, then N point queries by primary key, one statement (one
--- hand-off to the connection's thread) each, and the RESULT line. Loaded with dofile from the
--- script's directory:
+-- hand-off to the connection's thread) each, and the RESULT line. Loaded
+-- with dofile from the script's directory:
 --   dofile((arg[0]:match("^(.*/)") or "") .. "w13_common.lua")(script_name, insert)
 -- insert(db, n) must add the rows (i, "value " .. i) for i = 1..n.
 local sql, time = std.sql, std.time
