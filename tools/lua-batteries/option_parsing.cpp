@@ -1,9 +1,13 @@
 #include "option_parsing.hpp"
 
+#include <utility>
+
 namespace lua_batteries::runner {
 
 UsageError missing_value(std::string_view option) {
-  return UsageError{"'" + std::string(option) + "' needs argument", true};
+  std::string message = "'";
+  message.append(option).append("' needs argument");
+  return UsageError{std::move(message), true};
 }
 
 bool match_valued_option(int argc, char** argv, int& i, std::string_view name, const char*& value) {
