@@ -51,58 +51,45 @@ void ThreadGuards::expose(lua_State* L, Fiber& f) {
 
 void ThreadGuards::record(lua_State* L, lua_State* co, int co_index) {
   co_index = lua_absindex(L, co_index);
-  luaL_checkstack(L, 3, nullptr);
+  make_room(L, reserved_ + 1);  // what live tasks may need stays free
+  luaL_checkstack(L, 2, nullptr);
   lua_rawgeti(L, LUA_REGISTRYINDEX, table_);
-  if (slot_of_.size() >= purge_at_) purge(L);
-  if (free_slots_.empty() && used_ == table_size_) grow_table(L);
-  if (!allocation_succeeded([&] { slot_of_.reserve(slot_of_.size() + 1); })) raise_out_of_memory(L);
   lua_pushvalue(L, co_index);
   record_in_room(L, co);
   lua_pop(L, 1);
 }
 
 void ThreadGuards::make_room_for_tasks(lua_State* L, std::size_t n) {
+  // Each live task may record its thread once, when it finishes.
   if (!allocation_succeeded([&] { running_.reserve(n); })) raise_out_of_memory(L);
-}
-
-namespace {
-// [-0, +0, m] Under lua_pcall: ThreadGuards::grow_table, for the scheduler.
-int grow_guard_table(lua_State* L) {
-  static_cast<ThreadGuards*>(lua_touserdata(L, 1))->grow_table_on(L);
-  return 0;
-}
-}  // namespace
-
-void ThreadGuards::grow_table_on(lua_State* L) {
-  lua_rawgeti(L, LUA_REGISTRYINDEX, table_);
-  grow_table(L);
-  lua_pop(L, 1);
+  make_room(L, n);
+  reserved_ = n;
 }
 
 void ThreadGuards::task_finished(lua_State* S, lua_State* co, bool kept) {
-  if (!kept) {
-    running_.erase(co);
-    return;
-  }
-  // Recorded for life: room in the table (under a protected call, rarely:
-  // it doubles) and in the map first. Without memory for it the thread
-  // stays in the set: guarded, though its entry may outlive it.
-  if (!lua_checkstack(S, 3)) return;
-  if (free_slots_.empty() && used_ == table_size_) {
-    lua_pushcfunction(S, grow_guard_table);
-    lua_pushlightuserdata(S, this);
-    if (lua_pcall(S, 1, 0, 0) != LUA_OK) {
-      lua_pop(S, 1);
-      return;
-    }
-  }
-  if (!allocation_succeeded([&] { slot_of_.reserve(slot_of_.size() + 1); })) return;
+  // With no stack to borrow (never seen), a kept thread stays in the set:
+  // guarded, though its entry may outlive it.
+  if (kept && !lua_checkstack(S, 2)) return;
+  running_.erase(co);
+  if (!kept) return;
   lua_rawgeti(S, LUA_REGISTRYINDEX, table_);
   lua_pushthread(co);
   lua_xmove(co, S, 1);
   record_in_room(S, co);
   lua_pop(S, 1);
-  running_.erase(co);
+}
+
+void ThreadGuards::make_room(lua_State* L, std::size_t n) {
+  const bool purge_due = slot_of_.size() >= purge_at_;
+  const std::size_t free_slots = free_slots_.size() + static_cast<std::size_t>(table_size_ - used_);
+  if (purge_due || free_slots < n) {  // rare: the table is needed
+    luaL_checkstack(L, 3, nullptr);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, table_);
+    if (purge_due) purge(L);
+    while (free_slots_.size() + static_cast<std::size_t>(table_size_ - used_) < n) grow_table(L);
+    lua_pop(L, 1);
+  }
+  if (!allocation_succeeded([&] { slot_of_.reserve(slot_of_.size() + n); })) raise_out_of_memory(L);
 }
 
 void ThreadGuards::record_in_room(lua_State* L, lua_State* co) {
@@ -127,7 +114,7 @@ void ThreadGuards::record_in_room(lua_State* L, lua_State* co) {
     free_slots_.pop_back();
   }
   lua_rawseti(L, -2, slot);  // within the array part: no allocation
-  if (!known) slot_of_.insert_or_assign(co, slot);  // cannot throw: the caller reserved
+  if (!known) slot_of_.insert_or_assign(co, slot);  // cannot throw: make_room reserved
 }
 
 void ThreadGuards::grow_table(lua_State* L) {

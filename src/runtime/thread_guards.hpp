@@ -23,10 +23,9 @@
 // a new thread's by now), and no task needs a finalizer to take its entry
 // out. (Lua also clears it before the finalizer of an object that alone
 // keeps the thread alive runs; the runtime is done with such a thread: its
-// task finished, and nothing pins its handle.) A finished task's thread is
-// recorded in the scheduler, which may not raise: the table grows under a
-// protected call there (rarely: it doubles), and without memory for it
-// the thread stays in the running set.
+// task finished, and nothing pins its handle.) Each spawn makes room
+// (reserve_for_task), so that recording a finished task's thread
+// allocates nothing: it happens in the scheduler, which may not raise.
 // Recording every thread as it is made, in a weak-keyed table, would cost
 // a fan-out of fresh tasks a tenth of its time.
 #pragma once
@@ -57,9 +56,16 @@ class ThreadGuards {
   void own(lua_State* L);
 
   /// [-0, +0, m] Makes room for one more live task, given how many are
-  /// live, so that task_started never fails. Called by every spawn.
+  /// live, so that task_started and task_finished never fail. Called by
+  /// every spawn.
   void reserve_for_task(lua_State* L, std::size_t live_tasks) {  // inline: every spawn
-    if (!running_.has_room_for(live_tasks + 1)) make_room_for_tasks(L, live_tasks + 1);
+    const std::size_t n = live_tasks + 1;
+    if (running_.has_room_for(n) && slot_of_.has_room_for(slot_of_.size() + n) && slot_of_.size() < purge_at_ &&
+        free_slots_.size() + static_cast<std::size_t>(table_size_ - used_) >= n) {
+      reserved_ = n;
+      return;
+    }
+    make_room_for_tasks(L, n);
   }
   /// A task got `co` to run on (after reserve_for_task; never throws).
   void task_started(lua_State* co) { running_.insert(co); }
@@ -67,8 +73,6 @@ class ThreadGuards {
   /// its outcome (it was not recycled): it is recorded for life. S is a
   /// thread with stack space to borrow. Never raises.
   void task_finished(lua_State* S, lua_State* co, bool kept);
-  /// [-0, +0, m] Doubles the table (for task_finished, under lua_pcall).
-  void grow_table_on(lua_State* L);
   /// Makes room so that the next park() cannot fail. May throw std::bad_alloc.
   void reserve_park() { parked_.reserve_one(); }
   /// Marks `co` parked; after reserve_park() it never throws.
@@ -93,10 +97,13 @@ class ThreadGuards {
  private:
   /// [-0, +0, m] Records `co`, at `co_index` of L, as guarded for life.
   void record(lua_State* L, lua_State* co, int co_index);
-  /// [-0, +0, m] reserve_for_task when the set must grow.
+  /// [-0, +0, m] reserve_for_task when something must grow (or be purged).
   void make_room_for_tasks(lua_State* L, std::size_t n);
-  /// Records `co`, on top of L above the table, in a free slot of the
-  /// table, with room in the map reserved. Never raises.
+  /// [-0, +0, m] Makes room for `n` records that allocate nothing, purging
+  /// first if it is time to.
+  void make_room(lua_State* L, std::size_t n);
+  /// Records `co`, on top of L above the table, in a slot make_room made.
+  /// Never raises.
   void record_in_room(lua_State* L, lua_State* co);
   /// Whether `slot` of the table (on top of L) holds `co`. Never raises.
   static bool holds(lua_State* L, int slot, const void* co);
@@ -117,6 +124,7 @@ class ThreadGuards {
   int table_ = LUA_NOREF;  // registry reference, for the state's lifetime
   int table_size_ = 0;
   int used_ = 0;
+  std::size_t reserved_ = 0;  // records make_room last made room for
   static constexpr std::size_t kFirstPurge = 1024;
   std::size_t purge_at_ = kFirstPurge;  // purge when this many are recorded
   // Threads being reset, innermost first: nodes on reset_thread's stack,
