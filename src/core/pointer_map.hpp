@@ -27,9 +27,8 @@ class PointerMap {
   /// cannot throw. May throw std::bad_alloc.
   void reserve(std::size_t count) {
     // At most half full, as PointerSet (short probe runs).
-    while (!has_room_for(count)) grow();
+    while (count * 2 > entries_.size()) grow();
   }
-  bool has_room_for(std::size_t count) const { return count * 2 <= entries_.size(); }
   /// What `key` maps to, or null.
   const int* find(const void* key) const {
     if (entries_.empty()) return nullptr;

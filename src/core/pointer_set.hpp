@@ -32,9 +32,8 @@ class PointerSet {
   /// Makes room for `count` elements in all, so that inserts up to there
   /// cannot throw. May throw std::bad_alloc.
   void reserve(std::size_t count) {
-    while (!has_room_for(count)) grow();
+    while (count * 2 > slots_.size()) grow();
   }
-  bool has_room_for(std::size_t count) const { return count * 2 <= slots_.size(); }
   bool contains(const void* p) const {
     if (slots_.empty()) return false;
     for (std::size_t i = slot_of(p); slots_[i]; i = (i + 1) & mask())

@@ -59,11 +59,11 @@ void ThreadGuards::record(lua_State* L, lua_State* co, int co_index) {
   lua_pop(L, 1);
 }
 
-void ThreadGuards::make_room_for_tasks(lua_State* L, std::size_t n) {
+void ThreadGuards::reserve_for_task(lua_State* L, std::size_t live_tasks) {
   // Each live task may record its thread once, when it finishes.
-  if (!allocation_succeeded([&] { running_.reserve(n); })) raise_out_of_memory(L);
-  make_room(L, n);
-  reserved_ = n;
+  if (!allocation_succeeded([&] { running_.reserve(live_tasks + 1); })) raise_out_of_memory(L);
+  make_room(L, live_tasks + 1);
+  reserved_ = live_tasks + 1;
 }
 
 void ThreadGuards::task_finished(lua_State* S, lua_State* co, bool kept) {

@@ -58,15 +58,7 @@ class ThreadGuards {
   /// [-0, +0, m] Makes room for one more live task, given how many are
   /// live, so that task_started and task_finished never fail. Called by
   /// every spawn.
-  void reserve_for_task(lua_State* L, std::size_t live_tasks) {  // inline: every spawn
-    const std::size_t n = live_tasks + 1;
-    if (running_.has_room_for(n) && slot_of_.has_room_for(slot_of_.size() + n) && slot_of_.size() < purge_at_ &&
-        free_slots_.size() + static_cast<std::size_t>(table_size_ - used_) >= n) {
-      reserved_ = n;
-      return;
-    }
-    make_room_for_tasks(L, n);
-  }
+  void reserve_for_task(lua_State* L, std::size_t live_tasks);
   /// A task got `co` to run on (after reserve_for_task; never throws).
   void task_started(lua_State* co) { running_.insert(co); }
   /// A task that ran on `co` finished; `kept` says that the thread keeps
@@ -97,8 +89,6 @@ class ThreadGuards {
  private:
   /// [-0, +0, m] Records `co`, at `co_index` of L, as guarded for life.
   void record(lua_State* L, lua_State* co, int co_index);
-  /// [-0, +0, m] reserve_for_task when something must grow (or be purged).
-  void make_room_for_tasks(lua_State* L, std::size_t n);
   /// [-0, +0, m] Makes room for `n` records that allocate nothing, purging
   /// first if it is time to.
   void make_room(lua_State* L, std::size_t n);
