@@ -29,11 +29,6 @@ class PointerSet {
   void reserve_one() {
     if ((size_ + 1) * 2 > slots_.size()) grow();
   }
-  /// Makes room for `count` elements in all, so that inserts up to there
-  /// cannot throw. May throw std::bad_alloc.
-  void reserve(std::size_t count) {
-    while (count * 2 > slots_.size()) grow();
-  }
   bool contains(const void* p) const {
     if (slots_.empty()) return false;
     for (std::size_t i = slot_of(p); slots_[i]; i = (i + 1) & mask())

@@ -39,7 +39,7 @@ bool is_finished_fiber_thread(lua_State* co) {
 int resume_step(lua_State* L, Runtime& rt, lua_State* co, int co_index, int narg, bool continuing) {
   Fiber* f = rt.running();
   if (!continuing) {
-    if (rt.guards().is_guarded(L, co)) {
+    if (rt.guards().is_guarded(L, co, co_index)) {
       lua_pop(L, narg);
       if (is_finished_fiber_thread(co))
         lua_pushliteral(L, "cannot resume dead coroutine");
@@ -224,14 +224,14 @@ const char* status_of(lua_State* L, lua_State* co, bool guarded) {
 int coroutine_status(lua_State* L) {
   Runtime& rt = runtime_of(L);
   lua_State* co = check_coroutine(L);
-  lua_pushstring(L, status_of(L, co, rt.guards().is_guarded(L, co)));
+  lua_pushstring(L, status_of(L, co, rt.guards().is_guarded(L, co, 1)));
   return 1;
 }
 
 int coroutine_close(lua_State* L) {
   Runtime& rt = runtime_of(L);
   lua_State* co = check_coroutine(L);
-  const bool guarded = rt.guards().is_guarded(L, co);
+  const bool guarded = rt.guards().is_guarded(L, co, 1);
   const std::string_view status = status_of(L, co, guarded);
   if (status != "dead" && status != "suspended") return luaL_error(L, "cannot close a %s coroutine", status.data());
   if (guarded) {  // a finished fiber: its outcome is the runtime's

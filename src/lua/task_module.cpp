@@ -398,7 +398,6 @@ int spawn_into(lua_State* L, Runtime& rt, Scope& scope, int fn_index, int opts_i
   // value 1 holds the function. A spawner with a debug hook hands it on,
   // as lua_newthread would: its tasks get their thread now.
   lua_State* thread = nullptr;
-  rt.make_room_for_guards(L);
   if (lua_gethook(L)) {
     thread = rt.push_fiber_thread(L);
     lua_pushvalue(L, fn_index);

@@ -145,14 +145,7 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
     if (outcome == Outcome::failed) text = describe_error(t);
     o->task_finished(t.event(), outcome, text);
   }
-  if (lua_State* co = t.thread) {
-    if (outcome == Outcome::returned && t.nresults == 0) recycle_thread(t);
-    // A thread that keeps an outcome stays guarded. One back in a pool
-    // needs no guard until it runs again, nor one with nothing left on it
-    // (no room in the pools): Lua itself refuses to resume it.
-    const bool holds_outcome = t.thread && (lua_status(co) != LUA_OK || lua_gettop(co) != 0);
-    guards_.task_finished(service_, co, holds_outcome);
-  }
+  if (outcome == Outcome::returned && t.nresults == 0) recycle_thread(t);
   const bool kept = outcome == Outcome::failed && keep_first_failure(s, t);
   if (Fiber* joiner = t.joiner) {
     resume_later(*joiner);

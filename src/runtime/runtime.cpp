@@ -368,9 +368,11 @@ void Runtime::resume(Fiber& f) {
 // --- fiber threads ----------------------------------------------------------
 
 namespace {
-// [-0, +1, m] A new thread.
+// [-1, +1, m] A new thread, guarded; the guards come as light userdata.
 int push_new_thread(lua_State* L) {
+  auto* guards = static_cast<ThreadGuards*>(lua_touserdata(L, 1));
   lua_newthread(L);
+  guards->own(L);
   return 1;
 }
 }  // namespace
@@ -388,7 +390,8 @@ bool Runtime::start_thread(Task& t) {
     lua_sethook(co, nullptr, 0, 0);  // the spawner had none (spawn_into)
   } else {
     lua_pushcfunction(S, push_new_thread);
-    if (lua_pcall(S, 0, 1, 0) != LUA_OK) {
+    lua_pushlightuserdata(S, &guards_);
+    if (lua_pcall(S, 1, 1, 0) != LUA_OK) {
       lua_pop(S, 4);  // the error, the function, the handle, the pin table
       return false;
     }
@@ -399,7 +402,6 @@ bool Runtime::start_thread(Task& t) {
   lua_setiuservalue(S, -3, 1);  // the handle keeps the thread from now on
   lua_pop(S, 3);
   t.thread = co;
-  guards_.task_started(co);  // room made by the spawn
   return true;
 }
 

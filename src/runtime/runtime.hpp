@@ -258,19 +258,16 @@ class Runtime {
   void mark_joined(Task& t);
   /// Drops the runtime's pin on a finished task's handle.
   void unpin(Task& t);
-  /// [-0, +1, m] A thread for a new fiber that gets it now (a scope body,
-  /// a task spawned under a debug hook): a pooled one or a new one,
-  /// guarded for life (ThreadGuards::own) either way.
+  /// [-0, +1, m] A thread for a new fiber: a pooled one or a new one,
+  /// guarded (ThreadGuards::own) either way.
   lua_State* push_fiber_thread(lua_State* L) {
     bool made = false;
     lua_State* co = threads_.push_fiber_thread(L, live_tasks_, made);
-    guards_.own(L);
+    if (made) guards_.own(L);
     return co;
   }
   /// [-0, +0, m] Makes room in the thread pools for one more live task.
   void make_room_for_threads(lua_State* L) { threads_.make_room(L, live_tasks_); }
-  /// [-0, +0, m] Makes room for one more live task to guard its thread.
-  void make_room_for_guards(lua_State* L) { guards_.reserve_for_task(L, live_tasks_); }
   /// Keeps f's finished, empty thread for reuse if the script never saw it
   /// and there is room. On success f.thread becomes null. Never raises.
   bool recycle_thread(Fiber& f);

@@ -139,12 +139,4 @@ TEST(PointerSetTest, GrowthInTheMiddleOfRandomOperationsKeepsEveryKey) {
   }
 }
 
-TEST(PointerSetTest, ReserveMakesRoomForInsertsWithoutGrowing) {
-  PointerSet set;
-  set.reserve(1000);
-  for (std::uintptr_t i = 0; i < 1000; ++i) set.insert(key(i));
-  EXPECT_EQ(set.size(), 1000u);
-  for (std::uintptr_t i = 0; i < 1000; ++i) ASSERT_TRUE(set.contains(key(i))) << i;
-}
-
 }  // namespace
