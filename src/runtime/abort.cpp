@@ -98,39 +98,28 @@ void Runtime::close_threads(Fiber& f) {
   // A __close handler that had started finishes first. Then Lua's reset
   // of a thread runs its own pending __close handlers but not those of the
   // coroutines it is suspended inside: reset those first, innermost first.
-  // While they run, the fiber counts as running (so current() and spawn
-  // see it) but cannot suspend. They are bounded as busy code is: the
-  // preemption hook runs on the thread being reset, and the next stop of
-  // the whole run (a second Ctrl-C, the shutdown's grace expiry) cuts
-  // them (cleanup_cut; watchdog.cpp). Another abort that reaches f
-  // meanwhile does not (AbortWalk::Cleanups).
-  Fiber* saved = running_;
-  running_ = &f;
-  const FiberState saved_state = f.state;
-  f.state = FiberState::running;
-  f.cleaning_up = true;
-  const Preemptor::Outer outer = preemptor_.enter_report(nullptr);
-  if (f.thread) {
-    watch_cleanup(f.thread);
-    finish_running_close_handler(f);
-  }
-  while (!f.nested.empty()) {
-    lua_State* co = f.nested.back().thread;
-    f.nested.pop_back();
-    guards_.unpark(co);
-    watch_cleanup(co);
-    reset_reporting_errors(f, co);
-  }
-  if (f.thread) {  // a task that never ran has none
-    watch_cleanup(f.thread);
-    reset_reporting_errors(f, f.thread);
-    lua_settop(f.thread, 0);
-  }
-  preemptor_.leave_report(outer);
-  f.cleaning_up = false;
-  f.cleanup_cut = false;
-  f.state = saved_state;
-  running_ = saved;
+  // They are bounded as busy code is: the preemption hook runs on the
+  // thread being reset, and the next stop of the whole run (a second
+  // Ctrl-C, the shutdown's grace expiry) cuts them. Another abort that
+  // reaches f meanwhile does not (AbortWalk::Cleanups).
+  run_as_cleanup(f, [&] {
+    if (f.thread) {
+      watch_cleanup(f.thread);
+      finish_running_close_handler(f);
+    }
+    while (!f.nested.empty()) {
+      lua_State* co = f.nested.back().thread;
+      f.nested.pop_back();
+      guards_.unpark(co);
+      watch_cleanup(co);
+      reset_reporting_errors(f, co);
+    }
+    if (f.thread) {  // a task that never ran has none
+      watch_cleanup(f.thread);
+      reset_reporting_errors(f, f.thread);
+      lua_settop(f.thread, 0);
+    }
+  });
 }
 
 void Runtime::watch_cleanup(lua_State* thread) {

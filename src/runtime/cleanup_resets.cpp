@@ -11,22 +11,12 @@
 namespace lua_batteries::detail {
 
 int Runtime::reset_failed_thread(Fiber& f) {
-  // As close_threads: while the handlers run, f counts as running (so
-  // current() and spawn see it) but cannot suspend.
-  Fiber* saved = running_;
-  running_ = &f;
-  const FiberState saved_state = f.state;
-  f.state = FiberState::running;
-  f.cleaning_up = true;
-  const Preemptor::Outer outer = preemptor_.enter_report(nullptr);
-  watch_cleanup(f.thread);
-  const int status = guards_.reset_thread(f.thread);
-  preemptor_.leave_report(outer);
-  put_back_script_hook(f.thread);
-  f.cleaning_up = false;
-  f.cleanup_cut = false;
-  f.state = saved_state;
-  running_ = saved;
+  int status = LUA_OK;
+  run_as_cleanup(f, [&] {
+    watch_cleanup(f.thread);
+    status = guards_.reset_thread(f.thread);
+    put_back_script_hook(f.thread);
+  });
   return status;
 }
 

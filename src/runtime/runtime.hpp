@@ -410,6 +410,25 @@ class Runtime {
   /// The preemption hook watches `thread`, whose __close handlers a hard
   /// abort runs now.
   void watch_cleanup(lua_State* thread);
+  /// Runs `resets` (resets of f's threads, which run their __close
+  /// handlers) as f's cleanup code: meanwhile f counts as running (so
+  /// current() and spawn see it) but cannot suspend (cleaning_up), and
+  /// only the next stop of the whole run cuts it (cleanup_cut; watchdog.cpp).
+  template <class Resets>
+  void run_as_cleanup(Fiber& f, Resets&& resets) {
+    Fiber* saved = running_;
+    running_ = &f;
+    const FiberState saved_state = f.state;
+    f.state = FiberState::running;
+    f.cleaning_up = true;
+    const Preemptor::Outer outer = preemptor_.enter_report(nullptr);
+    resets();
+    preemptor_.leave_report(outer);
+    f.cleaning_up = false;
+    f.cleanup_cut = false;
+    f.state = saved_state;
+    running_ = saved;
+  }
   /// Resets f.thread, which ended with an error, running the __close
   /// handlers Lua left pending as cleanup code (cleanup_resets.cpp).
   /// Returns Lua's status.
