@@ -6,13 +6,7 @@
 -- returned what that left behind.
 local task = std.task
 
-local function refused(thread, what)
-  local ok, err = coroutine.resume(thread, "injected")
-  assert(ok == false and err == "cannot resume non-suspended coroutine", what .. ": " .. tostring(err))
-  local cok, cerr = pcall(coroutine.close, thread)
-  assert(not cok and tostring(cerr):find("cannot close a normal coroutine", 1, true), what .. ": " .. tostring(cerr))
-  assert(coroutine.status(thread) == "normal", what .. ": " .. coroutine.status(thread))
-end
+local refused = dofile(arg[0]:match("(.*/)") .. "lib/thread_guard.lua")
 
 -- a task asleep in task.sleep
 local sleeper = task.spawn(function()

@@ -5,12 +5,7 @@
 -- back: resuming or closing it from the script is refused.
 local task = std.task
 
-local function refused(thread, what)
-  local ok, err = coroutine.resume(thread, "injected")
-  assert(ok == false and err == "cannot resume non-suspended coroutine", what .. ": " .. tostring(err))
-  local cok, cerr = pcall(coroutine.close, thread)
-  assert(not cok and tostring(cerr):find("cannot close a normal coroutine", 1, true), what .. ": " .. tostring(cerr))
-end
+local refused = dofile(arg[0]:match("(.*/)") .. "lib/thread_guard.lua")
 
 -- Collect the threads of finished tasks (each back in a pool).
 local pooled = {}

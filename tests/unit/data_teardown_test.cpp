@@ -6,7 +6,6 @@
 // build), the connections' threads are joined, and uv_loop_close succeeds
 // (the fixture's TearDown checks it and the cancel tokens).
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,20 +16,10 @@
 #include "host_fixture.hpp"
 #include "lua_batteries/resource.hpp"
 #include "lua_batteries/sql.hpp"
+#include "thread_count.hpp"
 
 namespace host_test {
 namespace {
-
-/// The threads of this process now.
-int thread_count() {
-  DIR* dir = opendir("/proc/self/task");
-  if (dir == nullptr) return -1;
-  int count = 0;
-  while (dirent* entry = readdir(dir))
-    if (entry->d_name[0] != '.') ++count;
-  closedir(dir);
-  return count;
-}
 
 int l_threads(lua_State* L) {
   lua_pushinteger(L, thread_count());

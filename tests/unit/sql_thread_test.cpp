@@ -23,23 +23,13 @@
 #include <vector>
 
 #include "data/sql_thread.hpp"
+#include "thread_count.hpp"
 
 namespace {
 
 using lua_batteries::data::SqlJob;
 using lua_batteries::data::SqlJobKind;
 using lua_batteries::data::SqlThread;
-
-/// The threads of this process now.
-int thread_count() {
-  DIR* dir = opendir("/proc/self/task");
-  if (dir == nullptr) return -1;
-  int count = 0;
-  while (dirent* entry = readdir(dir))
-    if (entry->d_name[0] != '.') ++count;
-  closedir(dir);
-  return count;
-}
 
 /// The ids of this process's threads now.
 std::set<std::string> thread_ids() {
