@@ -21,20 +21,10 @@ constexpr const char* kClosedMessage = "std.task.channel: send on a closed chann
 constexpr int kWaiterStack = 4;
 static_assert(2 + kWaiterStack <= LUA_MINSTACK, "send and recv rely on a C function's LUA_MINSTACK slots");
 
-// A send or a recv is a hand-off's whole cost but for the switch, and the
-// metatable comparison of check_object is a third of it: a full userdata
-// of a Channel's size whose first word is its address xor kChannelTag is
-// a Channel (Lua code cannot write a userdata's bytes, and no other type
-// stores such a word). Anything else goes through check_object, which
-// also gives the standard error.
-// lua_rawlen is a full userdata's size (also a string's length or a
-// table's border, but lua_touserdata gives those null; a light userdata's
-// is 0), so one call checks both the type and the size.
+// A send or a recv is a hand-off's whole cost but for the switch: a
+// Channel is a tagged object (bindings.hpp, test_tagged).
 Channel& check_channel(lua_State* L, int index) {
-  if (lua_rawlen(L, index) == sizeof(Channel)) {
-    auto* c = static_cast<Channel*>(lua_touserdata(L, index));
-    if (c && c->tag == (reinterpret_cast<std::uintptr_t>(c) ^ kChannelTag)) return *c;
-  }
+  if (Channel* c = test_tagged<Channel>(L, index, kChannelTag)) return *c;
   return *static_cast<Channel*>(check_object(L, index, kChannelMetatable));
 }
 
@@ -339,7 +329,7 @@ int l_channel(lua_State* L) {
   if (!lua_isnoneornil(L, 1) && (!read_count(L, 1, true, &capacity) || capacity < 0))
     raise_bad_value(L, 1, "std.task.channel: capacity must be a non-negative integer or math.huge");
   auto* c = static_cast<Channel*>(lua_newuserdatauv(L, sizeof(Channel), 1));
-  c->tag = reinterpret_cast<std::uintptr_t>(c) ^ kChannelTag;
+  c->tag = object_tag(c, kChannelTag);
   c->rt = &rt;
   c->capacity = capacity;
   c->unbounded = capacity == LUA_MAXINTEGER;

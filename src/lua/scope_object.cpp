@@ -8,9 +8,8 @@ namespace lua_batteries::detail {
 namespace {
 
 constexpr const char* kScopeMetatable = "std.task.Scope";
-// A scope object's Scope has its address xor this in its tag: with the
-// userdata's size, check_scope is one lua_rawlen and one lua_touserdata,
-// whichever of the two metatables the object has (as Channel's check).
+// A scope object is a tagged object (bindings.hpp, test_tagged): its
+// check holds whichever of the two metatables the object has.
 constexpr std::uintptr_t kScopeTag = 0x71d3a95e08c4b62fu;
 
 int scope_spawn(lua_State* L) {
@@ -73,14 +72,11 @@ int scope_tostring(lua_State* L) {
 }  // namespace
 
 Scope& check_scope(lua_State* L, int index) {
-  if (lua_rawlen(L, index) == sizeof(Scope)) {
-    auto* s = static_cast<Scope*>(lua_touserdata(L, index));
-    if (s && s->tag == (reinterpret_cast<std::uintptr_t>(s) ^ kScopeTag)) return *s;
-  }
+  if (Scope* s = test_tagged<Scope>(L, index, kScopeTag)) return *s;
   return *static_cast<Scope*>(check_object(L, index, kScopeMetatable));
 }
 
-void tag_scope(Scope& s) { s.tag = reinterpret_cast<std::uintptr_t>(&s) ^ kScopeTag; }
+void tag_scope(Scope& s) { s.tag = object_tag(&s, kScopeTag); }
 
 int init_scope_metatable(lua_State* L, Runtime& rt) {
   static const luaL_Reg methods[] = {

@@ -13,11 +13,7 @@ namespace {
 constexpr const char* kSemaphoreMetatable = "std.task.Semaphore";
 constexpr const char* kPermitMetatable = "std.task.Permit";
 
-// A Semaphore's and a Permit's first word is their address xor a tag of
-// their type: with the userdata's size, the methods' type check is one
-// lua_rawlen and one lua_touserdata instead of check_object's metatable
-// comparison (as Channel's: see check_channel). Lua code cannot write a
-// userdata's bytes, and no other type stores such a word.
+// Semaphores and Permits are tagged objects (bindings.hpp, test_tagged).
 constexpr std::uintptr_t kSemaphoreTag = 0x3e8b51d07a962cf4u;
 constexpr std::uintptr_t kPermitTag = 0x9a17f3c26be0584du;
 
@@ -36,20 +32,13 @@ struct Permit {
   bool held;
 };
 
-template <typename T>
-T* tagged(lua_State* L, int index, std::uintptr_t tag) {
-  if (lua_rawlen(L, index) != sizeof(T)) return nullptr;
-  auto* p = static_cast<T*>(lua_touserdata(L, index));
-  return p && p->tag == (reinterpret_cast<std::uintptr_t>(p) ^ tag) ? p : nullptr;
-}
-
 Semaphore& check_semaphore(lua_State* L, int index) {
-  if (Semaphore* s = tagged<Semaphore>(L, index, kSemaphoreTag)) return *s;
+  if (Semaphore* s = test_tagged<Semaphore>(L, index, kSemaphoreTag)) return *s;
   return *static_cast<Semaphore*>(check_object(L, index, kSemaphoreMetatable));
 }
 
 Permit& check_permit(lua_State* L, int index) {
-  if (Permit* p = tagged<Permit>(L, index, kPermitTag)) return *p;
+  if (Permit* p = test_tagged<Permit>(L, index, kPermitTag)) return *p;
   return *static_cast<Permit*>(check_object(L, index, kPermitMetatable));
 }
 
@@ -79,7 +68,7 @@ constexpr int kPermitMetatableUpvalue = 3;
 Permit& push_permit(lua_State* L, int index, Semaphore& s) {
   index = lua_absindex(L, index);
   auto* p = static_cast<Permit*>(lua_newuserdatauv(L, sizeof(Permit), 1));
-  p->tag = reinterpret_cast<std::uintptr_t>(p) ^ kPermitTag;
+  p->tag = object_tag(p, kPermitTag);
   p->sem = &s;
   p->held = false;
   lua_pushvalue(L, lua_upvalueindex(kPermitMetatableUpvalue));
@@ -177,7 +166,7 @@ int l_semaphore(lua_State* L) {
   lua_Integer n = 0;
   if (!read_count(L, 1, false, &n) || n <= 0) raise_bad_value(L, 1, "std.task.semaphore: n must be a positive integer");
   auto* s = static_cast<Semaphore*>(lua_newuserdatauv(L, sizeof(Semaphore), 0));
-  s->tag = reinterpret_cast<std::uintptr_t>(s) ^ kSemaphoreTag;
+  s->tag = object_tag(s, kSemaphoreTag);
   s->rt = static_cast<Runtime*>(lua_touserdata(L, lua_upvalueindex(1)));
   s->total = n;
   s->available = n;
