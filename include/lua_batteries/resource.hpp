@@ -18,6 +18,7 @@
 #include <lua.hpp>
 
 #include <cstddef>
+#include <cstdint>
 
 namespace lua_batteries {
 
@@ -42,19 +43,42 @@ class OwnedResource {
   OwnedResource& operator=(const OwnedResource&) = delete;
   ~OwnedResource() { release(); }
 
+  /// Waits up to `until_ns` (uv_hrtime) for the completion the resource
+  /// expects and delivers it (Awaiter::complete, ...): true if it did,
+  /// false to give the loop its turn. It must not call into Lua.
+  using PollFn = bool (*)(OwnedResource&, std::uint64_t until_ns);
+
   /// The resource no longer needs the runtime (it is fully closed, or the
   /// bridge took it back). Idempotent.
   void release();
   bool is_owned() const { return registry_ != nullptr; }
   void* user_data() const { return user_data_; }
 
+  /// For a resource whose completions come within microseconds (a worker
+  /// thread running short jobs back to back): from expect_completion()
+  /// until completion_arrived(), whenever no task can run, the runtime
+  /// calls `poll` instead of giving the loop a turn, so that a task
+  /// awaiting job after job goes on without a loop iteration (a poll of
+  /// every descriptor) between them. The loop still gets its turn once
+  /// per dispatch budget (1 ms), and whenever `poll` returns false; the
+  /// bridge must deliver the completion through the loop too (a uv_async).
+  /// No effect unless owned.
+  void set_poll(PollFn poll) { poll_ = poll; }
+  void expect_completion();
+  /// Idempotent; also when the resource is released.
+  void completion_arrived();
+
  private:
   friend class detail::ResourceRegistry;
   ShutdownFn on_shutdown_;
   void* user_data_;
+  PollFn poll_ = nullptr;
   detail::ResourceRegistry* registry_ = nullptr;
   OwnedResource* prev_ = nullptr;
   OwnedResource* next_ = nullptr;
+  OwnedResource* polled_prev_ = nullptr;  // on the registry's list of expected completions
+  OwnedResource* polled_next_ = nullptr;
+  bool polled_ = false;
 };
 
 /// A resource's membership in the scope it was created in (spec std-io.md

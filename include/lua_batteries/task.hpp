@@ -266,6 +266,10 @@ struct TaskInfo {
 /// is not installed.
 std::optional<TaskInfo> current_task(lua_State* L);
 
+/// The N of current_task's id "t<N>", 0 where it is nullopt; allocates
+/// nothing (for a bridge that tells tasks apart on every call).
+std::uint64_t current_task_number(lua_State* L);
+
 /// Why on_interrupt is called.
 enum class Interruption {
   /// The task was cancelled; its wait is over (it raises `task cancelled`).

@@ -5,6 +5,7 @@
 
 #include "data/called_by_collector.hpp"
 #include "data/sql_connection.hpp"
+#include "data/sql_op.hpp"
 #include "http/http_client.hpp"
 
 namespace lua_batteries::data {
@@ -35,6 +36,7 @@ void create_data_state(lua_State* L, uv_loop_t* loop) {
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &kStateKey);
+  state->op_pool = create_sql_op_pool(L);
 }
 
 DataState* data_state(lua_State* L) {

@@ -20,6 +20,7 @@ struct DataState {
   SqlConnection* default_db = nullptr;  ///< held; null: none registered
   double sql_timeout_ms = 5000;         ///< per statement; 0: none
   http::HttpClient* http = nullptr;     ///< made on the first request
+  int op_pool = LUA_NOREF;              ///< registry reference of the SQL ops kept for reuse (sql_op.hpp)
 };
 
 /// [-0, +0, e] Creates the state of L (once, at installation).

@@ -22,20 +22,25 @@ bool has_timeout(SqlJobKind kind) {
 
 }  // namespace
 
-SqlConnection::SqlConnection(uv_loop_t* loop, double timeout_ms, sqlite3* db, bool owns_db)
+SqlConnection::SqlConnection(uv_loop_t* loop, int op_pool, double timeout_ms, sqlite3* db, bool owns_db)
     : loop_(loop),
+      op_pool_(op_pool),
       db_(db),
       owns_db_(owns_db),
       timeout_ms_(timeout_ms),
       owned_(&SqlConnection::on_shutdown, this),
       thread_(this, {&SqlConnection::run_job, &SqlConnection::job_done, &SqlConnection::thread_closed}) {
   timer_.data = this;
+  owned_.set_poll(&SqlConnection::poll_cb);
 }
 
-SqlConnection* SqlConnection::create(lua_State* L, uv_loop_t* loop, double timeout_ms, sqlite3* db, bool owns_db) {
-  auto* c = try_new<SqlConnection>(loop, timeout_ms, db, owns_db);
+SqlConnection* SqlConnection::create(lua_State* L, const DataState& state, double timeout_ms, sqlite3* db,
+                                     bool owns_db) {
+  uv_loop_t* loop = state.loop;
+  auto* c = try_new<SqlConnection>(loop, state.op_pool, timeout_ms, db, owns_db);
   if (c == nullptr) return nullptr;
   uv_timer_init(loop, &c->timer_);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&c->timer_));  // it may stay armed after the last statement
   c->thread_.init(loop);
   if (!own(L, c->owned_)) {
     c->shut_down_ = true;
@@ -61,15 +66,39 @@ sqlite3* SqlConnection::open_now(const char* path, std::string& error) {
 }
 
 SqlJob* SqlConnection::new_job(SqlJobKind kind) {
-  auto* job = try_new<SqlJob>(this, kind);
+  SqlJob* job = nullptr;
+  if (!spare_jobs_.empty()) {
+    job = spare_jobs_.back();
+    spare_jobs_.pop_back();
+    job->recycle(kind);
+  } else {
+    job = try_new<SqlJob>(this, kind);
+  }
   if (job != nullptr) ++jobs_;
   return job;
 }
 
 void SqlConnection::delete_job(SqlJob& job) {
-  delete &job;
   --jobs_;
+  keep_or_delete(job);
   maybe_free();
+}
+
+// Kept for reuse: one of the last few, if its buffers are small (a big
+// result's would stay allocated).
+void SqlConnection::keep_or_delete(SqlJob& job) {
+  constexpr std::size_t kSpareJobs = 4;
+  constexpr std::size_t kSmall = 64;
+  if (spare_jobs_.size() < kSpareJobs && !shut_down_ && !closing_ && job.rows.empty() &&
+      job.params.capacity() <= kSmall && job.cells.capacity() <= kSmall && job.columns.capacity() <= kSmall &&
+      job.sql.capacity() <= 16 * kSmall) {
+    try {
+      spare_jobs_.push_back(&job);
+      return;
+    } catch (const std::bad_alloc&) {
+    }
+  }
+  delete &job;
 }
 
 void SqlConnection::release() {
@@ -81,15 +110,21 @@ void SqlConnection::release() {
 void SqlConnection::submit(SqlJob& job) {
   if (shut_down_) {
     job.finished = true;
+    job.clear_results();
     job.rc = SQLITE_MISUSE;
     job.error = "database is closed";
     if (job.on_done && job.waiter) job.on_done(job);
+    return;
+  }
+  if (running_ == nullptr && queue_.empty() && !rollback_pending_ && lets_through(job)) {
+    start(job);  // nothing to wait for: the queue is skipped
     return;
   }
   try {
     queue_.push_back(&job);
   } catch (const std::bad_alloc&) {
     job.finished = true;
+    job.clear_results();
     job.rc = SQLITE_NOMEM;  // "not enough memory"
     if (job.on_done && job.waiter) job.on_done(job);
     else delete_job(job);
@@ -151,7 +186,7 @@ void SqlConnection::drop_spare() {
 SqlJob* SqlConnection::next_job() {
   for (auto it = queue_.begin(); it != queue_.end(); ++it) {
     SqlJob* job = *it;
-    if (!gate_closed_ || job->owner == gate_owner_ || job->kind == SqlJobKind::close) {
+    if (lets_through(*job)) {
       queue_.erase(it);
       return job;
     }
@@ -166,7 +201,7 @@ void SqlConnection::pump() {
     SqlJob* rollback = spare_rollback_;
     spare_rollback_ = nullptr;
     rollback->sql = "ROLLBACK";      // fits the short-string buffer
-    rollback->owner = gate_owner_;  // task ids do too
+    rollback->owner = gate_owner_;
     start(*rollback);
     return;
   }
@@ -182,28 +217,41 @@ void SqlConnection::start(SqlJob& job) {
   job.queued = false;
   job.running = true;
   running_ = &job;
-  stop_.requested.store(false, std::memory_order_relaxed);
-  stop_.shielded.store(false, std::memory_order_relaxed);
+  // Written only if set: the worker reads the word in SQLite's progress
+  // handler, and a store each statement would move its cache line.
+  if (stop_.requested.load(std::memory_order_relaxed)) stop_.requested.store(false, std::memory_order_relaxed);
+  if (stop_.shielded.load(std::memory_order_relaxed)) stop_.shielded.store(false, std::memory_order_relaxed);
   job.stop = &stop_;
   if (job.kind == SqlJobKind::begin) {
     if (spare_rollback_ == nullptr) spare_rollback_ = new_job(SqlJobKind::rollback);
     if (spare_rollback_ == nullptr) {  // no way to end it: do not begin
+      job.clear_results();
       job.rc = SQLITE_NOMEM;
       finish(job);
       return;
     }
     gate_closed_ = true;
-    gate_owner_ = job.owner;  // noexcept in practice: short task ids fit the SSO buffer
+    gate_owner_ = job.owner;
     gate_transaction_ = job.transaction;
   }
   if (const int rc = thread_.post(job); rc != 0) {
+    job.clear_results();
     job.rc = rc == UV_ENOMEM ? SQLITE_NOMEM : SQLITE_ERROR;  // NOMEM: "not enough memory"
     if (rc != UV_ENOMEM) job.error = "cannot start the connection's thread";
     finish(job);
     return;
   }
-  if (timeout_ms_ > 0 && has_timeout(job.kind)) {
-    uv_timer_start(&timer_, &SqlConnection::timer_cb, static_cast<std::uint64_t>(std::ceil(timeout_ms_)), 0);
+  owned_.expect_completion();
+  // The timer is not stopped when a statement ends: one armed for an
+  // earlier statement's deadline is moved on when it fires (no timer
+  // operation per statement when they come back to back).
+  timed_ = timeout_ms_ > 0 && has_timeout(job.kind);
+  if (timed_) {
+    const auto timeout = static_cast<std::uint64_t>(std::ceil(timeout_ms_));
+    deadline_ns_ = uv_hrtime() + timeout * 1'000'000;
+    if (!uv_is_active(reinterpret_cast<uv_handle_t*>(&timer_))) {
+      uv_timer_start(&timer_, &SqlConnection::timer_cb, timeout, 0);
+    }
   }
 }
 
@@ -217,7 +265,7 @@ void SqlConnection::job_done(void* self, SqlJob& job) { static_cast<SqlConnectio
 // After a shutdown nobody is told: a job whose op is still alive is left
 // finished for the op to free, as the queued ones are (on_shutdown).
 void SqlConnection::finish(SqlJob& job) {
-  uv_timer_stop(&timer_);
+  owned_.completion_arrived();
   running_ = nullptr;
   job.running = false;
   job.finished = true;
@@ -241,8 +289,8 @@ void SqlConnection::finish(SqlJob& job) {
   if (job.waiter != nullptr && job.on_done != nullptr) {
     if (!shut_down_) job.on_done(job);
   } else {
-    delete &job;
     --jobs_;
+    keep_or_delete(job);
   }
   if (closed || shut_down_) close_handles();
   pump();
@@ -253,7 +301,7 @@ void SqlConnection::update_gate() {
   if (db_ == nullptr || sqlite3_get_autocommit(db_)) {
     open_transaction_ = 0;
     gate_closed_ = false;
-    gate_owner_.clear();
+    gate_owner_ = 0;
   } else if (gate_closed_) {
     open_transaction_ = gate_transaction_;
   }
@@ -319,13 +367,23 @@ void SqlConnection::maybe_free() {
 
 void SqlConnection::timer_cb(uv_timer_t* timer) {
   auto* c = static_cast<SqlConnection*>(timer->data);
-  if (c->running_ == nullptr) return;
+  if (c->running_ == nullptr || !c->timed_) return;  // stays off until the next timed statement
+  const std::uint64_t now = uv_hrtime();
+  if (now < c->deadline_ns_) {
+    uv_update_time(c->loop_);  // the timer counts from the loop's time
+    uv_timer_start(timer, &SqlConnection::timer_cb, (c->deadline_ns_ - now + 999'999) / 1'000'000, 0);
+    return;
+  }
   c->running_->timed_out = true;
   c->interrupt(*c->running_);
 }
 
 int SqlConnection::progress_cb(void* self) {
   return static_cast<SqlConnection*>(self)->stop_.stops() ? 1 : 0;
+}
+
+bool SqlConnection::poll_cb(OwnedResource& owned, std::uint64_t until_ns) {
+  return static_cast<SqlConnection*>(owned.user_data())->thread_.poll(until_ns);
 }
 
 // The runtime closes: every task was aborted already (their jobs were
@@ -343,6 +401,7 @@ void SqlConnection::on_shutdown(OwnedResource& owned) {
     c->queue_.pop_front();
     job->queued = false;
     job->finished = true;
+    job->clear_results();
     job->rc = SQLITE_INTERRUPT;
     if (job->waiter == nullptr) {
       delete job;
@@ -352,6 +411,7 @@ void SqlConnection::on_shutdown(OwnedResource& owned) {
   if (c->running_ != nullptr) {
     SqlJob& job = *c->running_;
     if (c->thread_.retract()) {
+      job.clear_results();
       job.rc = SQLITE_INTERRUPT;  // it never ran
       job.error = "interrupted";
     } else {

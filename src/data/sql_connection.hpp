@@ -23,7 +23,9 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 
+#include "data/data_state.hpp"
 #include "data/sql_job.hpp"
 #include "data/sql_statement_cache.hpp"
 #include "data/sql_thread.hpp"
@@ -35,9 +37,9 @@ namespace lua_batteries::data {
 class SqlConnection {
  public:
   /// A connection without a handle yet (an `open` job brings it), or with
-  /// `db` (`owns_db`: closed with the connection). Null when out of memory
-  /// or when the runtime of L cannot own it.
-  static SqlConnection* create(lua_State* L, uv_loop_t* loop, double timeout_ms, sqlite3* db, bool owns_db);
+  /// `db` (`owns_db`: closed with the connection), on the loop of L's data
+  /// state. Null when out of memory or when the runtime of L cannot own it.
+  static SqlConnection* create(lua_State* L, const DataState& state, double timeout_ms, sqlite3* db, bool owns_db);
 
   /// Opens `path` now, with the same settings as an `open` job (for the
   /// host API and the runner, before scripts run). Null and `error` set
@@ -51,10 +53,12 @@ class SqlConnection {
   /// refused by their own flag.
   bool is_shut_down() const { return shut_down_; }
   double timeout_ms() const { return timeout_ms_; }
+  /// The registry reference of L's pool of ops (DataState::op_pool).
+  int op_pool() const { return op_pool_; }
 
   /// A new job of this connection (null when out of memory). The
   /// connection lives at least as long as its jobs; free them with
-  /// delete_job (or abandon).
+  /// delete_job (or abandon), which keeps a few small ones for reuse.
   SqlJob* new_job(SqlJobKind kind);
   void delete_job(SqlJob& job);
 
@@ -76,7 +80,7 @@ class SqlConnection {
   std::uint64_t next_transaction() { return ++transaction_counter_; }
   /// The serial of the transaction open now (0: none).
   std::uint64_t open_transaction() const { return open_transaction_; }
-  const std::string& gate_owner() const { return gate_owner_; }
+  std::uint64_t gate_owner() const { return gate_owner_; }
   bool gate_closed() const { return gate_closed_; }
   /// Runs a ROLLBACK of the open transaction that nobody waits for, next.
   void roll_back_detached();
@@ -87,9 +91,14 @@ class SqlConnection {
  private:
   template <class T, class... Args>
   friend T* try_new(Args&&... args);
-  SqlConnection(uv_loop_t* loop, double timeout_ms, sqlite3* db, bool owns_db);
-  ~SqlConnection() = default;
+  SqlConnection(uv_loop_t* loop, int op_pool, double timeout_ms, sqlite3* db, bool owns_db);
+  ~SqlConnection() {
+    for (SqlJob* job : spare_jobs_) delete job;
+  }
 
+  bool lets_through(const SqlJob& job) const {
+    return !gate_closed_ || job.owner == gate_owner_ || job.kind == SqlJobKind::close;
+  }
   SqlJob* next_job();
   void pump();
   void start(SqlJob& job);
@@ -99,6 +108,7 @@ class SqlConnection {
   void close_handles();
   void maybe_free();
   void drop_spare();
+  void keep_or_delete(SqlJob& job);
 
   static void run_job(void* self, SqlJob& job);
   static void job_done(void* self, SqlJob& job);
@@ -107,12 +117,16 @@ class SqlConnection {
   static void timer_closed_cb(uv_handle_t* handle);
   static int progress_cb(void* self);
   static void on_shutdown(OwnedResource& owned);
+  static bool poll_cb(OwnedResource& owned, std::uint64_t until_ns);
 
   uv_loop_t* loop_;
+  int op_pool_;
   sqlite3* db_;
   bool owns_db_;
   double timeout_ms_;
-  uv_timer_t timer_{};
+  uv_timer_t timer_{};        // the running statement's timeout
+  bool timed_ = false;        // the running statement has one
+  std::uint64_t deadline_ns_ = 0;  // its end (uv_hrtime)
   std::deque<SqlJob*> queue_;
   SqlJob* running_ = nullptr;
   int holders_ = 0;
@@ -125,15 +139,17 @@ class SqlConnection {
   std::uint64_t transaction_counter_ = 0;
   std::uint64_t open_transaction_ = 0;
   bool gate_closed_ = false;
-  std::string gate_owner_;
+  std::uint64_t gate_owner_ = 0;
   std::uint64_t gate_transaction_ = 0;
   SqlJob* spare_rollback_ = nullptr;  // set aside when a transaction begins
+  std::vector<SqlJob*> spare_jobs_;   // finished jobs kept for reuse
   bool rollback_pending_ = false;     // spare_rollback_ runs next
   OwnedResource owned_;
 
-  // Shared with the worker thread.
-  SqlStatementCache cache_;  // used by whoever runs the statements
-  SqlStop stop_;  // the running statement must stop
+  // Shared with the worker thread, each on a cache line of its own (the
+  // worker writes the cache at every statement, the loop the fields above).
+  alignas(64) SqlStatementCache cache_;  // used by whoever runs the statements
+  alignas(64) SqlStop stop_;  // the running statement must stop
   SqlThread thread_;
 };
 

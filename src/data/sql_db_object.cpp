@@ -10,11 +10,13 @@
 #include "data/sql_statement.hpp"
 #include "io/io_error.hpp"
 #include "io/policy_gate.hpp"
+#include "lua/tagged_object.hpp"
 
 namespace lua_batteries::data {
 namespace {
 
 constexpr const char* kDbMetatable = "lua_batteries.sql.Db";
+constexpr std::uintptr_t kDbTag = 0x29c6f0b8e41d57a3u;
 
 void close_db(DbObject& db) {
   if (db.conn == nullptr) return;
@@ -88,7 +90,8 @@ int k_opened(lua_State* L, int, lua_KContext ctx) {
 }  // namespace
 
 DbObject& check_open_db(lua_State* L, int index, const char* who) {
-  auto* db = static_cast<DbObject*>(luaL_checkudata(L, index, kDbMetatable));
+  DbObject* db = detail::test_tagged<DbObject>(L, index, kDbTag);
+  if (db == nullptr) db = static_cast<DbObject*>(luaL_checkudata(L, index, kDbMetatable));
   if (db->conn == nullptr || db->conn->is_shut_down()) luaL_error(L, "%s: database is closed", who);
   return *db;
 }
@@ -108,6 +111,7 @@ int sql_open(lua_State* L) {
   const double timeout = read_timeout(L, 2, state.sql_timeout_ms);
   lua_settop(L, 1);
   auto* db = static_cast<DbObject*>(lua_newuserdatauv(L, sizeof(DbObject), 0));
+  db->tag = detail::object_tag(db, kDbTag);
   db->conn = nullptr;
   if (luaL_newmetatable(L, kDbMetatable)) {
     const luaL_Reg methods[] = {{"query", db_query},
@@ -125,7 +129,7 @@ int sql_open(lua_State* L) {
     lua_setfield(L, -2, "__name");
   }
   lua_setmetatable(L, -2);
-  SqlConnection* conn = SqlConnection::create(L, state.loop, timeout, nullptr, true);
+  SqlConnection* conn = SqlConnection::create(L, state, timeout, nullptr, true);
   if (conn == nullptr) luaL_error(L, "sql.open: not enough memory, or the runtime is shut down");
   conn->hold();
   db->conn = conn;

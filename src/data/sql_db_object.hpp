@@ -8,11 +8,14 @@
 
 #include <lua.hpp>
 
+#include <cstdint>
+
 #include "data/sql_connection.hpp"
 
 namespace lua_batteries::data {
 
 struct DbObject {
+  std::uintptr_t tag;   ///< object_tag(this, its type's tag): the fast type check
   SqlConnection* conn;  ///< held until close; null once closed
 };
 

@@ -17,7 +17,7 @@ void use_connection(lua_State* L, sqlite3* db, bool owns, const SqlOptions& opti
     if (owns) sqlite3_close_v2(db);
     throw std::runtime_error("std.sql: std.task is not installed in this Lua state");
   }
-  data::SqlConnection* conn = data::SqlConnection::create(L, state->loop, options.timeout_ms, db, owns);
+  data::SqlConnection* conn = data::SqlConnection::create(L, *state, options.timeout_ms, db, owns);
   if (conn == nullptr) {
     if (owns) sqlite3_close_v2(db);
     throw std::runtime_error("std.sql: not enough memory, or the runtime is shut down");

@@ -52,19 +52,22 @@ struct SqlJob {
 
   SqlJob(SqlConnection* c, SqlJobKind k) : conn(c), kind(k) {}
 
+  // The three groups of fields are on cache lines of their own: each
+  // line then crosses between the threads only when its group is handed
+  // over, not when the other side writes a neighbour.
+
+  // The request: written by the loop thread, read by the worker.
   SqlConnection* conn;
   SqlJobKind kind;
   std::string sql;  ///< the statement; the path for `open`
   std::vector<SqlParam> params;
   /// exec_many: the parameters of each run of the statement.
   std::vector<std::vector<SqlParam>> rows;
-  std::string owner;  ///< the issuing task's id, for the transaction gate
-  std::uint64_t transaction = 0;  ///< begin: the serial of the transaction
   bool kv_schema = false;  ///< create std.kv's table first, if missing
   SqlStop* stop = nullptr;  ///< the connection's, while the job runs
 
   // Results, written by the worker.
-  std::vector<std::string> columns;
+  alignas(64) std::vector<std::string> columns;
   std::vector<SqlValue> cells;  ///< row after row, columns.size() each
   std::int64_t affected = 0;
   std::int64_t last_id = 0;
@@ -73,6 +76,8 @@ struct SqlJob {
   sqlite3* opened = nullptr;  ///< open: the new handle
 
   // Loop-thread state.
+  alignas(64) std::uint64_t owner = 0;  ///< the issuing task's number (0: none), for the transaction gate
+  std::uint64_t transaction = 0;  ///< begin: the serial of the transaction
   bool queued = false;
   bool running = false;
   bool finished = false;
@@ -81,6 +86,37 @@ struct SqlJob {
   void* waiter = nullptr;  ///< on_done's object; null once nobody waits
 
   bool failed() const { return rc != SQLITE_OK; }
+
+  /// Makes a finished job a new one of `k`, keeping its buffers (a
+  /// connection reuses its jobs: no allocation per statement). Sets the
+  /// request and the loop-thread state, every field but `conn`; the
+  /// results are cleared by whoever gives the next ones (clear_results),
+  /// so that their cache lines stay where they were written.
+  void recycle(SqlJobKind k) {
+    kind = k;
+    sql.clear();
+    params.clear();
+    rows.clear();
+    kv_schema = false;
+    stop = nullptr;
+    owner = 0;
+    transaction = 0;
+    queued = running = finished = timed_out = false;
+    on_done = nullptr;
+    waiter = nullptr;
+  }
+
+  /// Before a job's results are given: by the worker as it starts the
+  /// job, by the loop thread when the job ends without running.
+  void clear_results() {
+    columns.clear();
+    cells.clear();
+    affected = 0;
+    last_id = 0;
+    rc = SQLITE_OK;
+    error.clear();
+    opened = nullptr;
+  }
 };
 
 /// Runs `job` on `db` (worker thread): open, or prepare, bind, step.

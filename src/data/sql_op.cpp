@@ -14,7 +14,12 @@
 namespace lua_batteries::data {
 namespace {
 
-constexpr const char* kOpMetatable = "lua_batteries.sql.Op";
+// The registry key of the ops' metatable. Ops whose wait is over are kept
+// in a pool for the next statements: an op is a userdata with a
+// finalizer, and making one per statement costs more than the
+// statement's hand-off.
+char kOpMetatable;
+constexpr int kOpPoolSize = 16;
 
 struct SqlOp {
   SqlOp(const char* op_name) : awaiter(&SqlOp::on_interrupt, this, CancelMode::deferred), name(op_name) {}
@@ -59,6 +64,7 @@ void SqlOp::on_interrupt(Awaiter& awaiter, Interruption why) {
     awaiter.complete();  // it happened: the result is returned
   } else if (job->conn->withdraw(*job)) {
     job->finished = true;
+    job->clear_results();
     job->rc = SQLITE_INTERRUPT;
     awaiter.complete_interrupted();  // it never ran
   } else {
@@ -81,15 +87,23 @@ int op_gc(lua_State* L) {
 
 SqlOp& op_at(lua_State* L, int index) { return *static_cast<OpSlot*>(lua_touserdata(L, index))->op(); }
 
-// The id of the running task ("main" outside tasks), for the gate.
-bool set_owner(lua_State* L, SqlJob& job) {
-  try {
-    std::optional<TaskInfo> task = current_task(L);
-    job.owner = task ? task->id : "main";
-    return true;
-  } catch (const std::bad_alloc&) {
-    return false;
-  }
+// The pool: a userdata with the ops as its user values 1..spares; each
+// op has the pool as its user value.
+struct OpPool {
+  int spares;
+};
+
+// [-0, +1, m]
+void push_op_metatable(lua_State* L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kOpMetatable) == LUA_TTABLE) return;
+  lua_pop(L, 1);
+  lua_createtable(L, 0, 2);
+  lua_pushcfunction(L, op_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushliteral(L, "std.sql.Op");
+  lua_setfield(L, -2, "__metatable");
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &kOpMetatable);
 }
 
 // Why a parameter value cannot be bound (the first pass: no copying).
@@ -209,20 +223,38 @@ bool copy_params(lua_State* L, int index, lua_Integer positional, std::vector<Sq
 
 }  // namespace
 
+int create_sql_op_pool(lua_State* L) {
+  auto* pool = static_cast<OpPool*>(lua_newuserdatauv(L, sizeof(OpPool), kOpPoolSize));
+  pool->spares = 0;
+  return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
 SqlJob& push_sql_op(lua_State* L, SqlConnection& conn, SqlJobKind kind, const char* op_name) {
-  auto* slot = static_cast<OpSlot*>(lua_newuserdatauv(L, sizeof(OpSlot), 0));
-  slot->alive = false;
-  if (luaL_newmetatable(L, kOpMetatable)) {
-    lua_pushcfunction(L, op_gc);
-    lua_setfield(L, -2, "__gc");
-    lua_pushliteral(L, "std.sql.Op");
-    lua_setfield(L, -2, "__metatable");
+  SqlOp* op = nullptr;
+  lua_rawgeti(L, LUA_REGISTRYINDEX, conn.op_pool());
+  OpPool& pool = *static_cast<OpPool*>(lua_touserdata(L, -1));
+  if (pool.spares > 0) {
+    lua_getiuservalue(L, -1, pool.spares);
+    lua_pushnil(L);
+    lua_setiuservalue(L, -3, pool.spares);
+    --pool.spares;
+    lua_remove(L, -2);
+    op = &op_at(L, -1);
+    op->awaiter.reset();
+    op->name = op_name;
+  } else {
+    auto* slot = static_cast<OpSlot*>(lua_newuserdatauv(L, sizeof(OpSlot), 1));
+    slot->alive = false;
+    lua_rotate(L, -2, 1);
+    lua_setiuservalue(L, -2, 1);  // its pool
+    push_op_metatable(L);
+    lua_setmetatable(L, -2);
+    op = new (slot->storage) SqlOp(op_name);
+    slot->alive = true;
   }
-  lua_setmetatable(L, -2);
-  SqlOp* op = new (slot->storage) SqlOp(op_name);
-  slot->alive = true;
   op->job = conn.new_job(kind);
-  if (op->job == nullptr || !set_owner(L, *op->job)) luaL_error(L, "not enough memory");
+  if (op->job == nullptr) luaL_error(L, "not enough memory");
+  op->job->owner = current_task_number(L);
   op->job->waiter = op;
   op->job->on_done = &SqlOp::on_done;
   return *op->job;
@@ -231,20 +263,30 @@ SqlJob& push_sql_op(lua_State* L, SqlConnection& conn, SqlJobKind kind, const ch
 void read_sql_statement(lua_State* L, int sql_index, int params_index, SqlJob& job, const char* op_name) {
   std::size_t size = 0;
   const char* sql = luaL_checklstring(L, sql_index, &size);
-  lua_Integer positional = 0;
-  bool has_params = false;
-  if (params_index != 0 && !lua_isnoneornil(L, params_index)) {
-    luaL_checktype(L, params_index, LUA_TTABLE);
-    has_params = true;
-    positional = check_params(L, params_index, op_name, 0);
-  }
+  const bool has_params = params_index != 0 && !lua_isnoneornil(L, params_index);
+  if (has_params) luaL_checktype(L, params_index, LUA_TTABLE);
+  const lua_Integer positional = has_params ? static_cast<lua_Integer>(lua_rawlen(L, params_index)) : 0;
+  // An array is checked as it is copied; a table of names first.
+  if (has_params && positional == 0) check_params(L, params_index, op_name, 0);
   bool ok = true;
+  lua_Integer bad = 0;  // the position of a parameter that cannot be bound
   try {
     job.sql.assign(sql, size);
+    job.params.resize(static_cast<std::size_t>(positional));
+    for (lua_Integer i = 1; i <= positional && bad == 0; ++i) {
+      lua_rawgeti(L, params_index, i);
+      if (param_problem(L, -1) == ParamProblem::none) copy_param(L, -1, job.params[static_cast<std::size_t>(i - 1)].value);
+      else bad = i;
+      lua_pop(L, 1);
+    }
   } catch (const std::bad_alloc&) {
     ok = false;
   }
-  if (ok && has_params) ok = copy_params(L, params_index, positional, job.params);
+  if (bad > 0) {
+    lua_rawgeti(L, params_index, bad);
+    check_param(L, -1, op_name, 0, bad, 0);  // raises
+  }
+  if (ok && has_params && positional == 0) ok = copy_params(L, params_index, 0, job.params);
   if (!ok) luaL_error(L, "not enough memory");
 }
 
@@ -306,7 +348,19 @@ SqlJob& sql_op_result(lua_State* L, int index) {
   io::raise_error(L, kind, op.name, code, lua_tostring(L, -1));
 }
 
-void sql_op_done(lua_State* L, int index) { op_at(L, index).drop_job(); }
+void sql_op_done(lua_State* L, int index) {
+  op_at(L, index).drop_job();
+  // Its wait is over and nothing else refers to it: the op goes back to
+  // the pool (made with it), if there is room.
+  index = lua_absindex(L, index);
+  lua_getiuservalue(L, index, 1);
+  auto* pool = static_cast<OpPool*>(lua_touserdata(L, -1));
+  if (pool->spares < kOpPoolSize) {
+    lua_pushvalue(L, index);
+    lua_setiuservalue(L, -2, ++pool->spares);
+  }
+  lua_pop(L, 1);
+}
 
 void push_sql_value(lua_State* L, const SqlValue& v) {
   switch (v.type) {

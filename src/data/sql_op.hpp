@@ -19,6 +19,10 @@
 
 namespace lua_batteries::data {
 
+/// [-0, +0, m] Makes the pool of ops kept for reuse (one per Lua state)
+/// and returns its registry reference, for SqlConnection::create.
+int create_sql_op_pool(lua_State* L);
+
 /// [-0, +1, v] Pushes a new op with a job of `kind` on `conn`, issued by
 /// the running task; `op_name` ("sql.query", "kv.get") names it in errors.
 SqlJob& push_sql_op(lua_State* L, SqlConnection& conn, SqlJobKind kind, const char* op_name);

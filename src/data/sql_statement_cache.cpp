@@ -1,16 +1,19 @@
 // A connection's prepared statements, kept for reuse (sql_statement_cache.hpp).
 #include "data/sql_statement_cache.hpp"
 
+#include <iterator>
 #include <new>
 #include <utility>
 
 namespace lua_batteries::data {
 
+// The most recently used first: a statement run again and again is the
+// last entry, found at once and taken without moving the others.
 SqlStatementCache::Entry SqlStatementCache::take(std::string_view sql) {
-  for (auto it = entries_.begin(); it != entries_.end(); ++it) {
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
     if (it->sql == sql) {
       Entry found = std::move(*it);
-      entries_.erase(it);
+      entries_.erase(std::next(it).base());
       return found;
     }
   }

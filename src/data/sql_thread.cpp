@@ -70,13 +70,16 @@ int SqlThread::post(SqlJob& job) {
   }
   job_ = &job;
   out_ = true;
-  uv_ref(reinterpret_cast<uv_handle_t*>(&async_));  // the loop waits for the result
-  spin_until_ns_ = uv_hrtime() + kLoopSpinNs;
-  uv_prepare_start(&prepare_, &SqlThread::prepare_cb);
   if (inbox_.exchange(kPosted) == kParked) {
     std::lock_guard<std::mutex> lock(mutex_);
     worker_wake_.notify_one();
   }
+  // The worker may be running the job already: what follows is the loop
+  // thread's own (a completion meanwhile is taken by the next spin, or
+  // comes by the uv_async).
+  uv_ref(reinterpret_cast<uv_handle_t*>(&async_));  // the loop waits for the result
+  spin_until_ns_ = uv_hrtime() + kLoopSpinNs;
+  uv_prepare_start(&prepare_, &SqlThread::prepare_cb);
   return 0;
 }
 
@@ -167,25 +170,30 @@ void SqlThread::async_cb(uv_async_t* async) {
   if (t->out_ && t->completion_.load() == kCompleted) t->deliver();
 }
 
+// Spins for the job out until until_ns; delivers it if it came.
+bool SqlThread::spin_for_result(std::uint64_t until_ns) {
+  std::uint32_t word = kLoopAway;
+  if (completion_.compare_exchange_strong(word, kLoopSpinning)) {
+    spin_until(until_ns, [this] { return completion_.load() != kLoopSpinning; });
+    word = kLoopSpinning;
+    if (completion_.compare_exchange_strong(word, kLoopAway)) return false;  // still running: the uv_async will tell
+  }
+  deliver();  // kCompleted: the worker sends no uv_async, or one that finds nothing
+  return true;
+}
+
+bool SqlThread::poll(std::uint64_t until_ns) {
+  if (!out_ || uv_hrtime() >= spin_until_ns_) return false;
+  return spin_for_result(until_ns < spin_until_ns_ ? until_ns : spin_until_ns_);
+}
+
 // Before the loop polls: if it would sleep, it spins for the result
 // first, until spin_until_ns_; past that, the prepare handle stops.
 void SqlThread::prepare_cb(uv_prepare_t* prepare) {
   auto* t = static_cast<SqlThread*>(prepare->data);
   if (t->completion_.load() == kCompleted) return t->deliver();
   if (uv_backend_timeout(t->loop_) == 0) return;  // the loop has other work: it will not sleep
-  if (uv_hrtime() >= t->spin_until_ns_) {
-    uv_prepare_stop(prepare);
-    return;
-  }
-  std::uint32_t word = kLoopAway;
-  if (!t->completion_.compare_exchange_strong(word, kLoopSpinning)) return t->deliver();  // kCompleted
-  spin_until(t->spin_until_ns_, [t] { return t->completion_.load() != kLoopSpinning; });
-  word = kLoopSpinning;
-  if (t->completion_.compare_exchange_strong(word, kLoopAway)) {
-    uv_prepare_stop(prepare);  // still running: the uv_async will tell
-    return;
-  }
-  t->deliver();  // the worker saw kLoopSpinning and sends no uv_async
+  if (uv_hrtime() >= t->spin_until_ns_ || !t->spin_for_result(t->spin_until_ns_)) uv_prepare_stop(prepare);
 }
 
 void SqlThread::closed_cb(uv_handle_t* handle) {

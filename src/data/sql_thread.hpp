@@ -8,11 +8,12 @@
 // - the worker, done with a job, spins for the next one up to
 //   kWorkerSpinNs before it parks; the loop thread wakes it only if it
 //   parked;
-// - the loop thread, with nothing else to do while a job runs (no fiber
-//   runnable, nothing pending: uv_backend_timeout is not 0), spins for the
-//   result in a prepare handle, up to kLoopSpinNs after the job was
-//   posted; the worker sends the uv_async wake-up only if the loop is not
-//   spinning for it. A longer statement is delivered by the uv_async as
+// - the loop thread, with nothing else to do while a job runs, spins for
+//   the result up to kLoopSpinNs after the job was posted: in the
+//   runtime's dispatch when no task can run (poll), and in a prepare
+//   handle when the loop would sleep (no fiber runnable, nothing pending:
+//   uv_backend_timeout is not 0); the worker sends the uv_async wake-up
+//   only if the loop is not spinning for it. A longer statement is delivered by the uv_async as
 //   with any other wake-up, and the loop sleeps meanwhile.
 // A spin yields the processor at every turn (sched_yield), so that on a
 // machine whose other cores are busy the two threads take turns on one
@@ -92,6 +93,10 @@ class SqlThread {
   int post(SqlJob& job);
   /// Takes back the job out if the worker has not started it.
   bool retract();
+  /// Spins for the job out, as the loop does before it sleeps, but at
+  /// most until `until_ns`; if it is done, calls the done hook and returns
+  /// true (for the runtime's dispatch, with no task to run).
+  bool poll(std::uint64_t until_ns);
   /// Waits, blocking, for the job out to be done and returns it; the done
   /// hook is not called (for a shutdown).
   SqlJob& wait();
@@ -113,6 +118,7 @@ class SqlThread {
   int start_thread();
   SqlJob& take();
   void deliver();
+  bool spin_for_result(std::uint64_t until_ns);
   static void async_cb(uv_async_t* async);
   static void prepare_cb(uv_prepare_t* prepare);
   static void closed_cb(uv_handle_t* handle);
@@ -129,11 +135,13 @@ class SqlThread {
   std::uint64_t spin_until_ns_ = 0;  // the loop spins for the job out until then
   std::thread thread_;
 
-  // Shared with the worker.
-  SqlJob* job_ = nullptr;  // written before inbox_'s kPosted, read after
+  // Shared with the worker, on a cache line of their own: the loop
+  // thread's writes to its own fields must not take the line away from a
+  // worker spinning on it.
+  alignas(64) SqlJob* job_ = nullptr;  // written before inbox_'s kPosted, read after
   std::atomic<std::uint32_t> inbox_{kEmpty};
   std::atomic<std::uint32_t> completion_{kLoopAway};
-  std::mutex mutex_;  // for sleeping only (see the protocols)
+  alignas(64) std::mutex mutex_;  // for sleeping only (see the protocols)
   std::condition_variable worker_wake_;
   std::condition_variable loop_wake_;
 };

@@ -38,7 +38,7 @@ using Statement = std::unique_ptr<sqlite3_stmt, Finalize>;
 
 void open_database(SqlJob& job) {
   sqlite3* handle = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   int rc = sqlite3_open_v2(job.sql.c_str(), &handle, flags, nullptr);
   std::unique_ptr<sqlite3, Close> db(handle);
   if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
@@ -252,6 +252,7 @@ void run_batch(SqlJob& job, sqlite3* db, SqlStatementCache* cache) {
 }  // namespace
 
 void run_sql_job(SqlJob& job, sqlite3* db, SqlStatementCache* cache) {
+  job.clear_results();
   try {
     switch (job.kind) {
       case SqlJobKind::open: return open_database(job);

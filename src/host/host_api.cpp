@@ -237,6 +237,12 @@ std::optional<TaskInfo> current_task(lua_State* L) {
   return info;
 }
 
+std::uint64_t current_task_number(lua_State* L) {
+  Runtime* rt = runtime_or_null(L);
+  Fiber* f = rt ? rt->running() : nullptr;
+  return f && f->task ? f->task->number : 0;
+}
+
 // --- the await helper -------------------------------------------------------------
 
 Awaiter::~Awaiter() {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "lua_batteries/resource.hpp"
 
@@ -23,8 +24,15 @@ class ResourceRegistry {
   void shut_down();
   std::size_t size() const { return size_; }
 
+  /// The resources that expect a completion (OwnedResource::expect_completion).
+  static void expect(OwnedResource& r);
+  static void unexpect(OwnedResource& r);
+  /// Polls them in turn until one delivers (true) or each has returned false.
+  bool poll(std::uint64_t until_ns);
+
  private:
   OwnedResource* head_ = nullptr;
+  OwnedResource* polled_head_ = nullptr;
   std::size_t size_ = 0;
 };
 

@@ -48,7 +48,16 @@ void Runtime::open(lua_State* L, int index) {
   create_unobserved_table(L);
 }
 
+namespace {
+// The fiber this OS thread is resuming, and its runtime: Runtime::from
+// answers for the fiber's Lua thread without the registry lookup (every
+// await and bridge call asks).
+thread_local lua_State* t_resumed_thread = nullptr;
+thread_local Runtime* t_resumed_runtime = nullptr;
+}  // namespace
+
 Runtime* Runtime::from(lua_State* L) {
+  if (L == t_resumed_thread) return t_resumed_runtime;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &kRuntimeKey);
   auto* rt = static_cast<Runtime*>(lua_touserdata(L, -1));
   lua_pop(L, 1);
@@ -281,6 +290,11 @@ void Runtime::dispatch() {
       }
     }
     run_queue_.splice_front(batch);  // the rest of an interrupted turn goes first
+    // Nothing can run: a completion a resource expects within microseconds
+    // is waited for here rather than after a loop iteration.
+    if (!closed_ && !out_of_budget && !has_runnable() && resources_.poll(budget_end)) {
+      out_of_budget = uv_hrtime() >= budget_end;
+    }
   }
   dispatching_ = false;
   sync_loop_handles();
@@ -318,7 +332,13 @@ void Runtime::resume(Fiber& f) {
       preemptor_.is_on() && !clock_.is_virtual() && !deadlines_.empty() ? deadlines_.top() : nullptr;
   if (run_observer_) report_resumed(f);
   preemptor_.enter_resume(f.thread, next ? next->due_ns : UINT64_MAX);
+  lua_State* const outer_thread = t_resumed_thread;  // another state's runtime, resuming
+  Runtime* const outer_runtime = t_resumed_runtime;
+  t_resumed_thread = f.thread;
+  t_resumed_runtime = this;
   const int status = lua_resume(f.thread, nullptr, nargs, &nresults);
+  t_resumed_thread = outer_thread;
+  t_resumed_runtime = outer_runtime;
   preemptor_.leave_resume();
   running_ = nullptr;
   if (run_observer_) report_suspended(f, status);

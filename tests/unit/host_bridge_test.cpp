@@ -32,6 +32,7 @@ class HostBridgeTest : public HostTest {
 
 TEST_F(HostBridgeTest, WithoutStdTaskThereIsNoTaskAndNoToken) {
   EXPECT_FALSE(lb::current_task(L_).has_value());
+  EXPECT_EQ(lb::current_task_number(L_), 0u);
   const lb::CancelTokenRef token = lb::effective_token(L_);
   EXPECT_FALSE(token);
   EXPECT_FALSE(token.is_cancelled());
@@ -50,6 +51,7 @@ TEST_F(HostBridgeTest, OutsideAnyTaskCurrentTaskIsEmptyAndTheTokenIsTheRootScope
   for (const char* label : {"test level", "main chunk", "scope of the main chunk", "main chunk after a sleep"}) {
     const Probe p = probe_of(label);
     EXPECT_FALSE(p.task.has_value()) << label;
+    EXPECT_EQ(p.task_number, 0u) << label;
     EXPECT_TRUE(p.has_token) << label;
     EXPECT_FALSE(p.token_cancelled) << label;
   }
@@ -74,6 +76,7 @@ TEST_F(HostBridgeTest, CurrentTaskGivesTheIdNameAndDriverOfTheRunningTask) {
     const Probe p = probe_of(label);
     ASSERT_TRUE(p.task.has_value()) << label;
     EXPECT_EQ(p.task->id, "t1") << label;
+    EXPECT_EQ(p.task_number, 1u) << label;
     ASSERT_TRUE(p.task->name.has_value()) << label;
     EXPECT_EQ(*p.task->name, "worker") << label;
     EXPECT_EQ(p.task->driver, lb::Driver::async_fn) << label;
@@ -82,6 +85,7 @@ TEST_F(HostBridgeTest, CurrentTaskGivesTheIdNameAndDriverOfTheRunningTask) {
   const Probe unnamed = probe_of("unnamed");
   ASSERT_TRUE(unnamed.task.has_value());
   EXPECT_EQ(unnamed.task->id, "t2");
+  EXPECT_EQ(unnamed.task_number, 2u);
   EXPECT_FALSE(unnamed.task->name.has_value());
   EXPECT_EQ(unnamed.task->driver, lb::Driver::coroutine);
 }

@@ -59,6 +59,7 @@ void record_probe(lua_State* L, const char* label) {
   Probe p;
   p.label = label;
   p.task = lb::current_task(L);
+  p.task_number = lb::current_task_number(L);
   const lb::CancelTokenRef token = lb::effective_token(L);
   p.has_token = static_cast<bool>(token);
   p.token_cancelled = token.is_cancelled();

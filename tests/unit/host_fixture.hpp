@@ -174,6 +174,7 @@ struct TimerOp {
 struct Probe {
   std::string label;
   std::optional<lb::TaskInfo> task;
+  std::uint64_t task_number = 0;  ///< current_task_number
   bool has_token = false;
   bool token_cancelled = false;
 };
