@@ -14,11 +14,11 @@
 namespace lua_batteries::data {
 namespace {
 
-// The registry key of the ops' metatable. Ops whose wait is over are kept
-// in a pool for the next statements: an op is a userdata with a
-// finalizer, and making one per statement costs more than the
-// statement's hand-off.
+// The registry key of the ops' metatable.
 char kOpMetatable;
+// Ops whose result was read are kept for the next statements (an op is a
+// userdata with a finalizer: making one per statement cost more than the
+// statement's hand-off), up to this many per state.
 constexpr int kOpPoolSize = 16;
 
 struct SqlOp {
@@ -87,8 +87,8 @@ int op_gc(lua_State* L) {
 
 SqlOp& op_at(lua_State* L, int index) { return *static_cast<OpSlot*>(lua_touserdata(L, index))->op(); }
 
-// The pool: a userdata with the ops as its user values 1..spares; each
-// op has the pool as its user value.
+// The pool (DataState::op_pool): a userdata with the ops as its user
+// values 1..spares. Each op has the pool as its user value.
 struct OpPool {
   int spares;
 };
@@ -351,7 +351,7 @@ SqlJob& sql_op_result(lua_State* L, int index) {
 void sql_op_done(lua_State* L, int index) {
   op_at(L, index).drop_job();
   // Its wait is over and nothing else refers to it: the op goes back to
-  // the pool (made with it), if there is room.
+  // the pool, if there is room (a user value slot: no allocation).
   index = lua_absindex(L, index);
   lua_getiuservalue(L, index, 1);
   auto* pool = static_cast<OpPool*>(lua_touserdata(L, -1));

@@ -3,13 +3,14 @@
 // The op is a Lua userdata the calling C function leaves on its stack
 // across the await: its continuation finds the result there, and a raise
 // anywhere (a bad parameter, out of memory while building the rows)
-// leaves the op to the collector, whose __gc frees the job. It waits with
-// the deferred cancel mode: a cancellation interrupts the statement
-// (sqlite3_interrupt) or takes it out of the queue and the task waits
-// until SQLite has let go. Then it raises `task cancelled` if the
-// statement was stopped (nothing happened), or returns its result if it
-// had finished first; a hard abort leaves at once and the statement is
-// interrupted behind it.
+// leaves the op to the collector, whose __gc frees the job; one whose
+// result was read goes back to the state's pool for the next statement
+// (sql_op_done). It waits with the deferred cancel mode: a cancellation
+// interrupts the statement (sqlite3_interrupt) or takes it out of the
+// queue and the task waits until SQLite has let go. Then it raises `task
+// cancelled` if the statement was stopped (nothing happened), or returns
+// its result if it had finished first; a hard abort leaves at once and
+// the statement is interrupted behind it.
 #pragma once
 
 #include <lua.hpp>

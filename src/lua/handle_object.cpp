@@ -1,6 +1,7 @@
 // Handle: what spawn returns. The Task lives inside the userdata; user
 // value 1 is the task's function until it first runs, then its thread
-// (until that is reused), 2 its name (only a named task's handle has a
+// (until that is reused), or the one value it returned
+// (Runtime::hold_result); 2 its name (only a named task's handle has a
 // second user value).
 #include "lua/bindings.hpp"
 #include "runtime/runtime.hpp"
@@ -12,12 +13,17 @@ constexpr const char* kHandleMetatable = "std.task.Handle";
 
 Task& check_handle(lua_State* L, int index) { return *static_cast<Task*>(check_object(L, index, kHandleMetatable)); }
 
-// [-0, +(n|0), v] Hands the finished task's outcome to the joiner.
+// [-0, +(n|0), v] Hands the finished task's outcome to the joiner; the
+// handle is at index 1.
 int deliver(lua_State* L, Task& t) {
   Runtime& rt = t.rt;
   rt.mark_joined(t);
   switch (t.outcome) {
     case Outcome::returned: {
+      if (t.result_held) {
+        lua_getiuservalue(L, 1, 1);
+        return 1;
+      }
       if (!lua_checkstack(L, t.nresults)) return luaL_error(L, "std.task.join: too many results");
       const int n = t.take_results();
       if (n > 0) lua_xmove(t.thread, L, n);  // with none, the thread may be reused already

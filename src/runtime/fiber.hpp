@@ -192,6 +192,9 @@ struct Task : Fiber {
   // handle Lua collects without running its finalizer (Lua skips one it
   // cannot call, e.g. for lack of stack) leaves no C++ memory behind.
   bool has_traceback : 1 = false;
+  // The one value the task returned is its handle's first user value, not
+  // on its thread (Runtime::hold_result): the thread went back to its pool.
+  bool result_held : 1 = false;
   Outcome outcome : 8 = Outcome::returned;  // a byte: fits beside the flags
   int nresults = 0;         // values left on the finished thread's stack
   int pin;                  // the handle's pin slot while pinned (PinTable)

@@ -145,7 +145,10 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
     if (outcome == Outcome::failed) text = describe_error(t);
     o->task_finished(t.event(), outcome, text);
   }
-  if (outcome == Outcome::returned && t.nresults == 0) recycle_thread(t);
+  if (outcome == Outcome::returned) {
+    if (t.nresults == 1) hold_result(t);
+    if (t.nresults == 0) recycle_thread(t);
+  }
   const bool kept = outcome == Outcome::failed && keep_first_failure(s, t);
   if (Fiber* joiner = t.joiner) {
     resume_later(*joiner);
@@ -157,6 +160,24 @@ void Runtime::complete(Fiber& f, Outcome outcome) {
     unpin(t);
   }
   settle(s);
+}
+
+// A task that returned one value (the common case) would keep its thread
+// for as long as its handle lives, to hold that value: a task spawned
+// after it could not reuse the thread. The value moves to the handle's
+// first user value instead, where the thread was (the handle is pinned
+// while the task is live), and never allocates.
+void Runtime::hold_result(Task& t) {
+  lua_State* co = t.thread;
+  lua_State* X = service_;
+  if (!co || t.thread_exposed || lua_gettop(co) != 1 || !lua_checkstack(X, 3)) return;
+  pins_.push_table(X);
+  lua_rawgeti(X, -1, t.pin);
+  lua_xmove(co, X, 1);
+  lua_setiuservalue(X, -2, 1);
+  lua_pop(X, 2);
+  t.nresults = 0;
+  t.result_held = true;
 }
 
 bool Runtime::keep_first_failure(Scope& s, Task& t) {

@@ -271,6 +271,7 @@ class Runtime {
   /// Keeps f's finished, empty thread for reuse if the script never saw it
   /// and there is room. On success f.thread becomes null. Never raises.
   bool recycle_thread(Fiber& f);
+  void hold_result(Task& t);
 
   // --- resources that belong to scopes (scope_resources.cpp)
   static void attach_resource(Scope& s, ScopedResource& r);

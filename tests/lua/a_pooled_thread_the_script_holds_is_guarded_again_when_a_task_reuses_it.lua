@@ -24,7 +24,9 @@ end
 -- guarded while they wait.
 local sleepers, reused = {}, 0
 for i = 1, 4 do
-  sleepers[i] = task.spawn(function() task.sleep(10) return i end)
+  -- two values: a task's one value would go to its handle, and its
+  -- thread back to the pool
+  sleepers[i] = task.spawn(function() task.sleep(10) return i, -i end)
 end
 task.yield()
 for i = 1, 4 do
@@ -36,8 +38,9 @@ for i = 1, 4 do
 end
 assert(reused > 0, "no task reused a pooled thread")
 for i = 1, 4 do
-  assert(sleepers[i]:join() == i)
-  -- finished with a result on it: the result is the runtime's
+  local a, b = sleepers[i]:join()
+  assert(a == i and b == -i)
+  -- finished with its results on it: they are the runtime's
   local thread = debug.getuservalue(sleepers[i], 1)
   local ok, err = coroutine.resume(thread)
   assert(ok == false and err == "cannot resume dead coroutine", "finished: " .. tostring(err))
