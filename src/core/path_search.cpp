@@ -3,14 +3,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace lua_batteries::detail {
 namespace {
 
 enum class FileKind { none, executable, other };
 
+// A path through a directory this process may not search is passed over
+// like a file it may not execute: exec fails there with EACCES too.
 FileKind kind_of(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return FileKind::none;
+  if (::stat(path.c_str(), &st) != 0) return errno == EACCES ? FileKind::other : FileKind::none;
   return S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0 ? FileKind::executable : FileKind::other;
 }
 

@@ -32,8 +32,9 @@ struct PathMatch {
 /// The first "dir/name" for `dir` in `path_value` (a PATH value, entries
 /// separated by ':'; nullptr when PATH is unset: default_search_path())
 /// that is a regular file this process may execute (access X_OK): a
-/// directory or a file without execute permission of that name is passed
-/// over, as execvp passes over an entry whose exec fails with EACCES. An
+/// directory or a file without execute permission of that name, or an
+/// entry this process may not search, is passed over, as execvp passes
+/// over an entry whose exec fails with EACCES. An
 /// empty entry is the current directory ("./name"), as for execvp. A
 /// relative entry is taken from `from_dir` (see resolve_from): the
 /// working directory the program will start in, since exec resolves it

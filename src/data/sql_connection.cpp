@@ -9,7 +9,6 @@
 namespace lua_batteries::data {
 namespace {
 
-constexpr int kBusyTimeoutMs = 5000;
 // SQLite calls the progress handler every this many VM instructions; it
 // stops a statement whose interrupt came before the statement started
 // (sqlite3_interrupt only reaches statements already running).

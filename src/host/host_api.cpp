@@ -230,7 +230,8 @@ std::optional<TaskInfo> current_task(lua_State* L) {
   Fiber* f = rt ? rt->running() : nullptr;
   if (!f || !f->task) return std::nullopt;
   TaskInfo info;
-  info.id = "t" + std::to_string(f->task->number);
+  info.id = "t";
+  info.id += std::to_string(f->task->number);
   if (f->task->name) info.name = std::string(f->task->name, f->task->name_len);
   info.driver = f->task->driver;
   info.cancelled = f->is_cancelled();

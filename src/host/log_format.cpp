@@ -11,7 +11,8 @@ std::string format_log_record(const LogRecord& record) {
   std::snprintf(time, sizeof time, "[%6.1f ms ", record.time_ms);
   std::string text = time;
   if (record.task) {
-    text += "t" + std::to_string(record.task->number);
+    text += 't';
+    text += std::to_string(record.task->number);
     if (record.task->has_name) {
       text += ' ';
       text.append(record.task->name);

@@ -22,11 +22,18 @@ std::string format_address(const sockaddr* addr) {
   try {
     if (addr->sa_family == AF_INET) {
       uv_ip4_name(reinterpret_cast<const sockaddr_in*>(addr), ip, sizeof ip);
-      return std::string(ip) + ":" + std::to_string(address_port(addr));
+      std::string text = ip;
+      text += ':';
+      text += std::to_string(address_port(addr));
+      return text;
     }
     if (addr->sa_family == AF_INET6) {
       uv_ip6_name(reinterpret_cast<const sockaddr_in6*>(addr), ip, sizeof ip);
-      return "[" + std::string(ip) + "]:" + std::to_string(address_port(addr));
+      std::string text = "[";
+      text += ip;
+      text += "]:";
+      text += std::to_string(address_port(addr));
+      return text;
     }
   } catch (const std::bad_alloc&) {
   }

@@ -35,8 +35,13 @@ inline ::testing::AssertionResult Contains(const std::string& text, const std::s
 }
 
 inline std::string task_label(const lb::TaskEvent& e) {
-  std::string s = "t" + std::to_string(e.number);
-  if (e.has_name) s += "(" + std::string(e.name) + ")";
+  std::string s = "t";
+  s += std::to_string(e.number);
+  if (e.has_name) {
+    s += '(';
+    s += e.name;
+    s += ')';
+  }
   return s;
 }
 

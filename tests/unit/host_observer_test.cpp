@@ -226,7 +226,9 @@ TEST_F(HostObserverTest, AnUnjoinedFailureInAScopeIsReportedWithItsTextAndTraceb
 
 TEST_F(HostObserverTest, AnObserverDecliningLifecycleEventsStillGetsTheWarnings) {
   observer_.lifecycle = false;
-  install(lb::Config{.grace_ms = 0});
+  lb::Config config;
+  config.grace_ms = 0;
+  install(config);
   const lb::RunResult r = run(R"(
     local t = std.task
     t.scope("named", function(s)

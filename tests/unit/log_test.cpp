@@ -27,7 +27,12 @@ class LogObserver : public lb::Observer {
   bool wants_lifecycle_events() const override { return false; }
   void log(const lb::LogRecord& r) override {
     Captured c{r.level, std::string(r.message), r.time_ms, "main", "", lb::format_log_record(r)};
-    if (r.task) c.task = "t" + std::to_string(r.task->number) + " " + std::string(r.task->name);
+    if (r.task) {
+      c.task = "t";
+      c.task += std::to_string(r.task->number);
+      c.task += ' ';
+      c.task += r.task->name;
+    }
     if (r.scope) c.scope = r.scope->kind == lb::ScopeEvent::Kind::root ? "root" : std::string(r.scope->name);
     records.push_back(c);
   }

@@ -85,6 +85,29 @@ TEST_F(PathSearchTree, PassesOverADirectoryAndANonExecutableFileOfThatName) {
   EXPECT_FALSE(nothing.passed_over);
 }
 
+TEST_F(PathSearchTree, AnEntryThatCannotBeSearchedIsPassedOverAsExecvpDoes) {
+  // d/ has the program but nobody may search it: an exec through it fails
+  // with EACCES, so execvp goes on, and says EACCES if nothing else has it.
+  ASSERT_EQ(mkdir((root_ + "/d").c_str(), 0700), 0);
+  write(root_ + "/d/prog", 0755);
+  ASSERT_EQ(chmod((root_ + "/d").c_str(), 0), 0);
+  for (const char* dir : {"", "/c", "/empty"}) ASSERT_EQ(chmod((root_ + dir).c_str(), 0755), 0);
+  // Root may search anything: the lookups run as an unprivileged user, in
+  // a child process.
+  EXPECT_EXIT(
+      {
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) std::_Exit(2);
+        const auto nothing_else = lb::detail::search_path(dirs({"d", "empty"}).c_str(), "prog");
+        const auto further_on = lb::detail::search_path(dirs({"d", "c"}).c_str(), "prog");
+        std::_Exit(nothing_else.program.empty() && nothing_else.passed_over &&
+                           further_on.program == root_ + "/c/prog"
+                       ? 0
+                       : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+  ASSERT_EQ(chmod((root_ + "/d").c_str(), 0700), 0);  // for TearDown
+}
+
 TEST_F(PathSearchTree, AnEmptyEntryIsTheDirectoryTheProgramStartsIn) {
   const std::string here = root_ + "/here";
   // Leading, inner and trailing empty entries.
