@@ -22,7 +22,8 @@ void warn(std::string_view text) {
 }
 
 std::string label(const TaskEvent& task) {
-  std::string text = "t" + std::to_string(task.number);
+  std::string text = "t";
+  text += std::to_string(task.number);
   if (task.has_name) {
     text += " (";
     text.append(task.name);
