@@ -14,8 +14,7 @@
 namespace lua_batteries::data {
 namespace {
 
-// The registry key of the ops' metatable.
-char kOpMetatable;
+constexpr const char* kOpMetatable = "lua_batteries.sql.Op";
 // Ops whose result was read are kept for the next statements (an op is a
 // userdata with a finalizer: making one per statement cost more than the
 // statement's hand-off), up to this many per state.
@@ -93,19 +92,6 @@ struct OpPool {
   int spares;
 };
 
-// [-0, +1, m]
-void push_op_metatable(lua_State* L) {
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &kOpMetatable) == LUA_TTABLE) return;
-  lua_pop(L, 1);
-  lua_createtable(L, 0, 2);
-  lua_pushcfunction(L, op_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushliteral(L, "std.sql.Op");
-  lua_setfield(L, -2, "__metatable");
-  lua_pushvalue(L, -1);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &kOpMetatable);
-}
-
 // Why a parameter value cannot be bound (the first pass: no copying).
 enum class ParamProblem { none, non_finite, unsupported_type };
 
@@ -167,7 +153,7 @@ lua_Integer check_params(lua_State* L, int index, const char* op_name, lua_Integ
   return 0;
 }
 
-// The second pass: copies a checked value (may throw std::bad_alloc).
+// Copies a value param_problem accepts (may throw std::bad_alloc).
 void copy_param(lua_State* L, int index, SqlValue& v) {
   switch (lua_type(L, index)) {
     case LUA_TBOOLEAN:
@@ -194,16 +180,26 @@ void copy_param(lua_State* L, int index, SqlValue& v) {
   }
 }
 
+// Copies the `count` parameters of the array at `index`, checking each as
+// it goes: the position of the first that cannot be bound (nothing after
+// it is copied), or 0. May throw std::bad_alloc.
+lua_Integer copy_array(lua_State* L, int index, lua_Integer count, std::vector<SqlParam>& params) {
+  params.resize(static_cast<std::size_t>(count));
+  for (lua_Integer i = 1; i <= count; ++i) {
+    lua_rawgeti(L, index, i);
+    const bool bindable = param_problem(L, -1) == ParamProblem::none;
+    if (bindable) copy_param(L, -1, params[static_cast<std::size_t>(i - 1)].value);
+    lua_pop(L, 1);
+    if (!bindable) return i;
+  }
+  return 0;
+}
+
 // Copies the parameters at `index` (checked); false when out of memory.
 bool copy_params(lua_State* L, int index, lua_Integer positional, std::vector<SqlParam>& params) {
   try {
     if (positional > 0) {
-      params.resize(static_cast<std::size_t>(positional));
-      for (lua_Integer i = 1; i <= positional; ++i) {
-        lua_rawgeti(L, index, i);
-        copy_param(L, -1, params[static_cast<std::size_t>(i - 1)].value);
-        lua_pop(L, 1);
-      }
+      copy_array(L, index, positional, params);  // checked: every one is copied
       return true;
     }
     lua_pushnil(L);
@@ -247,7 +243,12 @@ SqlJob& push_sql_op(lua_State* L, SqlConnection& conn, SqlJobKind kind, const ch
     slot->alive = false;
     lua_rotate(L, -2, 1);
     lua_setiuservalue(L, -2, 1);  // its pool
-    push_op_metatable(L);
+    if (luaL_newmetatable(L, kOpMetatable)) {
+      lua_pushcfunction(L, op_gc);
+      lua_setfield(L, -2, "__gc");
+      lua_pushliteral(L, "std.sql.Op");
+      lua_setfield(L, -2, "__metatable");
+    }
     lua_setmetatable(L, -2);
     op = new (slot->storage) SqlOp(op_name);
     slot->alive = true;
@@ -272,13 +273,7 @@ void read_sql_statement(lua_State* L, int sql_index, int params_index, SqlJob& j
   lua_Integer bad = 0;  // the position of a parameter that cannot be bound
   try {
     job.sql.assign(sql, size);
-    job.params.resize(static_cast<std::size_t>(positional));
-    for (lua_Integer i = 1; i <= positional && bad == 0; ++i) {
-      lua_rawgeti(L, params_index, i);
-      if (param_problem(L, -1) == ParamProblem::none) copy_param(L, -1, job.params[static_cast<std::size_t>(i - 1)].value);
-      else bad = i;
-      lua_pop(L, 1);
-    }
+    bad = copy_array(L, params_index, positional, job.params);
   } catch (const std::bad_alloc&) {
     ok = false;
   }

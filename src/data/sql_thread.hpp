@@ -13,8 +13,9 @@
 //   runtime's dispatch when no task can run (poll), and in a prepare
 //   handle when the loop would sleep (no fiber runnable, nothing pending:
 //   uv_backend_timeout is not 0); the worker sends the uv_async wake-up
-//   only if the loop is not spinning for it. A longer statement is delivered by the uv_async as
-//   with any other wake-up, and the loop sleeps meanwhile.
+//   only if the loop is not spinning for it. A longer statement is
+//   delivered by the uv_async as with any other wake-up, and the loop
+//   sleeps meanwhile.
 // A spin yields the processor at every turn (sched_yield), so that on a
 // machine whose other cores are busy the two threads take turns on one
 // core rather than each spinning out its window while the other waits.

@@ -271,6 +271,8 @@ class Runtime {
   /// Keeps f's finished, empty thread for reuse if the script never saw it
   /// and there is room. On success f.thread becomes null. Never raises.
   bool recycle_thread(Fiber& f);
+  /// Moves the one value t returned from its thread to its handle, so
+  /// that recycle_thread can take the thread. Never raises.
   void hold_result(Task& t);
 
   // --- resources that belong to scopes (scope_resources.cpp)
